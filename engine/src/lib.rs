@@ -1,0 +1,14 @@
+//! wangge-engine: pure spatial computation for grid-based community
+//! governance — the domain model, coordinate conversion, metric projection,
+//! the unit hierarchy, R-tree indexes, assignment of buildings and points to
+//! units, hierarchy integrity and deterministic generated data. No IO.
+
+pub mod assign;
+pub mod crs;
+pub mod synth;
+pub mod hierarchy;
+pub mod index;
+pub mod integrity;
+pub mod model;
+pub mod projection;
+pub mod validate;

@@ -40,6 +40,11 @@ pub struct Hierarchy {
 }
 
 impl Hierarchy {
+    /// A hierarchy without units.
+    pub fn empty() -> Hierarchy {
+        Hierarchy { units: Vec::new(), parent: Vec::new(), children: Vec::new(), depth: Vec::new(), levels: Vec::new(), by_id: HashMap::new() }
+    }
+
     /// Resolve parent links; report every problem found.
     pub fn build(units: Vec<Unit>) -> Result<Hierarchy, Vec<HierarchyError>> {
         let mut errors = Vec::new();

@@ -4,7 +4,7 @@
 //! Ids are the user's ids, kept exactly as given. The hierarchy is data: a unit
 //! has a parent id and a level name, any depth and any names.
 
-use geo::{LineString, MultiPolygon, Point};
+use geo::{MultiLineString, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -135,7 +135,7 @@ pub struct Incident {
 #[derive(Debug, Clone)]
 pub struct Road {
     pub id: String,
-    pub line: LineString<f64>,
+    pub line: MultiLineString<f64>,
     pub attributes: Attributes,
 }
 

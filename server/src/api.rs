@@ -1,0 +1,354 @@
+//! The HTTP API (axum): JSON endpoints, vector tiles, glyphs and the web page.
+//!
+//! Errors are `{"error": code, "message": text}` with the matching status.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_http::services::ServeDir;
+
+use crate::geojson_out;
+use crate::mvt::{MAX_ZOOM, valid_tile};
+use crate::state::Dataset;
+use crate::tiles::{TILE_LAYERS, layer_fields, render};
+
+/// Shared server state.
+pub struct AppState {
+    pub data: RwLock<Arc<Dataset>>,
+    /// Gzipped tiles by data version, layer, level and z/x/y (`None` = empty).
+    pub tiles: moka::sync::Cache<String, Option<Arc<Vec<u8>>>>,
+    pub web_dir: PathBuf,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppState")
+    }
+}
+
+impl AppState {
+    pub fn new(d: Dataset, web_dir: PathBuf) -> Arc<AppState> {
+        Arc::new(AppState { data: RwLock::new(Arc::new(d)), tiles: moka::sync::Cache::new(20_000), web_dir })
+    }
+    fn dataset(&self) -> Arc<Dataset> {
+        match self.data.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+}
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// The router with every route.
+pub fn router(state: Arc<AppState>) -> Router {
+    let web = state.web_dir.clone();
+    let vendor = web.join("node_modules/maplibre-gl/dist");
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/layers", get(layers))
+        .route("/api/units", get(units))
+        .route("/api/units/{id}", get(unit))
+        .route("/api/features/{layer}", get(features))
+        .route("/api/check", get(check))
+        .route("/tiles/{name}", get(tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
+        .route("/fonts/{stack}/{range}", get(glyphs))
+        .nest_service("/vendor/maplibre-gl", ServeDir::new(vendor))
+        .fallback_service(ServeDir::new(web))
+        .with_state(state)
+}
+
+async fn health(State(s): State<Arc<AppState>>) -> Json<Value> {
+    let d = s.dataset();
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "data_version": d.data_version(), "units": d.hierarchy.len()}))
+}
+
+async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {
+    let d = s.dataset();
+    let count = |l: &str| match l {
+        "units" => d.hierarchy.len(),
+        "buildings" => d.buildings.len(),
+        "cameras" => d.cameras.len(),
+        "facilities" => d.facilities.len(),
+        "incidents" => d.incidents.len(),
+        "roads" => d.roads.len(),
+        _ => d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len(),
+    };
+    let generated = |l: &str| match l {
+        "units" => d.hierarchy.units.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "buildings" => d.buildings.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "cameras" => d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "facilities" => d.facilities.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "incidents" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        _ => false,
+    };
+    let list: Vec<Value> = TILE_LAYERS
+        .iter()
+        .map(|l| {
+            let version = wangge_engine::model::LayerKind::parse(l).and_then(|k| d.versions.get(&k).copied());
+            json!({"name": l, "version": version, "features": count(l), "generated": generated(l),
+                   "tiles": format!("/tiles/{l}.json")})
+        })
+        .collect();
+    Json(json!({"data_version": d.data_version(), "levels": d.hierarchy.levels, "bounds": bounds_json(&d), "layers": list}))
+}
+
+fn bounds_json(d: &Dataset) -> Value {
+    match d.bounds() {
+        Some(r) => json!([r.min().x, r.min().y, r.max().x, r.max().y]),
+        None => json!([-180.0, -85.0, 180.0, 85.0]),
+    }
+}
+
+#[derive(Deserialize)]
+struct LevelQuery {
+    level: Option<String>,
+}
+
+fn unit_summary(d: &Dataset, i: usize) -> Value {
+    let u = &d.hierarchy.units[i];
+    let l = &d.report.loads[i];
+    json!({
+        "id": u.id.0, "name": u.name, "level": u.level.0, "parent_id": u.parent.as_ref().map(|p| &p.0),
+        "households": l.households, "population": l.population, "buildings": l.buildings,
+        "incidents": d.unit_incidents[i], "children": d.hierarchy.children[i].len(),
+        "area_m2": d.unit_area_m2[i], "generated": Dataset::is_generated(&u.attributes),
+        "load_status": l.status,
+    })
+}
+
+async fn units(State(s): State<Arc<AppState>>, Query(q): Query<LevelQuery>) -> ApiResult {
+    let d = s.dataset();
+    if let Some(l) = &q.level
+        && !d.hierarchy.levels.iter().any(|x| &x.0 == l)
+    {
+        let known: Vec<&str> = d.hierarchy.levels.iter().map(|x| x.0.as_str()).collect();
+        return Err(ApiError::bad(format!("unknown level {l:?}; levels are {}", known.join(", "))));
+    }
+    let list: Vec<Value> = (0..d.hierarchy.len())
+        .filter(|&i| q.level.as_ref().is_none_or(|l| &d.hierarchy.units[i].level.0 == l))
+        .map(|i| unit_summary(&d, i))
+        .collect();
+    Ok(Json(json!({"units": list})).into_response())
+}
+
+async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
+    let d = s.dataset();
+    let h = &d.hierarchy;
+    let i = h.get(&wangge_engine::model::UnitId(id.clone())).ok_or_else(|| ApiError::not_found(format!("no unit with id {id}")))?;
+    let mut v = unit_summary(&d, i);
+    let chain: Vec<Value> = h.chain(i)[1..]
+        .iter()
+        .rev()
+        .map(|&p| json!({"id": h.units[p].id.0, "name": h.units[p].name, "level": h.units[p].level.0}))
+        .collect();
+    let children: Vec<Value> = h.children[i].iter().map(|&c| unit_summary(&d, c)).collect();
+    let r = &d.report;
+    let uid = &h.units[i].id.0;
+    let gaps: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
+    let slivers: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
+    let overlaps: Vec<Value> = r.overlaps.iter().filter(|o| &o.a == uid || &o.b == uid).map(|o| json!({"a": o.a, "b": o.b, "area_m2": o.area_m2})).collect();
+    let outside: f64 = r.outside_parent.iter().filter(|o| &o.unit == uid).map(|o| o.area_m2).sum();
+    v["chain"] = json!(chain);
+    v["children"] = json!(children);
+    v["norm"] = json!(r.loads[i].norm);
+    v["attributes"] = json!(h.units[i].attributes);
+    v["integrity"] = json!({"gap_m2": gaps, "sliver_m2": slivers, "overlaps": overlaps, "outside_parent_m2": outside});
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+struct FeatureQuery {
+    bbox: Option<String>,
+    limit: Option<usize>,
+    level: Option<String>,
+}
+
+fn parse_bbox(s: &str) -> Result<geo::Rect<f64>, ApiError> {
+    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| ApiError::bad(format!("bbox {s:?} is not four numbers minlon,minlat,maxlon,maxlat")))?;
+    if v.len() != 4 || v.iter().any(|x| !x.is_finite()) || v[0] > v[2] || v[1] > v[3] {
+        return Err(ApiError::bad(format!("bbox {s:?} must be minlon,minlat,maxlon,maxlat with min ≤ max")));
+    }
+    Ok(geo::Rect::new((v[0], v[1]), (v[2], v[3])))
+}
+
+async fn features(State(s): State<Arc<AppState>>, Path(layer): Path<String>, Query(q): Query<FeatureQuery>) -> ApiResult {
+    let d = s.dataset();
+    if layer == "problems" {
+        return Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response());
+    }
+    let index = match layer.as_str() {
+        "units" => &d.unit_index,
+        "buildings" => &d.building_index,
+        "cameras" => &d.camera_index,
+        "facilities" => &d.facility_index,
+        "incidents" => &d.incident_index,
+        "roads" => &d.road_index,
+        _ => return Err(ApiError::not_found(format!("no layer {layer:?}; layers are {}", TILE_LAYERS.join(", ")))),
+    };
+    let bbox = match &q.bbox {
+        Some(b) => parse_bbox(b)?,
+        None => geo::Rect::new((-180.0, -90.0), (180.0, 90.0)),
+    };
+    let limit = q.limit.unwrap_or(10_000).min(100_000);
+    let mut idx: Vec<usize> = index.query_rect(bbox).collect();
+    if layer == "units"
+        && let Some(l) = &q.level
+    {
+        idx.retain(|&i| &d.hierarchy.units[i].level.0 == l);
+    }
+    idx.sort_unstable();
+    let total = idx.len();
+    idx.truncate(limit);
+    let mut fc = geojson_out::collection(geojson_out::layer_features(&d, &layer, &idx));
+    fc["total"] = json!(total);
+    fc["truncated"] = json!(total > idx.len());
+    Ok(Json(fc).into_response())
+}
+
+#[derive(Deserialize)]
+struct CheckQuery {
+    format: Option<String>,
+}
+
+async fn check(State(s): State<Arc<AppState>>, Query(q): Query<CheckQuery>) -> ApiResult {
+    let d = s.dataset();
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(serde_json::to_value(&d.report).unwrap_or(Value::Null)).into_response()),
+        Some("geojson") => Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response()),
+        Some(f) => Err(ApiError::bad(format!("format {f:?}: use json or geojson"))),
+    }
+}
+
+async fn tilejson(State(s): State<Arc<AppState>>, Path(name): Path<String>, Query(q): Query<LevelQuery>, headers: HeaderMap) -> ApiResult {
+    let layer = name.strip_suffix(".json").ok_or_else(|| ApiError::not_found(format!("no tile resource {name:?}")))?;
+    if !TILE_LAYERS.contains(&layer) {
+        return Err(ApiError::not_found(format!("no tile layer {layer:?}; layers are {}", TILE_LAYERS.join(", "))));
+    }
+    let d = s.dataset();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let qs = q.level.as_ref().map(|l| format!("?level={}", urlencode(l))).unwrap_or_default();
+    let fields: serde_json::Map<String, Value> = layer_fields(layer).iter().map(|(k, t)| ((*k).to_owned(), json!(t))).collect();
+    let b = bounds_json(&d);
+    let center = match d.bounds() {
+        Some(r) => json!([r.center().x, r.center().y, 13]),
+        None => json!([0.0, 0.0, 2]),
+    };
+    Ok(Json(json!({
+        "tilejson": "3.0.0",
+        "name": layer,
+        "version": d.data_version(),
+        "scheme": "xyz",
+        "tiles": [format!("http://{host}/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt{qs}")],
+        "vector_layers": [{"id": layer, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+        "bounds": b,
+        "center": center,
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "attribution": "© OpenStreetMap contributors, ODbL 1.0 (real boundaries); generated layers are labelled generated",
+    }))
+    .into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn tile(
+    State(s): State<Arc<AppState>>,
+    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    Query(q): Query<LevelQuery>,
+    headers: HeaderMap,
+) -> ApiResult {
+    if !TILE_LAYERS.contains(&layer.as_str()) {
+        return Err(ApiError::not_found(format!("no tile layer {layer:?}; layers are {}", TILE_LAYERS.join(", "))));
+    }
+    let y = file.strip_suffix(".mvt").or_else(|| file.strip_suffix(".pbf")).unwrap_or(&file);
+    let parsed = (z.parse::<u8>(), x.parse::<u32>(), y.parse::<u32>());
+    let (Ok(z), Ok(x), Ok(y)) = parsed else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_tile", format!("{z}/{x}/{file} is not a tile address z/x/y.mvt")));
+    };
+    if !valid_tile(z, x, y) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_tile", format!("no tile {z}/{x}/{y}: z must be 0–{MAX_ZOOM} and x, y below 2^z")));
+    }
+    let d = s.dataset();
+    let etag = format!("\"{}\"", d.data_version());
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(Response::builder().status(StatusCode::NOT_MODIFIED).header(header::ETAG, &etag).body(Body::empty()).unwrap_or_default());
+    }
+    let key = format!("{}/{layer}/{}/{z}/{x}/{y}", d.data_version(), q.level.as_deref().unwrap_or(""));
+    let body = s.tiles.get_with(key, || {
+        render(&d, &layer, q.level.as_deref(), z, x, y).map(|raw| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let _ = std::io::Write::write_all(&mut enc, &raw);
+            Arc::new(enc.finish().unwrap_or_default())
+        })
+    });
+    let Some(gz) = body else {
+        return Ok(Response::builder().status(StatusCode::NO_CONTENT).header(header::ETAG, &etag).body(Body::empty()).unwrap_or_default());
+    };
+    let accepts_gzip = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
+    let mut resp = if accepts_gzip {
+        let mut r = Response::new(Body::from(gz.as_ref().clone()));
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        let mut raw = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz.as_slice()), &mut raw);
+        Response::new(Body::from(raw))
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(resp)
+}
+
+async fn glyphs(Path((stack, range)): Path<(String, String)>) -> ApiResult {
+    let r = range.strip_suffix(".pbf").unwrap_or(&range);
+    let start = r.split('-').next().and_then(|s| s.parse::<u32>().ok()).ok_or_else(|| ApiError::bad(format!("glyph range {range:?} is not START-END.pbf")))?;
+    if start % 256 != 0 || start > 65_280 {
+        return Err(ApiError::bad(format!("glyph range {range:?} must start at a multiple of 256")));
+    }
+    let pbf = crate::glyphs::range_pbf(&stack, start);
+    Ok(([(header::CONTENT_TYPE, "application/x-protobuf")], pbf).into_response())
+}

@@ -1,0 +1,194 @@
+/* wangge map page: MapLibre GL JS, everything served by our own binary (no internet). */
+'use strict';
+
+const LEVEL_NAMES = { district: '区', street: '街道', community: '社区', grid: '网格', building_grid: '楼栋网格' };
+const DEPTH_COLOURS = ['#17324d', '#2b6cb0', '#2f855a', '#b7791f', '#9b2c2c', '#6b46c1'];
+const LAYER_LABELS = {
+  units: '网格单元', buildings: '楼栋', cameras: '摄像头', facilities: '服务设施', incidents: '事件', roads: '道路', problems: '完整性问题',
+};
+const STATUS_NAMES = { under: '低于标准', within: '符合标准', over: '超出标准', no_norm: '无标准' };
+
+const levelName = (l) => LEVEL_NAMES[l] || l;
+const fmt = (n, d = 0) => Number(n).toLocaleString('zh-CN', { maximumFractionDigits: d, minimumFractionDigits: d });
+const $ = (id) => document.getElementById(id);
+
+async function getJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.json();
+}
+
+function style(info) {
+  const sources = {};
+  for (const l of info.layers) {
+    sources[l.name] = {
+      type: 'vector', url: `/tiles/${l.name}.json`,
+      attribution: l.name === 'units' ? '© OpenStreetMap contributors, ODbL 1.0' : undefined,
+    };
+  }
+  const depthColour = ['match', ['get', 'depth'], ...DEPTH_COLOURS.flatMap((c, i) => [i, c]), '#444'];
+  const layers = [
+    { id: 'background', type: 'background', paint: { 'background-color': '#e9eef2' } },
+    { id: 'units-fill', type: 'fill', source: 'units', 'source-layer': 'units',
+      paint: { 'fill-color': depthColour, 'fill-opacity': ['case', ['boolean', ['feature-state', 'selected'], false], 0.35, 0.06] } },
+    { id: 'units-line', type: 'line', source: 'units', 'source-layer': 'units',
+      paint: { 'line-color': depthColour, 'line-width': ['match', ['get', 'depth'], 0, 3, 1, 2, 2, 1.4, 3, 1, 0.6],
+               'line-opacity': ['match', ['get', 'depth'], 3, ['interpolate', ['linear'], ['zoom'], 13, 0, 14, 1], 4, ['interpolate', ['linear'], ['zoom'], 14.5, 0, 15.5, 1], 1] } },
+    { id: 'roads', type: 'line', source: 'roads', 'source-layer': 'roads', paint: { 'line-color': '#fff', 'line-width': 1.5 } },
+    { id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
+      paint: { 'fill-color': ['interpolate', ['linear'], ['coalesce', ['get', 'households'], 0], 0, '#cbd5e0', 100, '#718096', 300, '#2d3748'],
+               'fill-outline-color': ['case', ['get', 'cut'], '#e53e3e', '#4a5568'] } },
+    { id: 'problems-fill', type: 'fill', source: 'problems', 'source-layer': 'problems',
+      paint: { 'fill-color': ['match', ['get', 'kind'], 'gap', '#e53e3e', 'sliver', '#ed8936', 'overlap', '#805ad5', 'outside_parent', '#d53f8c', '#e53e3e'],
+               'fill-opacity': 0.45 } },
+    { id: 'problems-line', type: 'line', source: 'problems', 'source-layer': 'problems',
+      paint: { 'line-color': ['match', ['get', 'kind'], 'gap', '#c53030', 'sliver', '#c05621', '#6b46c1'], 'line-width': 1.2, 'line-dasharray': [2, 1] } },
+    { id: 'incidents', type: 'circle', source: 'incidents', 'source-layer': 'incidents', minzoom: 12,
+      paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 1.2, 17, 4], 'circle-color': '#dd6b20', 'circle-opacity': 0.55 } },
+    { id: 'cameras', type: 'circle', source: 'cameras', 'source-layer': 'cameras', minzoom: 13,
+      paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 13, 1.5, 17, 5], 'circle-color': ['match', ['get', 'kind'], 'dome', '#3182ce', '#2c5282'],
+               'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+    { id: 'facilities', type: 'circle', source: 'facilities', 'source-layer': 'facilities', minzoom: 12,
+      paint: { 'circle-radius': 5, 'circle-color': '#38a169', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } },
+    { id: 'units-label', type: 'symbol', source: 'units', 'source-layer': 'units',
+      filter: ['<=', ['get', 'depth'], 2],
+      layout: { 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans'], 'text-size': ['match', ['get', 'depth'], 0, 16, 1, 14, 12],
+                'symbol-placement': 'point', 'text-max-width': 8 },
+      paint: { 'text-color': depthColour, 'text-halo-color': '#fff', 'text-halo-width': 1.5,
+               'text-opacity': ['match', ['get', 'depth'], 0, ['interpolate', ['linear'], ['zoom'], 12, 1, 12.5, 0], 1, ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 1], ['interpolate', ['linear'], ['zoom'], 13.5, 0, 14, 1]] } },
+    { id: 'facilities-label', type: 'symbol', source: 'facilities', 'source-layer': 'facilities', minzoom: 15,
+      layout: { 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans'], 'text-size': 11, 'text-offset': [0, 1.1], 'text-anchor': 'top' },
+      paint: { 'text-color': '#276749', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
+  ];
+  return { version: 8, glyphs: '/fonts/{fontstack}/{range}.pbf', sources, layers };
+}
+
+const LAYER_GROUPS = {
+  units: ['units-fill', 'units-line', 'units-label'], buildings: ['buildings'], cameras: ['cameras'], facilities: ['facilities', 'facilities-label'],
+  incidents: ['incidents'], roads: ['roads'], problems: ['problems-fill', 'problems-line'],
+};
+
+function buildSwitcher(map, info) {
+  const list = $('layer-list');
+  for (const l of info.layers) {
+    if (!LAYER_GROUPS[l.name] || (l.features === 0 && l.name !== 'problems')) continue;
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox'; box.checked = true; box.dataset.layer = l.name;
+    box.addEventListener('change', () => {
+      for (const id of LAYER_GROUPS[l.name]) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
+    });
+    label.append(box, ` ${LAYER_LABELS[l.name]} (${fmt(l.features)})`);
+    if (l.generated) { const b = document.createElement('span'); b.className = 'badge'; b.textContent = '生成数据'; label.append(b); }
+    list.append(label);
+  }
+  const levels = $('level-list');
+  info.levels.forEach((lv, depth) => {
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox'; box.checked = true; box.dataset.level = lv;
+    box.addEventListener('change', () => applyLevelFilter(map));
+    const sw = document.createElement('span');
+    sw.style.cssText = `display:inline-block;width:10px;height:10px;margin:0 4px;background:${DEPTH_COLOURS[depth] || '#444'}`;
+    label.append(box, sw, levelName(lv));
+    levels.append(label);
+  });
+}
+
+function applyLevelFilter(map) {
+  const shown = [...document.querySelectorAll('#level-list input')].filter((b) => b.checked).map((b) => b.dataset.level);
+  const f = ['in', ['get', 'level'], ['literal', shown]];
+  map.setFilter('units-fill', f);
+  map.setFilter('units-line', f);
+  map.setFilter('units-label', ['all', f, ['<=', ['get', 'depth'], 2]]);
+}
+
+function figureRow(name, value) {
+  const tr = document.createElement('tr');
+  const a = document.createElement('td'); a.textContent = name;
+  const b = document.createElement('td'); b.textContent = value;
+  tr.append(a, b);
+  return tr;
+}
+
+let selected = null;
+async function openUnit(map, id) {
+  const u = await getJson(`/api/units/${encodeURIComponent(id)}`);
+  if (selected !== null) map.setFeatureState({ source: 'units', sourceLayer: 'units', id: selected }, { selected: false });
+  selected = null;
+  const panel = $('panel');
+  panel.hidden = false;
+  panel.dataset.unit = u.id;
+  const chain = $('chain');
+  chain.replaceChildren();
+  for (const c of u.chain) {
+    const a = document.createElement('a');
+    a.textContent = `${c.name}`; a.title = levelName(c.level);
+    a.addEventListener('click', () => openUnit(map, c.id));
+    chain.append(a, ' › ');
+  }
+  $('unit-name').textContent = u.name;
+  const meta = `${levelName(u.level)} · 编号 ${u.id}` + (u.generated ? ' · 生成数据' : ' · 真实边界（OpenStreetMap）');
+  $('unit-meta').textContent = meta;
+  const t = $('unit-figures');
+  t.replaceChildren(
+    figureRow('户数', fmt(u.households)), figureRow('人口', fmt(u.population)), figureRow('楼栋', fmt(u.buildings)),
+    figureRow('事件', fmt(u.incidents)), figureRow('下级单元', fmt(u.children.length)),
+    figureRow('面积', `${fmt(u.area_m2 / 1e6, 3)} km²`),
+  );
+  if (u.norm) t.append(figureRow('户数标准', `${u.norm.min_households}–${u.norm.max_households}（${STATUS_NAMES[u.load_status]}）`));
+  const ul = $('unit-children');
+  ul.replaceChildren();
+  for (const c of u.children) {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.textContent = c.name;
+    a.addEventListener('click', () => openUnit(map, c.id));
+    li.append(a, ` · ${fmt(c.households)} 户`);
+    ul.append(li);
+  }
+  const ig = $('unit-integrity');
+  ig.replaceChildren();
+  const i = u.integrity;
+  const lines = [];
+  if (i.gap_m2 > 0) lines.push(`下级未覆盖（缺口）${fmt(i.gap_m2)} m²`);
+  if (i.sliver_m2 > 0) lines.push(`细缝 ${fmt(i.sliver_m2, 1)} m²`);
+  if (i.outside_parent_m2 > 0) lines.push(`超出上级 ${fmt(i.outside_parent_m2, 1)} m²`);
+  for (const o of i.overlaps) lines.push(`与 ${o.a === u.id ? o.b : o.a} 重叠 ${fmt(o.area_m2, 1)} m²`);
+  for (const l of lines) { const p = document.createElement('p'); p.className = 'warn'; p.textContent = l; ig.append(p); }
+}
+
+async function main() {
+  const info = await getJson('/api/layers');
+  const b = info.bounds;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: style(info),
+    bounds: [[b[0], b[1]], [b[2], b[3]]],
+    fitBoundsOptions: { padding: 20 },
+    localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', 'PingFang SC', sans-serif",
+    attributionControl: { compact: false, customAttribution: '生成图层仅为演示（生成数据）' },
+    maxZoom: 19,
+  });
+  window.wanggeMap = map;
+  map.addControl(new maplibregl.NavigationControl(), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  buildSwitcher(map, info);
+  map.on('click', 'units-fill', (e) => {
+    const f = e.features.slice().sort((a, c) => c.properties.depth - a.properties.depth)[0];
+    if (f) openUnit(map, f.properties.id).catch((err) => { $('status').textContent = `错误：${err.message}`; });
+  });
+  map.on('mouseenter', 'units-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'units-fill', () => { map.getCanvas().style.cursor = ''; });
+  $('panel-close').addEventListener('click', () => { $('panel').hidden = true; });
+  const check = await getJson('/api/check');
+  const s = check.summary;
+  $('check-summary').replaceChildren(...[
+    `缺口 ${s.gaps} 处，${fmt(s.gap_m2)} m²`, `细缝 ${s.slivers} 处，${fmt(s.sliver_m2, 1)} m²`, `重叠 ${s.overlaps} 对，${fmt(s.overlap_m2, 1)} m²`,
+    `超出上级 ${s.outside_parent} 处`, `跨界楼栋 ${s.buildings_cut}，未归属 ${s.buildings_unassigned}`,
+    `超出户数标准 ${s.units_over_norm}，低于 ${s.units_under_norm}`,
+  ].map((t) => { const d = document.createElement('div'); d.textContent = t; return d; }));
+  map.on('idle', () => { $('status').textContent = `数据版本 ${info.data_version}`; });
+}
+
+main().catch((err) => { $('status').textContent = `错误：${err.message}`; });

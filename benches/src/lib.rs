@@ -1,1 +1,43 @@
-//! Benchmark helpers.
+//! Benchmark helpers: the synthetic cities and points every runner shares.
+
+use geo::BoundingRect;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use wangge_engine::model::Unit;
+use wangge_engine::synth::{LatticeSpec, lattice_units};
+
+/// `n` grids on a lattice; `densify` 0 → 6-vertex grids, 14 → 90-vertex grids.
+pub fn city(n: usize, densify: usize, seed: u64) -> Vec<Unit> {
+    let cols = ((n as f64 * 1.25).sqrt().ceil() as usize).max(1);
+    let rows = n.div_ceil(cols);
+    let mut u = lattice_units(&LatticeSpec { cols, rows, cell_m: 300.0, densify, seed, origin: (120.2, 36.0) });
+    u.truncate(n);
+    u
+}
+
+/// Uniform random points over the grids' bounds (a few fall outside every grid).
+pub fn points(units: &[Unit], n: usize, seed: u64) -> Vec<(f64, f64)> {
+    let b = units.iter().filter_map(|u| u.geometry.bounding_rect()).reduce(|a, b| {
+        geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
+    });
+    let Some(b) = b else { return Vec::new() };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| (rng.random_range(b.min().x..b.max().x), rng.random_range(b.min().y..b.max().y))).collect()
+}
+
+/// WKT of a unit's geometry (for the Python anchors).
+pub fn wkt(u: &Unit) -> String {
+    let ring = |r: &geo::LineString<f64>| r.coords().map(|c| format!("{} {}", c.x, c.y)).collect::<Vec<_>>().join(",");
+    let polys: Vec<String> = u
+        .geometry
+        .0
+        .iter()
+        .map(|p| {
+            format!(
+                "({})",
+                std::iter::once(p.exterior()).chain(p.interiors()).map(|r| format!("({})", ring(r))).collect::<Vec<_>>().join(",")
+            )
+        })
+        .collect();
+    format!("MULTIPOLYGON({})", polys.join(","))
+}

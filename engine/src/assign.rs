@@ -139,10 +139,7 @@ pub fn assign_buildings(h: &Hierarchy, buildings: &[Building]) -> Vec<BuildingAs
     let leaves = h.leaves();
     let index = PolygonIndex::new(leaves.iter().map(|&i| h.units[i].geometry.bounding_rect()));
     let prepared: Vec<PreparedPolygon> = leaves.iter().map(|&i| PreparedPolygon::new(&h.units[i].geometry)).collect();
-    buildings
-        .iter()
-        .map(|b| assign_one(h, &leaves, &index, &prepared, &b.footprint))
-        .collect()
+    buildings.iter().map(|b| assign_one(h, &leaves, &index, &prepared, &b.footprint)).collect()
 }
 
 fn assign_one(
@@ -202,8 +199,8 @@ fn ring_edges_cross(mp: &MultiPolygon<f64>, r: geo::Rect<f64>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{LatticeSpec, lattice_units};
     use crate::model::{Level, Unit};
+    use crate::synth::{LatticeSpec, lattice_units};
     use geo::{Contains, Rect};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;

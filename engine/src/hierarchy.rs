@@ -42,7 +42,14 @@ pub struct Hierarchy {
 impl Hierarchy {
     /// A hierarchy without units.
     pub fn empty() -> Hierarchy {
-        Hierarchy { units: Vec::new(), parent: Vec::new(), children: Vec::new(), depth: Vec::new(), levels: Vec::new(), by_id: HashMap::new() }
+        Hierarchy {
+            units: Vec::new(),
+            parent: Vec::new(),
+            children: Vec::new(),
+            depth: Vec::new(),
+            levels: Vec::new(),
+            by_id: HashMap::new(),
+        }
     }
 
     /// Resolve parent links; report every problem found.
@@ -64,11 +71,7 @@ impl Hierarchy {
                 } else if let Some(&pi) = by_id.get(p) {
                     parent[i] = Some(pi);
                 } else {
-                    errors.push(HierarchyError::MissingParent {
-                        index: i,
-                        id: u.id.clone(),
-                        parent: p.clone(),
-                    });
+                    errors.push(HierarchyError::MissingParent { index: i, id: u.id.clone(), parent: p.clone() });
                 }
             }
         }
@@ -198,9 +201,8 @@ pub fn infer_parents(units: &mut [Unit]) -> Vec<HierarchyError> {
         .into_iter()
         .filter_map(|(l, v)| v.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(p, _)| (l, p)))
         .collect();
-    let orphans: Vec<usize> = (0..units.len())
-        .filter(|&i| units[i].parent.is_none() && parent_level.contains_key(&units[i].level))
-        .collect();
+    let orphans: Vec<usize> =
+        (0..units.len()).filter(|&i| units[i].parent.is_none() && parent_level.contains_key(&units[i].level)).collect();
     if orphans.is_empty() {
         return Vec::new();
     }
@@ -226,11 +228,7 @@ pub fn infer_parents(units: &mut [Unit]) -> Vec<HierarchyError> {
         }
         match best {
             Some((_, c)) => units[i].parent = Some(units[c].id.clone()),
-            None => errors.push(HierarchyError::OutsideEveryParent {
-                index: i,
-                id: units[i].id.clone(),
-                parent_level: want.clone(),
-            }),
+            None => errors.push(HierarchyError::OutsideEveryParent { index: i, id: units[i].id.clone(), parent_level: want.clone() }),
         }
     }
     errors

@@ -22,11 +22,7 @@ impl PolygonIndex {
         let entries = rects
             .into_iter()
             .enumerate()
-            .filter_map(|(i, r)| {
-                r.map(|r| {
-                    GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i)
-                })
-            })
+            .filter_map(|(i, r)| r.map(|r| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i)))
             .collect();
         PolygonIndex { tree: RTree::bulk_load(entries) }
     }

@@ -177,17 +177,9 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
         }
     }
     for (parent, kids) in &groups {
-        let Some(bb) = kids
-            .iter()
-            .chain(parent.iter())
-            .filter_map(|&i| h.units[i].geometry.bounding_rect())
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                )
-            })
-        else {
+        let Some(bb) = kids.iter().chain(parent.iter()).filter_map(|&i| h.units[i].geometry.bounding_rect()).reduce(|a, b| {
+            geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
+        }) else {
             continue;
         };
         let proj = LocalProjection::for_rect(bb);
@@ -232,7 +224,12 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
         for (poly, area, per) in pieces(pm.difference(&union), cfg.noise_m2) {
             let width = if per > 0.0 { 2.0 * area / per } else { 0.0 };
             let kind = if width < cfg.sliver_width_m { GapKind::Sliver } else { GapKind::Gap };
-            let geometry = proj.unproject_multi(&MultiPolygon(vec![poly])).0.into_iter().next().unwrap_or_else(|| Polygon::new(geo::LineString::<f64>(vec![]), vec![]));
+            let geometry = proj
+                .unproject_multi(&MultiPolygon(vec![poly]))
+                .0
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Polygon::new(geo::LineString::<f64>(vec![]), vec![]));
             r.gaps.push(Gap { parent: h.units[p].id.0.clone(), kind, area_m2: area, width_m: width, geometry });
         }
     }

@@ -5,10 +5,10 @@
 
 pub mod assign;
 pub mod crs;
-pub mod synth;
 pub mod hierarchy;
 pub mod index;
 pub mod integrity;
 pub mod model;
 pub mod projection;
+pub mod synth;
 pub mod validate;

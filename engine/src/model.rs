@@ -74,8 +74,7 @@ pub struct Building {
 impl Building {
     /// Height in metres: the given height, or floors × `storey_m`.
     pub fn height_or(&self, storey_m: f64) -> Option<Metres> {
-        self.height
-            .or_else(|| self.floors.map(|f| Metres(f64::from(f) * storey_m)))
+        self.height.or_else(|| self.floors.map(|f| Metres(f64::from(f) * storey_m)))
     }
 }
 
@@ -152,14 +151,8 @@ pub enum LayerKind {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 6] = [
-        LayerKind::Units,
-        LayerKind::Buildings,
-        LayerKind::Cameras,
-        LayerKind::Facilities,
-        LayerKind::Incidents,
-        LayerKind::Roads,
-    ];
+    pub const ALL: [LayerKind; 6] =
+        [LayerKind::Units, LayerKind::Buildings, LayerKind::Cameras, LayerKind::Facilities, LayerKind::Incidents, LayerKind::Roads];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -178,10 +171,7 @@ impl LayerKind {
 
     /// Whether features of this layer are points.
     pub fn is_point(self) -> bool {
-        matches!(
-            self,
-            LayerKind::Cameras | LayerKind::Facilities | LayerKind::Incidents
-        )
+        matches!(self, LayerKind::Cameras | LayerKind::Facilities | LayerKind::Incidents)
     }
 }
 

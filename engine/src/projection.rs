@@ -34,12 +34,7 @@ impl LocalProjection {
         let w = (1.0 - e2 * s * s).sqrt();
         let n = A / w;
         let m = A * (1.0 - e2) / (w * w * w);
-        LocalProjection {
-            lon0,
-            lat0,
-            kx: n * phi.cos() * std::f64::consts::PI / 180.0,
-            ky: m * std::f64::consts::PI / 180.0,
-        }
+        LocalProjection { lon0, lat0, kx: n * phi.cos() * std::f64::consts::PI / 180.0, ky: m * std::f64::consts::PI / 180.0 }
     }
 
     /// A projection centred on the middle of a lon/lat rectangle.
@@ -54,18 +49,12 @@ impl LocalProjection {
 
     #[inline]
     pub fn project(&self, c: Coord<f64>) -> Coord<f64> {
-        Coord {
-            x: (c.x - self.lon0) * self.kx,
-            y: (c.y - self.lat0) * self.ky,
-        }
+        Coord { x: (c.x - self.lon0) * self.kx, y: (c.y - self.lat0) * self.ky }
     }
 
     #[inline]
     pub fn unproject(&self, c: Coord<f64>) -> Coord<f64> {
-        Coord {
-            x: c.x / self.kx + self.lon0,
-            y: c.y / self.ky + self.lat0,
-        }
+        Coord { x: c.x / self.kx + self.lon0, y: c.y / self.ky + self.lat0 }
     }
 
     pub fn project_polygon(&self, p: &Polygon<f64>) -> Polygon<f64> {

@@ -279,7 +279,8 @@ fn execute(cli: Cli) -> Result<(), String> {
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-                eprintln!("serving the map at http://{addr}/");
+                let local = listener.local_addr().map_err(|e| e.to_string())?;
+                eprintln!("serving the map at http://{local}/");
                 axum::serve(listener, crate::api::router(state))
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;

@@ -102,8 +102,7 @@ mod tests {
     fn cells_are_valid_and_tile_without_overlap() {
         for densify in [0, 14] {
             let l = Lattice { x0: 0.0, y0: 0.0, w: 100.0, h: 80.0, cols: 6, rows: 5, densify, seed: 3 };
-            let cells: Vec<Polygon<f64>> =
-                (0..l.rows).flat_map(|j| (0..l.cols).map(move |i| (i, j))).map(|(i, j)| l.cell(i, j)).collect();
+            let cells: Vec<Polygon<f64>> = (0..l.rows).flat_map(|j| (0..l.cols).map(move |i| (i, j))).map(|(i, j)| l.cell(i, j)).collect();
             for c in &cells {
                 assert!(c.is_valid(), "{:?}", c.validation_errors());
                 assert_eq!(c.exterior().0.len(), 6 + 6 * densify + 1);

@@ -208,11 +208,7 @@ pub fn generate_buildings(leaves: &[Unit], spec: &BuildingSpec) -> Vec<Building>
             let r = Rect::new((c.x - w / 2.0, c.y - h / 2.0), (c.x + w / 2.0, c.y + h / 2.0));
             let straddle = rng.random_bool(spec.straddle_share);
             let corners = [r.min(), r.max(), Coord { x: r.min().x, y: r.max().y }, Coord { x: r.max().x, y: r.min().y }];
-            let ok = if straddle {
-                prepared.contains(c.x, c.y)
-            } else {
-                corners.iter().all(|k| prepared.contains(k.x, k.y))
-            };
+            let ok = if straddle { prepared.contains(c.x, c.y) } else { corners.iter().all(|k| prepared.contains(k.x, k.y)) };
             if !ok || placed.iter().any(|p| rects_touch(grow(*p, 6.0), r)) {
                 continue;
             }

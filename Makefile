@@ -1,0 +1,58 @@
+# wangge — the two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+ADDR ?= 127.0.0.1:8080
+DEMO_DB ?= demo.duckdb
+DEMO_DATA := target/demo-data
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo demo-data test lint unit browser web-deps chromium bench anchors clean-demo
+
+## Install the web page's npm packages (MapLibre GL JS, playwright-core) if missing or stale.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web-deps: web/node_modules/.package-lock.json
+
+## Debian's chromium (and a CJK font so Chinese labels render) for the browser test.
+chromium:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; }
+
+target/release/wangge: $(shell find engine/src server/src server/assets -type f) Cargo.toml Cargo.lock
+	$(CARGO) build --release --bin wangge
+
+## Generate the demo's generated layers (deterministic, seed 2026) and load everything.
+demo-data: target/release/wangge
+	./target/release/wangge gen demo --admin data/shinan/admin.geojson --out $(DEMO_DATA) --seed 2026
+	rm -f $(DEMO_DB) $(DEMO_DB).wal
+	./target/release/wangge import --db $(DEMO_DB) --layer units data/shinan/admin.geojson $(DEMO_DATA)/units.geojson
+	./target/release/wangge import --db $(DEMO_DB) --layer buildings $(DEMO_DATA)/buildings.geojson
+	./target/release/wangge import --db $(DEMO_DB) --layer cameras $(DEMO_DATA)/cameras.geojson
+	./target/release/wangge import --db $(DEMO_DB) --layer facilities $(DEMO_DATA)/facilities.geojson
+	./target/release/wangge import --db $(DEMO_DB) --layer incidents $(DEMO_DATA)/incidents.csv
+	./target/release/wangge check --db $(DEMO_DB)
+
+demo: web-deps demo-data
+	./target/release/wangge serve --db $(DEMO_DB) --addr $(ADDR) --web web
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --workspace
+
+browser: web-deps chromium
+	$(CARGO) build --bin wangge
+	cd web && WANGGE_BIN=../target/debug/wangge node --test test/
+
+test: lint unit browser
+
+## Benchmarks with their anchors (DuckDB spatial, GeoPandas), figures into benches/RESULTS.md.
+anchors:
+	python3 -m pip install -q -r benches/requirements.txt
+
+bench: anchors
+	bash benches/run.sh

@@ -1,0 +1,158 @@
+//! The HTTP API in-process (tower oneshot) on 市南区 with generated layers.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use wangge::api::{AppState, router};
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let resp = app.clone().oneshot(Request::get(uri).header(header::HOST, "127.0.0.1:8080").body(Body::empty()).expect("req")).await.expect("resp");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
+    (status, headers, body)
+}
+
+async fn json(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (s, _, b) = get(app, uri).await;
+    (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+fn app() -> (axum::Router, std::sync::Arc<AppState>) {
+    let state = AppState::new(common::demo_dataset(), common::repo("web"));
+    (router(state.clone()), state)
+}
+
+#[tokio::test]
+async fn health_layers_and_units() {
+    let (app, state) = app();
+    let (s, v) = json(&app, "/health").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["status"], "ok");
+    let (s, v) = json(&app, "/api/layers").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["levels"], serde_json::json!(["district", "street", "community", "grid"]));
+    let units = v["layers"].as_array().expect("layers").iter().find(|l| l["name"] == "units").expect("units").clone();
+    assert_eq!(units["generated"], true);
+    let d = state.data.read().expect("lock").clone();
+    assert_eq!(units["features"], d.hierarchy.len());
+
+    let (s, v) = json(&app, "/api/units?level=street").await;
+    assert_eq!(s, StatusCode::OK);
+    let streets = v["units"].as_array().expect("units");
+    assert_eq!(streets.len(), 11);
+    assert!(streets.iter().any(|u| u["name"] == "八大湖街道"));
+    assert!(streets.iter().any(|u| u["name"] == "珠海路街道"));
+    let (s, v) = json(&app, "/api/units?level=planet").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"], "bad_request");
+    assert!(v["message"].as_str().expect("msg").contains("unknown level \"planet\""));
+}
+
+#[tokio::test]
+async fn unit_detail_has_figures_children_and_parent_chain() {
+    let (app, state) = app();
+    let d = state.data.read().expect("lock").clone();
+    // a grid: its figures must equal the buildings assigned to it, counted independently
+    let gi = (0..d.hierarchy.len()).find(|&i| d.hierarchy.units[i].level.0 == "grid" && d.report.loads[i].buildings > 0).expect("a grid with buildings");
+    let gid = d.hierarchy.units[gi].id.0.clone();
+    let (mut hh, mut n) = (0u64, 0u64);
+    for (b, a) in d.buildings.iter().zip(&d.building_assignment) {
+        if a.leaf == Some(gi) {
+            hh += u64::from(b.households.unwrap_or(0));
+            n += 1;
+        }
+    }
+    let incidents = d.incident_unit.iter().filter(|u| **u == Some(gi)).count();
+    let (s, v) = json(&app, &format!("/api/units/{gid}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["households"], hh);
+    assert_eq!(v["buildings"], n);
+    assert_eq!(v["incidents"], incidents);
+    assert_eq!(v["generated"], true);
+    let chain: Vec<&str> = v["chain"].as_array().expect("chain").iter().map(|c| c["level"].as_str().expect("level")).collect();
+    assert_eq!(chain, ["district", "street", "community"]);
+    assert_eq!(v["chain"][0]["name"], "市南区");
+    // the district: children are the 11 real streets, and the sea shows as gap
+    let (_, v) = json(&app, "/api/units/district-5655440").await;
+    assert_eq!(v["children"].as_array().expect("children").len(), 11);
+    assert_eq!(v["generated"], false);
+    assert!(v["integrity"]["gap_m2"].as_f64().expect("gap") > 4_000_000.0);
+    let (s, v) = json(&app, "/api/units/nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["error"], "not_found");
+}
+
+#[tokio::test]
+async fn features_by_bbox_check_and_errors() {
+    let (app, state) = app();
+    let d = state.data.read().expect("lock").clone();
+    let bbox = "120.36,36.05,120.38,36.07";
+    let (s, v) = json(&app, &format!("/api/features/buildings?bbox={bbox}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["type"], "FeatureCollection");
+    let r = geo::Rect::new((120.36, 36.05), (120.38, 36.07));
+    let brute = d.buildings.iter().filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge::mvt_rects_touch(x, r))).count();
+    assert_eq!(v["features"].as_array().expect("features").len(), brute);
+    assert!(brute > 0);
+    let (s, v) = json(&app, "/api/features/incidents?bbox=1,2,3").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["message"].as_str().expect("m").contains("bbox"));
+    let (s, _) = json(&app, "/api/features/rivers").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = json(&app, "/api/check").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["summary"]["gap_m2"].as_f64().expect("gap") > 4_000_000.0);
+    let (s, v) = json(&app, "/api/check?format=geojson").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["features"].as_array().expect("f").iter().any(|f| f["properties"]["kind"] == "gap"));
+}
+
+#[tokio::test]
+async fn tiles_status_codes_etag_and_tilejson() {
+    let (app, _) = app();
+    let (s, v) = json(&app, "/tiles/units.json?level=grid").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["tilejson"], "3.0.0");
+    assert_eq!(v["tiles"][0], "http://127.0.0.1:8080/tiles/units/{z}/{x}/{y}.mvt?level=grid");
+    assert_eq!(v["vector_layers"][0]["id"], "units");
+    assert!(v["bounds"][0].as_f64().expect("b") > 120.0);
+    let (s, _, _) = get(&app, "/tiles/units/3/9/1.mvt").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, b) = get(&app, "/tiles/units/x/1/1.mvt").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&b).contains("bad_tile"));
+    let (s, _, _) = get(&app, "/tiles/units/23/0/0.mvt").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // empty ocean tile
+    let (s, _, b) = get(&app, "/tiles/units/10/0/0.mvt").await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(b.is_empty());
+    let (s, _, _) = get(&app, "/tiles/lakes/1/0/0.mvt").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // a tile over 市南区 (z14 x=13669 y=6429 holds 120.36,36.07)
+    let (s, h, _) = get(&app, "/tiles/units/14/13669/6429.mvt").await;
+    assert_eq!(s, StatusCode::OK);
+    let etag = h.get(header::ETAG).expect("etag").to_str().expect("etag").to_owned();
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/tiles/units/14/13669/6429.mvt").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).expect("req"))
+        .await
+        .expect("resp");
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+    // gzip when asked for
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/tiles/units/14/13669/6429.mvt").header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).expect("req"))
+        .await
+        .expect("resp");
+    assert_eq!(resp.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().ok()), Some(Some("gzip")));
+    let (s, h, b) = get(&app, "/fonts/DejaVu%20Sans/0-255.pbf").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h.get(header::CONTENT_TYPE).expect("ct"), "application/x-protobuf");
+    assert!(b.len() > 10_000);
+}

@@ -1,0 +1,95 @@
+//! The `wangge` binary on temp files: gen, import (with GCJ-02 conversion and
+//! field mapping), versions, check, export.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn wangge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wangge")).args(args).output().expect("run wangge")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "stderr: {}\nstdout: {}", String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&o.stdout));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn p(x: &Path) -> &str {
+    x.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn gen_import_check_export_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("gen");
+    let db = dir.path().join("w.duckdb");
+    let admin = common::repo("data/shinan/admin.geojson");
+    let s = ok(&wangge(&["gen", "demo", "--admin", p(&admin), "--out", p(&out), "--split", "2,2,2", "--incidents", "500"]));
+    assert!(s.contains("generated (seed 2026)"), "{s}");
+    // same seed, same files
+    let out2 = dir.path().join("gen2");
+    ok(&wangge(&["gen", "demo", "--admin", p(&admin), "--out", p(&out2), "--split", "2,2,2", "--incidents", "500"]));
+    for f in ["units.geojson", "buildings.geojson", "incidents.csv"] {
+        assert_eq!(std::fs::read(out.join(f)).expect("a"), std::fs::read(out2.join(f)).expect("b"), "{f} differs between runs");
+    }
+    let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "units", p(&admin), p(&out.join("units.geojson"))]));
+    assert!(s.contains("as version 1"), "{s}");
+    ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", p(&out.join("buildings.geojson"))]));
+    ok(&wangge(&["import", "--db", p(&db), "--layer", "incidents", p(&out.join("incidents.csv"))]));
+    let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", p(&out.join("buildings.geojson"))]));
+    assert!(s.contains("as version 2"), "{s}");
+    let s = ok(&wangge(&["versions", "--db", p(&db)]));
+    assert!(s.contains("buildings   v2") && s.contains("buildings   v1"), "{s}");
+
+    let s = ok(&wangge(&["check", "--db", p(&db)]));
+    assert!(s.contains("gaps inside parents"), "{s}");
+    let v: serde_json::Value = serde_json::from_str(&ok(&wangge(&["check", "--db", p(&db), "--json"]))).expect("json");
+    let gap = v["summary"]["gap_m2"].as_f64().expect("gap") + v["summary"]["sliver_m2"].as_f64().expect("sliver");
+    assert!((gap - 5_093_460.0).abs() / 5_093_460.0 < 0.01, "{gap}");
+    assert!(v["problems"]["features"].as_array().expect("problems").len() > 5);
+    let stored = wangge::store::Store::open(&db).expect("open").latest_report().expect("report").expect("some");
+    assert_eq!(stored["summary"]["gaps"], v["summary"]["gaps"]);
+
+    let gj = dir.path().join("b.geojson");
+    ok(&wangge(&["export", "--db", p(&db), "--layer", "buildings", "--format", "geojson", "--out", p(&gj)]));
+    let orig: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("buildings.geojson")).expect("r")).expect("json");
+    let back: serde_json::Value = serde_json::from_slice(&std::fs::read(&gj).expect("r")).expect("json");
+    assert_eq!(orig["features"].as_array().map(Vec::len), back["features"].as_array().map(Vec::len));
+    assert_eq!(orig["features"][3]["geometry"], back["features"][3]["geometry"]);
+    assert_eq!(orig["features"][3]["properties"]["households"], back["features"][3]["properties"]["households"]);
+    let csv = dir.path().join("i.csv");
+    ok(&wangge(&["export", "--db", p(&db), "--layer", "incidents", "--format", "csv", "--out", p(&csv)]));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(text.starts_with("id,lon,lat,category,occurred_at,status,h3,attrs"), "{}", &text[..80.min(text.len())]);
+    assert_eq!(text.lines().count(), 501);
+    let pq = dir.path().join("u.parquet");
+    ok(&wangge(&["export", "--db", p(&db), "--layer", "units", "--format", "parquet", "--out", p(&pq)]));
+    assert_eq!(&std::fs::read(&pq).expect("parquet")[..4], b"PAR1");
+}
+
+#[test]
+fn gcj02_input_is_converted_and_fields_are_mapped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("w.duckdb");
+    let f = dir.path().join("cams.csv");
+    // a WGS84 point in 市南区 and its GCJ-02 coordinates
+    let (wlon, wlat) = (120.3826, 36.0660);
+    let (glon, glat) = wangge_engine::crs::wgs84_to_gcj02(wlon, wlat);
+    std::fs::write(&f, format!("cam_no,x,y,dir,angle,dist,h\nC1,{glon},{glat},90,60,50,5\n")).expect("write");
+    let s = ok(&wangge(&[
+        "import", "--db", p(&db), "--layer", "cameras", "--crs", "gcj02", "--field", "id=cam_no", "--field", "lon=x", "--field", "lat=y",
+        "--field", "heading=dir", "--field", "fov=angle", "--field", "range=dist", "--field", "height=h", p(&f),
+    ]));
+    assert!(s.contains("imported 1 cameras"), "{s}");
+    let store = wangge::store::Store::open(&db).expect("open");
+    let wangge::import::Layer::Cameras(c) = store.read_layer(wangge_engine::model::LayerKind::Cameras).expect("read") else { panic!() };
+    let m = wangge_engine::projection::LocalProjection::new(wlon, wlat).project(c[0].position.0);
+    assert!(m.x.hypot(m.y) < 0.5, "converted point is {} m off", m.x.hypot(m.y));
+    assert_eq!(c[0].fov_deg, 60.0);
+    assert_eq!(c[0].kind, wangge_engine::model::CameraKind::Fixed);
+    // an unknown CRS is refused before anything is read
+    let o = wangge(&["import", "--db", p(&db), "--layer", "cameras", "--crs", "utm51", p(&f)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown --crs \"utm51\""));
+}

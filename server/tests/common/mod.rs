@@ -1,0 +1,71 @@
+//! Shared test helpers: the real 市南区 boundaries plus small generated layers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use wangge::import::{ImportOptions, Layer, read_path};
+use wangge::state::Dataset;
+use wangge_engine::hierarchy::Hierarchy;
+use wangge_engine::integrity::IntegrityConfig;
+use wangge_engine::model::{LayerKind, Level, Unit};
+use wangge_engine::synth;
+
+pub fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+pub fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)
+}
+
+/// The real district and streets (data/shinan/admin.geojson).
+pub fn shinan() -> Vec<Unit> {
+    match read_path(&repo("data/shinan/admin.geojson"), &ImportOptions::new(LayerKind::Units)) {
+        Ok(Layer::Units(u)) => u,
+        other => panic!("admin.geojson: {other:?}"),
+    }
+}
+
+fn c(p: &str, k: usize) -> String {
+    format!("{p}·社区{k}")
+}
+fn g(p: &str, k: usize) -> String {
+    format!("{p}·网格{k}")
+}
+
+/// 市南区 with generated communities and grids, buildings, cameras, facilities, incidents.
+pub fn demo_layers() -> Vec<Layer> {
+    let real = shinan();
+    let h = Hierarchy::build(real.clone()).expect("real hierarchy");
+    let streets: Vec<Unit> = h.leaves().into_iter().map(|i| h.units[i].clone()).collect();
+    let specs = [
+        synth::LevelSpec { level: Level("community".into()), per_parent: 2, name: c },
+        synth::LevelSpec { level: Level("grid".into()), per_parent: 3, name: g },
+    ];
+    let gen = synth::nest_levels(&streets, &specs, 7);
+    let grids: Vec<Unit> = gen.iter().filter(|u| u.level.0 == "grid").cloned().collect();
+    let comms: Vec<Unit> = gen.iter().filter(|u| u.level.0 == "community").cloned().collect();
+    let buildings = synth::generate_buildings(&grids, &synth::BuildingSpec { per_leaf: 4, straddle_share: 0.05, seed: 3 });
+    let cameras = synth::generate_cameras(&buildings, 0.5, 4);
+    let facilities = synth::generate_facilities(&comms, &grids, 5);
+    let incidents = synth::generate_incidents(&buildings, &grids, &synth::IncidentSpec { count: 2_000, from: 1_767_196_800, to: 1_790_000_000, seed: 6 });
+    let mut units = real;
+    units.extend(gen);
+    vec![
+        Layer::Units(units),
+        Layer::Buildings(buildings),
+        Layer::Cameras(cameras),
+        Layer::Facilities(facilities),
+        Layer::Incidents(incidents),
+    ]
+}
+
+pub fn demo_dataset() -> Dataset {
+    let mut d = Dataset::empty(IntegrityConfig::default());
+    for (k, l) in demo_layers().into_iter().enumerate() {
+        d.versions.insert(l.kind(), 1 + k as i32 % 2);
+        d.set(l).expect("valid layer");
+    }
+    d.rebuild();
+    d
+}

@@ -1,0 +1,132 @@
+// Browser test: the map page in Debian's chromium (playwright-core), served by
+// our own binary on 127.0.0.1 with no internet.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const bin = resolve(root, 'web', process.env.WANGGE_BIN || '../target/debug/wangge');
+let server;
+let base;
+let browser;
+
+function run(args) {
+  return execFileSync(bin, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wangge-web-'));
+  const gen = join(dir, 'gen');
+  const db = join(dir, 'w.duckdb');
+  run(['gen', 'demo', '--admin', 'data/shinan/admin.geojson', '--out', gen, '--split', '3,3,2', '--incidents', '3000']);
+  run(['import', '--db', db, '--layer', 'units', 'data/shinan/admin.geojson', join(gen, 'units.geojson')]);
+  run(['import', '--db', db, '--layer', 'buildings', join(gen, 'buildings.geojson')]);
+  run(['import', '--db', db, '--layer', 'cameras', join(gen, 'cameras.geojson')]);
+  run(['import', '--db', db, '--layer', 'facilities', join(gen, 'facilities.geojson')]);
+  run(['import', '--db', db, '--layer', 'incidents', join(gen, 'incidents.csv')]);
+  server = spawn(bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--web', join(root, 'web')], { cwd: root });
+  base = await new Promise((res, rej) => {
+    let err = '';
+    server.stderr.on('data', (d) => {
+      err += d;
+      const m = err.match(/serving the map at (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) res(m[1]);
+    });
+    server.on('exit', (c) => rej(new Error(`server exited ${c}: ${err}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill();
+});
+
+async function idle(page) {
+  await page.waitForFunction(() => window.wanggeMap !== undefined, null, { timeout: 60000 });
+  await page.evaluate(() => new Promise((r) => {
+    const m = window.wanggeMap;
+    if (m.loaded() && m.areTilesLoaded()) r(); else m.once('idle', () => r());
+  }));
+}
+
+test('the page loads offline, draws the units and opens a unit panel with the right figures', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const requests = [];
+  const failures = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('requestfailed', (r) => failures.push(`${r.url()} ${r.failure()?.errorText}`));
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  await page.goto(`${base}/`);
+  await idle(page);
+
+  const outside = requests.filter((u) => !u.startsWith(`${base}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.deepEqual(outside, [], 'every request stays on 127.0.0.1');
+  assert.deepEqual(failures, []);
+  assert.ok(requests.some((u) => u.includes('/tiles/units/')), 'unit tiles were requested');
+  assert.ok(requests.some((u) => u.includes('/fonts/')), 'glyphs were requested from us');
+
+  // only the units layer: the map must have non-background pixels
+  for (const l of ['buildings', 'cameras', 'facilities', 'incidents', 'problems']) {
+    const box = page.locator(`#layer-list input[data-layer="${l}"]`);
+    if (await box.count()) await box.uncheck();
+  }
+  await idle(page);
+  const shot = await page.locator('#map').screenshot();
+  const share = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      // background is #e9eef2
+      if (Math.abs(d[i] - 0xe9) + Math.abs(d[i + 1] - 0xee) + Math.abs(d[i + 2] - 0xf2) > 30) n++;
+    }
+    return n / (d.length / 4);
+  }, shot.toString('base64'));
+  assert.ok(share > 0.02, `units drawn on ${(share * 100).toFixed(2)} % of the map`);
+  for (const l of ['buildings', 'problems']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
+
+  // click the middle of a building that no boundary cuts: the panel shows its building grid
+  const fc = await (await fetch(`${base}/api/features/buildings?limit=500`)).json();
+  const b = fc.features.find((f) => !f.properties.cut && f.properties.leaf);
+  const ring = b.geometry.coordinates[0][0];
+  const lon = ring.slice(0, -1).reduce((s, c) => s + c[0], 0) / (ring.length - 1);
+  const lat = ring.slice(0, -1).reduce((s, c) => s + c[1], 0) / (ring.length - 1);
+  await page.evaluate(([x, y]) => window.wanggeMap.jumpTo({ center: [x, y], zoom: 16 }), [lon, lat]);
+  await idle(page);
+  const pt = await page.evaluate(([x, y]) => window.wanggeMap.project([x, y]), [lon, lat]);
+  const mapBox = await page.locator('#map').boundingBox();
+  await page.mouse.click(mapBox.x + pt.x, mapBox.y + pt.y);
+  await page.waitForFunction((id) => document.getElementById('panel').dataset.unit === id, b.properties.leaf, { timeout: 10000 });
+  const unit = await (await fetch(`${base}/api/units/${encodeURIComponent(b.properties.leaf)}`)).json();
+  const rows = await page.locator('#unit-figures tr').allTextContents();
+  const fmt = (n) => Number(n).toLocaleString('zh-CN');
+  assert.ok(rows.includes(`户数${fmt(unit.households)}`), rows.join(' | '));
+  assert.ok(rows.includes(`人口${fmt(unit.population)}`), rows.join(' | '));
+  assert.ok(rows.includes(`楼栋${fmt(unit.buildings)}`), rows.join(' | '));
+  assert.ok(rows.includes(`事件${fmt(unit.incidents)}`), rows.join(' | '));
+  assert.equal(await page.locator('#unit-name').textContent(), unit.name);
+  const chain = await page.locator('#chain a').allTextContents();
+  assert.deepEqual(chain, unit.chain.map((c) => c.name));
+  assert.equal(chain[0], '市南区');
+  assert.match(await page.locator('#unit-meta').textContent(), /生成数据/);
+  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'map.png') });
+  writeFileSync(join(root, 'web', 'test-results', 'requests.txt'), requests.join('\n'));
+});

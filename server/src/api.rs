@@ -181,8 +181,10 @@ async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResu
     let r = &d.report;
     let uid = &h.units[i].id.0;
     let gaps: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
-    let slivers: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
-    let overlaps: Vec<Value> = r.overlaps.iter().filter(|o| &o.a == uid || &o.b == uid).map(|o| json!({"a": o.a, "b": o.b, "area_m2": o.area_m2})).collect();
+    let slivers: f64 =
+        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
+    let overlaps: Vec<Value> =
+        r.overlaps.iter().filter(|o| &o.a == uid || &o.b == uid).map(|o| json!({"a": o.a, "b": o.b, "area_m2": o.area_m2})).collect();
     let outside: f64 = r.outside_parent.iter().filter(|o| &o.unit == uid).map(|o| o.area_m2).sum();
     v["chain"] = json!(chain);
     v["children"] = json!(children);
@@ -200,7 +202,11 @@ struct FeatureQuery {
 }
 
 fn parse_bbox(s: &str) -> Result<geo::Rect<f64>, ApiError> {
-    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| ApiError::bad(format!("bbox {s:?} is not four numbers minlon,minlat,maxlon,maxlat")))?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ApiError::bad(format!("bbox {s:?} is not four numbers minlon,minlat,maxlon,maxlat")))?;
     if v.len() != 4 || v.iter().any(|x| !x.is_finite()) || v[0] > v[2] || v[1] > v[3] {
         return Err(ApiError::bad(format!("bbox {s:?} must be minlon,minlat,maxlon,maxlat with min ≤ max")));
     }
@@ -306,12 +312,20 @@ async fn tile(
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_tile", format!("{z}/{x}/{file} is not a tile address z/x/y.mvt")));
     };
     if !valid_tile(z, x, y) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_tile", format!("no tile {z}/{x}/{y}: z must be 0–{MAX_ZOOM} and x, y below 2^z")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+            format!("no tile {z}/{x}/{y}: z must be 0–{MAX_ZOOM} and x, y below 2^z"),
+        ));
     }
     let d = s.dataset();
     let etag = format!("\"{}\"", d.data_version());
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return Ok(Response::builder().status(StatusCode::NOT_MODIFIED).header(header::ETAG, &etag).body(Body::empty()).unwrap_or_default());
+        return Ok(Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, &etag)
+            .body(Body::empty())
+            .unwrap_or_default());
     }
     let key = format!("{}/{layer}/{}/{z}/{x}/{y}", d.data_version(), q.level.as_deref().unwrap_or(""));
     let body = s.tiles.get_with(key, || {
@@ -345,7 +359,11 @@ async fn tile(
 
 async fn glyphs(Path((stack, range)): Path<(String, String)>) -> ApiResult {
     let r = range.strip_suffix(".pbf").unwrap_or(&range);
-    let start = r.split('-').next().and_then(|s| s.parse::<u32>().ok()).ok_or_else(|| ApiError::bad(format!("glyph range {range:?} is not START-END.pbf")))?;
+    let start = r
+        .split('-')
+        .next()
+        .and_then(|s| s.parse::<u32>().ok())
+        .ok_or_else(|| ApiError::bad(format!("glyph range {range:?} is not START-END.pbf")))?;
     if start % 256 != 0 || start > 65_280 {
         return Err(ApiError::bad(format!("glyph range {range:?} must start at a multiple of 256")));
     }

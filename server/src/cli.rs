@@ -210,7 +210,8 @@ fn execute(cli: Cli) -> Result<(), String> {
             opts.defaults = parse_pairs(&defaults)?
                 .into_iter()
                 .map(|(k, v)| {
-                    let val = v.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or(Value::String(v));
+                    let val =
+                        v.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or(Value::String(v));
                     (k, val)
                 })
                 .collect::<HashMap<_, _>>();
@@ -262,7 +263,14 @@ fn execute(cli: Cli) -> Result<(), String> {
         Command::Versions { db } => {
             let store = Store::open(&db.db).map_err(|e| e.to_string())?;
             for v in store.versions().map_err(|e| e.to_string())? {
-                println!("{:<11} v{:<3} {:>9} features  {}  {}", v.layer, v.version, v.features, v.created_at, v.source.unwrap_or_default());
+                println!(
+                    "{:<11} v{:<3} {:>9} features  {}  {}",
+                    v.layer,
+                    v.version,
+                    v.features,
+                    v.created_at,
+                    v.source.unwrap_or_default()
+                );
             }
             Ok(())
         }
@@ -273,7 +281,12 @@ fn execute(cli: Cli) -> Result<(), String> {
             drop(store);
             eprintln!(
                 "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
-                d.hierarchy.len(), d.buildings.len(), d.cameras.len(), d.facilities.len(), d.incidents.len(), started.elapsed().as_secs_f64()
+                d.hierarchy.len(),
+                d.buildings.len(),
+                d.cameras.len(),
+                d.facilities.len(),
+                d.incidents.len(),
+                started.elapsed().as_secs_f64()
             );
             let state = crate::api::AppState::new(d, web);
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
@@ -290,7 +303,9 @@ fn execute(cli: Cli) -> Result<(), String> {
             })
         }
         Command::Gen { what } => match what {
-            GenCommand::Demo { admin, out, seed, split, buildings_per_leaf, incidents } => gen_demo(&admin, &out, seed, &split, buildings_per_leaf, incidents),
+            GenCommand::Demo { admin, out, seed, split, buildings_per_leaf, incidents } => {
+                gen_demo(&admin, &out, seed, &split, buildings_per_leaf, incidents)
+            }
             GenCommand::City { out, grids, buildings, vertices, seed } => gen_city(&out, grids, buildings, vertices, seed),
         },
     }
@@ -299,7 +314,13 @@ fn execute(cli: Cli) -> Result<(), String> {
 fn print_report(out: &mut impl Write, d: &Dataset) -> std::io::Result<()> {
     let r = &d.report;
     let s = &r.summary;
-    writeln!(out, "integrity of {} units ({} levels: {})", s.units, d.hierarchy.levels.len(), d.hierarchy.levels.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(" > "))?;
+    writeln!(
+        out,
+        "integrity of {} units ({} levels: {})",
+        s.units,
+        d.hierarchy.levels.len(),
+        d.hierarchy.levels.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(" > ")
+    )?;
     writeln!(out, "  children outside their parent: {} ({:.1} m²)", s.outside_parent, s.outside_parent_m2)?;
     writeln!(out, "  overlapping siblings:          {} pairs ({:.1} m²)", s.overlaps, s.overlap_m2)?;
     writeln!(out, "  gaps inside parents:           {} ({:.1} m²)", s.gaps, s.gap_m2)?;
@@ -346,7 +367,15 @@ pub fn layer_collection(layer: &Layer) -> Value {
             .map(|u| {
                 geojson_out::feature(
                     &Geometry::MultiPolygon(u.geometry.clone()),
-                    props(&u.attributes, vec![("id", json!(u.id.0)), ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))), ("level", json!(u.level.0)), ("name", json!(u.name))]),
+                    props(
+                        &u.attributes,
+                        vec![
+                            ("id", json!(u.id.0)),
+                            ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))),
+                            ("level", json!(u.level.0)),
+                            ("name", json!(u.name)),
+                        ],
+                    ),
                 )
             })
             .collect(),
@@ -355,10 +384,16 @@ pub fn layer_collection(layer: &Layer) -> Value {
             .map(|b| {
                 geojson_out::feature(
                     &Geometry::MultiPolygon(b.footprint.clone()),
-                    props(&b.attributes, vec![
-                        ("id", json!(b.id)), ("households", json!(b.households)), ("population", json!(b.population)),
-                        ("floors", json!(b.floors)), ("height", json!(b.height.map(|h| h.0))),
-                    ]),
+                    props(
+                        &b.attributes,
+                        vec![
+                            ("id", json!(b.id)),
+                            ("households", json!(b.households)),
+                            ("population", json!(b.population)),
+                            ("floors", json!(b.floors)),
+                            ("height", json!(b.height.map(|h| h.0))),
+                        ],
+                    ),
                 )
             })
             .collect(),
@@ -367,29 +402,50 @@ pub fn layer_collection(layer: &Layer) -> Value {
             .map(|c| {
                 geojson_out::feature(
                     &Geometry::Point(c.position),
-                    props(&c.attributes, vec![
-                        ("id", json!(c.id)), ("heading", json!(c.heading_deg)), ("fov", json!(c.fov_deg)), ("range", json!(c.range_m.0)),
-                        ("height", json!(c.height_m.0)), ("kind", json!(c.kind.as_str())),
-                    ]),
+                    props(
+                        &c.attributes,
+                        vec![
+                            ("id", json!(c.id)),
+                            ("heading", json!(c.heading_deg)),
+                            ("fov", json!(c.fov_deg)),
+                            ("range", json!(c.range_m.0)),
+                            ("height", json!(c.height_m.0)),
+                            ("kind", json!(c.kind.as_str())),
+                        ],
+                    ),
                 )
             })
             .collect(),
         Layer::Facilities(v) => v
             .iter()
-            .map(|x| geojson_out::feature(&Geometry::Point(x.position), props(&x.attributes, vec![("id", json!(x.id)), ("kind", json!(x.kind)), ("name", json!(x.name))])))
+            .map(|x| {
+                geojson_out::feature(
+                    &Geometry::Point(x.position),
+                    props(&x.attributes, vec![("id", json!(x.id)), ("kind", json!(x.kind)), ("name", json!(x.name))]),
+                )
+            })
             .collect(),
         Layer::Incidents(v) => v
             .iter()
             .map(|x| {
                 geojson_out::feature(
                     &Geometry::Point(x.position),
-                    props(&x.attributes, vec![
-                        ("id", json!(x.id)), ("occurred_at", json!(format_time(x.occurred_at))), ("category", json!(x.category)), ("status", json!(x.status)),
-                    ]),
+                    props(
+                        &x.attributes,
+                        vec![
+                            ("id", json!(x.id)),
+                            ("occurred_at", json!(format_time(x.occurred_at))),
+                            ("category", json!(x.category)),
+                            ("status", json!(x.status)),
+                        ],
+                    ),
                 )
             })
             .collect(),
-        Layer::Roads(v) => v.iter().map(|r| geojson_out::feature(&Geometry::MultiLineString(r.line.clone()), props(&r.attributes, vec![("id", json!(r.id))]))).collect(),
+        Layer::Roads(v) => v
+            .iter()
+            .map(|r| geojson_out::feature(&Geometry::MultiLineString(r.line.clone()), props(&r.attributes, vec![("id", json!(r.id))])))
+            .collect(),
     };
     geojson_out::collection(f)
 }
@@ -409,7 +465,11 @@ fn gen_demo(admin: &Path, out: &Path, seed: u64, split: &str, per_leaf: usize, n
     let Layer::Units(real) = crate::import::read_path(admin, &opts).map_err(|e| e.to_string())? else {
         return Err("admin file is not a units layer".into());
     };
-    let parts: Vec<usize> = split.split(',').map(|s| s.trim().parse::<usize>()).collect::<Result<_, _>>().map_err(|_| format!("--split {split:?}: expected three numbers like 5,6,3"))?;
+    let parts: Vec<usize> = split
+        .split(',')
+        .map(|s| s.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("--split {split:?}: expected three numbers like 5,6,3"))?;
     let [c, g, b] = parts[..] else {
         return Err(format!("--split {split:?}: expected three numbers like 5,6,3"));
     };
@@ -440,15 +500,28 @@ fn gen_demo(admin: &Path, out: &Path, seed: u64, split: &str, per_leaf: usize, n
     for i in &incidents {
         let rl = i.attributes.get("resolved_level").and_then(Value::as_str).unwrap_or("");
         w.write_record([
-            i.id.as_str(), &format_time(i.occurred_at), &i.category, &i.status, rl,
-            &format!("{:.7}", i.position.x()), &format!("{:.7}", i.position.y()), "true",
+            i.id.as_str(),
+            &format_time(i.occurred_at),
+            &i.category,
+            &i.status,
+            rl,
+            &format!("{:.7}", i.position.x()),
+            &format!("{:.7}", i.position.y()),
+            "true",
         ])
         .map_err(|e| e.to_string())?;
     }
     w.flush().map_err(|e| e.to_string())?;
     println!(
         "generated (seed {seed}) into {}: {} communities, {} grids, {} building grids, {} buildings, {} cameras, {} facilities, {} incidents",
-        out.display(), communities.len(), grids.len(), bgrids.len(), buildings.len(), cameras.len(), facilities.len(), incidents.len()
+        out.display(),
+        communities.len(),
+        grids.len(),
+        bgrids.len(),
+        buildings.len(),
+        cameras.len(),
+        facilities.len(),
+        incidents.len()
     );
     Ok(())
 }
@@ -464,6 +537,12 @@ fn gen_city(out: &Path, grids: usize, buildings: usize, vertices: usize, seed: u
     write_json(&out.join("grids.geojson"), &layer_collection(&Layer::Units(units.clone())))?;
     write_json(&out.join("buildings.geojson"), &layer_collection(&Layer::Buildings(b.clone())))?;
     let bb = units.iter().filter_map(|u| u.geometry.bounding_rect()).count();
-    println!("generated {} grids ({} vertices each), {} buildings into {} ({bb} with bounds)", units.len(), 6 + 6 * densify, b.len(), out.display());
+    println!(
+        "generated {} grids ({} vertices each), {} buildings into {} ({bb} with bounds)",
+        units.len(),
+        6 + 6 * densify,
+        b.len(),
+        out.display()
+    );
     Ok(())
 }

@@ -54,16 +54,19 @@ pub fn layer_features(d: &Dataset, layer: &str, idx: &[usize]) -> Vec<Value> {
                     let l = &d.report.loads[i];
                     feature(
                         &Geometry::MultiPolygon(u.geometry.clone()),
-                        with_attrs(&u.attributes, vec![
-                            ("id", json!(u.id.0)),
-                            ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))),
-                            ("level", json!(u.level.0)),
-                            ("name", json!(u.name)),
-                            ("households", json!(l.households)),
-                            ("population", json!(l.population)),
-                            ("buildings", json!(l.buildings)),
-                            ("area_m2", json!(d.unit_area_m2[i])),
-                        ]),
+                        with_attrs(
+                            &u.attributes,
+                            vec![
+                                ("id", json!(u.id.0)),
+                                ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))),
+                                ("level", json!(u.level.0)),
+                                ("name", json!(u.name)),
+                                ("households", json!(l.households)),
+                                ("population", json!(l.population)),
+                                ("buildings", json!(l.buildings)),
+                                ("area_m2", json!(d.unit_area_m2[i])),
+                            ],
+                        ),
                     )
                 }
                 "buildings" => {
@@ -71,47 +74,59 @@ pub fn layer_features(d: &Dataset, layer: &str, idx: &[usize]) -> Vec<Value> {
                     let a = &d.building_assignment[i];
                     feature(
                         &Geometry::MultiPolygon(b.footprint.clone()),
-                        with_attrs(&b.attributes, vec![
-                            ("id", json!(b.id)),
-                            ("households", json!(b.households)),
-                            ("population", json!(b.population)),
-                            ("floors", json!(b.floors)),
-                            ("height", json!(b.height.map(|h| h.0))),
-                            ("leaf", json!(a.leaf.map(|l| &d.hierarchy.units[l].id.0))),
-                            ("cut", json!(a.is_cut())),
-                        ]),
+                        with_attrs(
+                            &b.attributes,
+                            vec![
+                                ("id", json!(b.id)),
+                                ("households", json!(b.households)),
+                                ("population", json!(b.population)),
+                                ("floors", json!(b.floors)),
+                                ("height", json!(b.height.map(|h| h.0))),
+                                ("leaf", json!(a.leaf.map(|l| &d.hierarchy.units[l].id.0))),
+                                ("cut", json!(a.is_cut())),
+                            ],
+                        ),
                     )
                 }
                 "cameras" => {
                     let c = d.cameras.get(i)?;
                     feature(
                         &Geometry::Point(c.position),
-                        with_attrs(&c.attributes, vec![
-                            ("id", json!(c.id)),
-                            ("heading", json!(c.heading_deg)),
-                            ("fov", json!(c.fov_deg)),
-                            ("range", json!(c.range_m.0)),
-                            ("height", json!(c.height_m.0)),
-                            ("kind", json!(c.kind.as_str())),
-                        ]),
+                        with_attrs(
+                            &c.attributes,
+                            vec![
+                                ("id", json!(c.id)),
+                                ("heading", json!(c.heading_deg)),
+                                ("fov", json!(c.fov_deg)),
+                                ("range", json!(c.range_m.0)),
+                                ("height", json!(c.height_m.0)),
+                                ("kind", json!(c.kind.as_str())),
+                            ],
+                        ),
                     )
                 }
                 "facilities" => {
                     let f = d.facilities.get(i)?;
-                    feature(&Geometry::Point(f.position), with_attrs(&f.attributes, vec![("id", json!(f.id)), ("kind", json!(f.kind)), ("name", json!(f.name))]))
+                    feature(
+                        &Geometry::Point(f.position),
+                        with_attrs(&f.attributes, vec![("id", json!(f.id)), ("kind", json!(f.kind)), ("name", json!(f.name))]),
+                    )
                 }
                 "incidents" => {
                     let n = d.incidents.get(i)?;
                     let unit = d.incident_unit[i].map(|u| &d.hierarchy.units[u].id.0);
                     feature(
                         &Geometry::Point(n.position),
-                        with_attrs(&n.attributes, vec![
-                            ("id", json!(n.id)),
-                            ("occurred_at", json!(format_time(n.occurred_at))),
-                            ("category", json!(n.category)),
-                            ("status", json!(n.status)),
-                            ("unit", json!(unit)),
-                        ]),
+                        with_attrs(
+                            &n.attributes,
+                            vec![
+                                ("id", json!(n.id)),
+                                ("occurred_at", json!(format_time(n.occurred_at))),
+                                ("category", json!(n.category)),
+                                ("status", json!(n.status)),
+                                ("unit", json!(unit)),
+                            ],
+                        ),
                     )
                 }
                 "roads" => {
@@ -137,19 +152,34 @@ pub fn problem_features(d: &Dataset) -> Vec<Value> {
         let kind = if g.kind == wangge_engine::integrity::GapKind::Gap { "gap" } else { "sliver" };
         out.push(feature(
             &Geometry::Polygon(g.geometry.clone()),
-            Map::from_iter([("kind".into(), json!(kind)), ("parent".into(), json!(g.parent)), ("area_m2".into(), json!(g.area_m2)), ("width_m".into(), json!(g.width_m))]),
+            Map::from_iter([
+                ("kind".into(), json!(kind)),
+                ("parent".into(), json!(g.parent)),
+                ("area_m2".into(), json!(g.area_m2)),
+                ("width_m".into(), json!(g.width_m)),
+            ]),
         ));
     }
     for o in &r.overlaps {
         out.push(feature(
             &Geometry::MultiPolygon(o.geometry.clone()),
-            Map::from_iter([("kind".into(), json!("overlap")), ("a".into(), json!(o.a)), ("b".into(), json!(o.b)), ("area_m2".into(), json!(o.area_m2))]),
+            Map::from_iter([
+                ("kind".into(), json!("overlap")),
+                ("a".into(), json!(o.a)),
+                ("b".into(), json!(o.b)),
+                ("area_m2".into(), json!(o.area_m2)),
+            ]),
         ));
     }
     for o in &r.outside_parent {
         out.push(feature(
             &Geometry::MultiPolygon(o.geometry.clone()),
-            Map::from_iter([("kind".into(), json!("outside_parent")), ("unit".into(), json!(o.unit)), ("parent".into(), json!(o.parent)), ("area_m2".into(), json!(o.area_m2))]),
+            Map::from_iter([
+                ("kind".into(), json!("outside_parent")),
+                ("unit".into(), json!(o.unit)),
+                ("parent".into(), json!(o.parent)),
+                ("area_m2".into(), json!(o.area_m2)),
+            ]),
         ));
     }
     out

@@ -128,10 +128,7 @@ pub fn range_pbf(stack: &str, start: u32) -> Vec<u8> {
         };
         c.entry(start).or_insert_with(|| if start < 0x3000 { render_range(start) } else { Vec::new() }).clone()
     };
-    Glyphs {
-        stacks: vec![Fontstack { name: stack.to_owned(), range: format!("{}-{}", start, start + 255), glyphs }],
-    }
-    .encode_to_vec()
+    Glyphs { stacks: vec![Fontstack { name: stack.to_owned(), range: format!("{}-{}", start, start + 255), glyphs }] }.encode_to_vec()
 }
 
 #[cfg(test)]

@@ -13,9 +13,7 @@ use geo::{Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value};
 use wangge_engine::crs::SourceCrs;
 use wangge_engine::hierarchy::{Hierarchy, HierarchyError, infer_parents};
-use wangge_engine::model::{
-    Attributes, Building, Camera, CameraKind, Facility, Incident, LayerKind, Level, Metres, Road, Unit, UnitId,
-};
+use wangge_engine::model::{Attributes, Building, Camera, CameraKind, Facility, Incident, LayerKind, Level, Metres, Road, Unit, UnitId};
 use wangge_engine::validate::{lonlat_in_range, polygon_problems};
 
 use crate::timefmt::parse_time;
@@ -308,11 +306,8 @@ fn polygon(v: &Value, crs: SourceCrs, prefix: &str) -> Result<Polygon<f64>, Stri
         return Err("polygon has no rings".into());
     }
     let ext = ring(&rings[0], crs, &format!("{prefix}exterior ring"))?;
-    let ints = rings[1..]
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ring(r, crs, &format!("{prefix}interior ring {i}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ints =
+        rings[1..].iter().enumerate().map(|(i, r)| ring(r, crs, &format!("{prefix}interior ring {i}"))).collect::<Result<Vec<_>, _>>()?;
     Ok(Polygon::new(ext, ints))
 }
 
@@ -359,9 +354,9 @@ fn lines(g: &Value, crs: SourceCrs) -> Result<MultiLineString<f64>, String> {
     };
     match geom_type(g) {
         "LineString" => Ok(MultiLineString(vec![line(c)?])),
-        "MultiLineString" => Ok(MultiLineString(
-            c.as_array().ok_or("coordinates are not an array")?.iter().map(line).collect::<Result<_, _>>()?,
-        )),
+        "MultiLineString" => {
+            Ok(MultiLineString(c.as_array().ok_or("coordinates are not an array")?.iter().map(line).collect::<Result<_, _>>()?))
+        }
         other => Err(format!("wrong geometry type {other}: expected LineString or MultiLineString")),
     }
 }
@@ -478,14 +473,16 @@ fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Layer {
     }
     for e in herr {
         let (i, field, problem) = match &e {
-            HierarchyError::DuplicateId { index, first, .. } => (*index, "id", format!("duplicate id, first used by feature {}", index_of[*first])),
-            HierarchyError::MissingParent { index, parent, .. } => (*index, "parent_id", format!("missing parent: no unit has id {parent}")),
+            HierarchyError::DuplicateId { index, first, .. } => {
+                (*index, "id", format!("duplicate id, first used by feature {}", index_of[*first]))
+            }
+            HierarchyError::MissingParent { index, parent, .. } => {
+                (*index, "parent_id", format!("missing parent: no unit has id {parent}"))
+            }
             HierarchyError::OwnParent { index, .. } => (*index, "parent_id", "parent_id is the unit's own id".into()),
-            HierarchyError::Cycle { index, path, .. } => (
-                *index,
-                "parent_id",
-                format!("cycle in parents: {}", path.iter().map(|u| u.0.as_str()).collect::<Vec<_>>().join(" → ")),
-            ),
+            HierarchyError::Cycle { index, path, .. } => {
+                (*index, "parent_id", format!("cycle in parents: {}", path.iter().map(|u| u.0.as_str()).collect::<Vec<_>>().join(" → ")))
+            }
             HierarchyError::OutsideEveryParent { index, parent_level, .. } => {
                 (*index, "geometry", format!("unit outside every possible parent: it overlaps no unit of level {parent_level}"))
             }
@@ -629,7 +626,12 @@ fn incidents(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Inciden
             Some(s) => match parse_time(&s, ctx.opts.tz_offset_s) {
                 Some(t) => Some(t),
                 None => {
-                    ctx.err(raw, id, Some("occurred_at"), format!("unparsable time {s:?} (use RFC 3339, YYYY-MM-DD HH:MM:SS or epoch seconds)"));
+                    ctx.err(
+                        raw,
+                        id,
+                        Some("occurred_at"),
+                        format!("unparsable time {s:?} (use RFC 3339, YYYY-MM-DD HH:MM:SS or epoch seconds)"),
+                    );
                     None
                 }
             },
@@ -671,6 +673,8 @@ fn roads(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Road> {
 pub fn parse_pairs(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
     pairs
         .iter()
-        .map(|p| p.split_once('=').map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned())).ok_or(format!("expected NAME=VALUE, got {p:?}")))
+        .map(|p| {
+            p.split_once('=').map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned())).ok_or(format!("expected NAME=VALUE, got {p:?}"))
+        })
         .collect()
 }

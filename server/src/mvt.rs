@@ -86,10 +86,7 @@ pub fn tile_bounds(z: u8, x: u32, y: u32, grow: f64) -> Rect<f64> {
     let lon = |px: f64| px / n * 360.0 - 180.0;
     let lat = |py: f64| (std::f64::consts::PI * (1.0 - 2.0 * py / n)).sinh().atan().to_degrees();
     let g = grow / f64::from(EXTENT);
-    Rect::new(
-        (lon(f64::from(x) - g), lat(f64::from(y) + 1.0 + g)),
-        (lon(f64::from(x) + 1.0 + g), lat(f64::from(y) - g)),
-    )
+    Rect::new((lon(f64::from(x) - g), lat(f64::from(y) + 1.0 + g)), (lon(f64::from(x) + 1.0 + g), lat(f64::from(y) - g)))
 }
 
 /// Projects lon/lat to the tile's integer grid.

@@ -151,7 +151,9 @@ impl Dataset {
             .iter()
             .filter_map(|u| u.geometry.bounding_rect())
             .chain(self.buildings.iter().filter_map(|b| b.footprint.bounding_rect()))
-            .reduce(|a, b| Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y))))
+            .reduce(|a, b| {
+                Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
+            })
     }
 }
 

@@ -206,8 +206,18 @@ impl Store {
                     let g = Geometry::MultiPolygon(u.geometry.clone());
                     let b = bbox4(&g);
                     app.append_row(params![
-                        version, i as i32, u.id.0, u.parent.as_ref().map(|p| p.0.clone()), u.level.0, u.name,
-                        attrs_json(&u.attributes), wkb::encode(&g), b[0], b[1], b[2], b[3]
+                        version,
+                        i as i32,
+                        u.id.0,
+                        u.parent.as_ref().map(|p| p.0.clone()),
+                        u.level.0,
+                        u.name,
+                        attrs_json(&u.attributes),
+                        wkb::encode(&g),
+                        b[0],
+                        b[1],
+                        b[2],
+                        b[3]
                     ])?;
                     pb.inc(1);
                 }
@@ -217,8 +227,19 @@ impl Store {
                     let g = Geometry::MultiPolygon(x.footprint.clone());
                     let b = bbox4(&g);
                     app.append_row(params![
-                        version, i as i32, x.id, x.households, x.population, x.floors, x.height.map(|h| h.0),
-                        attrs_json(&x.attributes), wkb::encode(&g), b[0], b[1], b[2], b[3]
+                        version,
+                        i as i32,
+                        x.id,
+                        x.households,
+                        x.population,
+                        x.floors,
+                        x.height.map(|h| h.0),
+                        attrs_json(&x.attributes),
+                        wkb::encode(&g),
+                        b[0],
+                        b[1],
+                        b[2],
+                        b[3]
                     ])?;
                     pb.inc(1);
                 }
@@ -226,8 +247,18 @@ impl Store {
             Layer::Cameras(v) => {
                 for (i, c) in v.iter().enumerate() {
                     app.append_row(params![
-                        version, i as i32, c.id, c.heading_deg, c.fov_deg, c.range_m.0, c.height_m.0, c.kind.as_str(),
-                        attrs_json(&c.attributes), wkb::encode(&Geometry::Point(c.position)), c.position.x(), c.position.y(),
+                        version,
+                        i as i32,
+                        c.id,
+                        c.heading_deg,
+                        c.fov_deg,
+                        c.range_m.0,
+                        c.height_m.0,
+                        c.kind.as_str(),
+                        attrs_json(&c.attributes),
+                        wkb::encode(&Geometry::Point(c.position)),
+                        c.position.x(),
+                        c.position.y(),
                         h3_cell(c.position)
                     ])?;
                     pb.inc(1);
@@ -236,8 +267,16 @@ impl Store {
             Layer::Facilities(v) => {
                 for (i, f) in v.iter().enumerate() {
                     app.append_row(params![
-                        version, i as i32, f.id, f.kind, f.name, attrs_json(&f.attributes),
-                        wkb::encode(&Geometry::Point(f.position)), f.position.x(), f.position.y(), h3_cell(f.position)
+                        version,
+                        i as i32,
+                        f.id,
+                        f.kind,
+                        f.name,
+                        attrs_json(&f.attributes),
+                        wkb::encode(&Geometry::Point(f.position)),
+                        f.position.x(),
+                        f.position.y(),
+                        h3_cell(f.position)
                     ])?;
                     pb.inc(1);
                 }
@@ -245,8 +284,17 @@ impl Store {
             Layer::Incidents(v) => {
                 for (i, x) in v.iter().enumerate() {
                     app.append_row(params![
-                        version, i as i32, x.id, x.category, x.occurred_at, x.status, attrs_json(&x.attributes),
-                        wkb::encode(&Geometry::Point(x.position)), x.position.x(), x.position.y(), h3_cell(x.position)
+                        version,
+                        i as i32,
+                        x.id,
+                        x.category,
+                        x.occurred_at,
+                        x.status,
+                        attrs_json(&x.attributes),
+                        wkb::encode(&Geometry::Point(x.position)),
+                        x.position.x(),
+                        x.position.y(),
+                        h3_cell(x.position)
                     ])?;
                     pb.inc(1);
                 }
@@ -299,12 +347,26 @@ impl Store {
             LayerKind::Units => {
                 let mut st = self.conn.prepare(&q("id, parent_id, level, name, attrs, geom"))?;
                 let rows = st.query_map(params![version], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, Vec<u8>>(5)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Vec<u8>>(5)?,
+                    ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
                     let (id, parent, level, name, a, g) = row?;
-                    out.push(Unit { geometry: mp(&g, &id)?, id: UnitId(id), parent: parent.map(UnitId), level: Level(level), name, attributes: attrs(a) });
+                    out.push(Unit {
+                        geometry: mp(&g, &id)?,
+                        id: UnitId(id),
+                        parent: parent.map(UnitId),
+                        level: Level(level),
+                        name,
+                        attributes: attrs(a),
+                    });
                 }
                 Layer::Units(out)
             }
@@ -312,14 +374,27 @@ impl Store {
                 let mut st = self.conn.prepare(&q("id, households, population, floors, height, attrs, geom"))?;
                 let rows = st.query_map(params![version], |r| {
                     Ok((
-                        r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?, r.get::<_, Option<u32>>(2)?, r.get::<_, Option<u32>>(3)?,
-                        r.get::<_, Option<f64>>(4)?, r.get::<_, String>(5)?, r.get::<_, Vec<u8>>(6)?,
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<u32>>(1)?,
+                        r.get::<_, Option<u32>>(2)?,
+                        r.get::<_, Option<u32>>(3)?,
+                        r.get::<_, Option<f64>>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
                     ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
                     let (id, households, population, floors, height, a, g) = row?;
-                    out.push(Building { footprint: mp(&g, &id)?, id, households, population, floors, height: height.map(Metres), attributes: attrs(a) });
+                    out.push(Building {
+                        footprint: mp(&g, &id)?,
+                        id,
+                        households,
+                        population,
+                        floors,
+                        height: height.map(Metres),
+                        attributes: attrs(a),
+                    });
                 }
                 Layer::Buildings(out)
             }
@@ -327,16 +402,28 @@ impl Store {
                 let mut st = self.conn.prepare(&q("id, heading, fov, range_m, height_m, kind, attrs, geom"))?;
                 let rows = st.query_map(params![version], |r| {
                     Ok((
-                        r.get::<_, String>(0)?, r.get::<_, f64>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?, r.get::<_, f64>(4)?,
-                        r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get::<_, Vec<u8>>(7)?,
+                        r.get::<_, String>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, f64>(2)?,
+                        r.get::<_, f64>(3)?,
+                        r.get::<_, f64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
                     ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
                     let (id, heading, fov, range, height, kind, a, g) = row?;
                     out.push(Camera {
-                        position: pt(&g, &id)?, id, heading_deg: heading, fov_deg: fov, range_m: Metres(range), height_m: Metres(height),
-                        kind: if kind == "dome" { CameraKind::Dome } else { CameraKind::Fixed }, attributes: attrs(a),
+                        position: pt(&g, &id)?,
+                        id,
+                        heading_deg: heading,
+                        fov_deg: fov,
+                        range_m: Metres(range),
+                        height_m: Metres(height),
+                        kind: if kind == "dome" { CameraKind::Dome } else { CameraKind::Fixed },
+                        attributes: attrs(a),
                     });
                 }
                 Layer::Cameras(out)
@@ -344,7 +431,13 @@ impl Store {
             LayerKind::Facilities => {
                 let mut st = self.conn.prepare(&q("id, kind, name, attrs, geom"))?;
                 let rows = st.query_map(params![version], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Vec<u8>>(4)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Vec<u8>>(4)?,
+                    ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
@@ -356,7 +449,14 @@ impl Store {
             LayerKind::Incidents => {
                 let mut st = self.conn.prepare(&q("id, category, occurred_at, status, attrs, geom"))?;
                 let rows = st.query_map(params![version], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, Vec<u8>>(5)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Vec<u8>>(5)?,
+                    ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
@@ -367,7 +467,8 @@ impl Store {
             }
             LayerKind::Roads => {
                 let mut st = self.conn.prepare(&q("id, attrs, geom"))?;
-                let rows = st.query_map(params![version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
+                let rows =
+                    st.query_map(params![version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
                 let mut out = Vec::new();
                 for row in rows {
                     let (id, a, g) = row?;
@@ -385,7 +486,9 @@ impl Store {
 
     /// The latest stored integrity report (JSON), if any.
     pub fn latest_report(&self) -> Result<Option<Value>> {
-        let mut st = self.conn.prepare("SELECT report FROM integrity_reports ORDER BY created_at DESC, units_version DESC, buildings_version DESC LIMIT 1")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT report FROM integrity_reports ORDER BY created_at DESC, units_version DESC, buildings_version DESC LIMIT 1")?;
         let mut rows = st.query([])?;
         match rows.next()? {
             Some(r) => {
@@ -414,15 +517,15 @@ impl Store {
             LayerKind::Buildings => "id, households, population, floors, height, attrs, geom AS geometry_wkb",
             LayerKind::Cameras => "id, lon, lat, heading, fov, range_m AS range, height_m AS height, kind, h3, attrs",
             LayerKind::Facilities => "id, lon, lat, kind, name, h3, attrs",
-            LayerKind::Incidents => "id, lon, lat, category, strftime(epoch_ms(occurred_at * 1000), '%Y-%m-%dT%H:%M:%SZ') AS occurred_at, status, h3, attrs",
+            LayerKind::Incidents => {
+                "id, lon, lat, category, strftime(epoch_ms(occurred_at * 1000), '%Y-%m-%dT%H:%M:%SZ') AS occurred_at, status, h3, attrs"
+            }
             LayerKind::Roads => "id, attrs, geom AS geometry_wkb",
         };
         let fmt = if format == "parquet" { "FORMAT PARQUET" } else { "FORMAT CSV, HEADER" };
         let p = path.display().to_string().replace('\'', "''");
-        self.conn.execute_batch(&format!(
-            "COPY (SELECT {cols} FROM {} WHERE version = {v} ORDER BY seq) TO '{p}' ({fmt})",
-            kind.as_str()
-        ))?;
+        self.conn
+            .execute_batch(&format!("COPY (SELECT {cols} FROM {} WHERE version = {v} ORDER BY seq) TO '{p}' ({fmt})", kind.as_str()))?;
         Ok(())
     }
 }

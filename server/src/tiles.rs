@@ -3,7 +3,7 @@
 use geo::{BoundingRect, MultiPolygon};
 use wangge_engine::integrity::GapKind;
 
-use crate::mvt::{LayerBuilder, Prop, TileGeom, TileProj, tile_bounds, tile_lines, tile_point, tile_polygons, BUFFER};
+use crate::mvt::{BUFFER, LayerBuilder, Prop, TileGeom, TileProj, tile_bounds, tile_lines, tile_point, tile_polygons};
 use crate::state::Dataset;
 
 /// Tile layers served under `/tiles/{layer}/…`.
@@ -13,20 +13,41 @@ pub const TILE_LAYERS: [&str; 7] = ["units", "buildings", "cameras", "facilities
 pub fn layer_fields(layer: &str) -> &'static [(&'static str, &'static str)] {
     match layer {
         "units" => &[
-            ("id", "String"), ("name", "String"), ("level", "String"), ("parent_id", "String"), ("depth", "Number"),
-            ("households", "Number"), ("population", "Number"), ("buildings", "Number"), ("generated", "Boolean"),
+            ("id", "String"),
+            ("name", "String"),
+            ("level", "String"),
+            ("parent_id", "String"),
+            ("depth", "Number"),
+            ("households", "Number"),
+            ("population", "Number"),
+            ("buildings", "Number"),
+            ("generated", "Boolean"),
         ],
-        "buildings" => &[("id", "String"), ("households", "Number"), ("floors", "Number"), ("height", "Number"), ("leaf", "String"), ("cut", "Boolean"), ("generated", "Boolean")],
-        "cameras" => &[("id", "String"), ("kind", "String"), ("heading", "Number"), ("fov", "Number"), ("range", "Number"), ("generated", "Boolean")],
+        "buildings" => &[
+            ("id", "String"),
+            ("households", "Number"),
+            ("floors", "Number"),
+            ("height", "Number"),
+            ("leaf", "String"),
+            ("cut", "Boolean"),
+            ("generated", "Boolean"),
+        ],
+        "cameras" => {
+            &[("id", "String"), ("kind", "String"), ("heading", "Number"), ("fov", "Number"), ("range", "Number"), ("generated", "Boolean")]
+        }
         "facilities" => &[("id", "String"), ("kind", "String"), ("name", "String"), ("generated", "Boolean")],
-        "incidents" => &[("id", "String"), ("category", "String"), ("status", "String"), ("occurred_at", "Number"), ("generated", "Boolean")],
+        "incidents" => {
+            &[("id", "String"), ("category", "String"), ("status", "String"), ("occurred_at", "Number"), ("generated", "Boolean")]
+        }
         "roads" => &[("id", "String"), ("name", "String"), ("highway", "String")],
-        "problems" => &[("kind", "String"), ("area_m2", "Number"), ("parent", "String"), ("a", "String"), ("b", "String"), ("width_m", "Number")],
+        "problems" => {
+            &[("kind", "String"), ("area_m2", "Number"), ("parent", "String"), ("a", "String"), ("b", "String"), ("width_m", "Number")]
+        }
         _ => &[],
     }
 }
 
-fn gen(a: &wangge_engine::model::Attributes) -> Prop {
+fn generated(a: &wangge_engine::model::Attributes) -> Prop {
     Prop::Bool(Dataset::is_generated(a))
 }
 
@@ -58,7 +79,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
                     ("households", Prop::Int(load.households as i64)),
                     ("population", Prop::Int(load.population as i64)),
                     ("buildings", Prop::Int(load.buildings as i64)),
-                    ("generated", gen(&u.attributes)),
+                    ("generated", generated(&u.attributes)),
                 ];
                 if let Some(p) = &u.parent {
                     props.push(("parent_id", Prop::Str(p.0.clone())));
@@ -70,7 +91,8 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
             for i in d.building_index.query_rect(bounds) {
                 let b = &d.buildings[i];
                 let a = &d.building_assignment[i];
-                let mut props = vec![("id", Prop::Str(b.id.clone())), ("cut", Prop::Bool(a.is_cut())), ("generated", gen(&b.attributes))];
+                let mut props =
+                    vec![("id", Prop::Str(b.id.clone())), ("cut", Prop::Bool(a.is_cut())), ("generated", generated(&b.attributes))];
                 if let Some(v) = b.households {
                     props.push(("households", Prop::Int(i64::from(v))));
                 }
@@ -96,7 +118,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
                         ("heading", Prop::Num(c.heading_deg)),
                         ("fov", Prop::Num(c.fov_deg)),
                         ("range", Prop::Num(c.range_m.0)),
-                        ("generated", gen(&c.attributes)),
+                        ("generated", generated(&c.attributes)),
                     ];
                     lb.add(Some(i as u64 + 1), &TileGeom::Points(vec![p]), &props);
                 }
@@ -110,7 +132,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
                         ("id", Prop::Str(f.id.clone())),
                         ("kind", Prop::Str(f.kind.clone())),
                         ("name", Prop::Str(f.name.clone())),
-                        ("generated", gen(&f.attributes)),
+                        ("generated", generated(&f.attributes)),
                     ];
                     lb.add(Some(i as u64 + 1), &TileGeom::Points(vec![p]), &props);
                 }
@@ -125,7 +147,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
                         ("category", Prop::Str(n.category.clone())),
                         ("status", Prop::Str(n.status.clone())),
                         ("occurred_at", Prop::Int(n.occurred_at)),
-                        ("generated", gen(&n.attributes)),
+                        ("generated", generated(&n.attributes)),
                     ];
                     lb.add(Some(i as u64 + 1), &TileGeom::Points(vec![p]), &props);
                 }

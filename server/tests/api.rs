@@ -10,7 +10,11 @@ use tower::ServiceExt;
 use wangge::api::{AppState, router};
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let resp = app.clone().oneshot(Request::get(uri).header(header::HOST, "127.0.0.1:8080").body(Body::empty()).expect("req")).await.expect("resp");
+    let resp = app
+        .clone()
+        .oneshot(Request::get(uri).header(header::HOST, "127.0.0.1:8080").body(Body::empty()).expect("req"))
+        .await
+        .expect("resp");
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
@@ -58,7 +62,9 @@ async fn unit_detail_has_figures_children_and_parent_chain() {
     let (app, state) = app();
     let d = state.data.read().expect("lock").clone();
     // a grid: its figures must equal the buildings assigned to it, counted independently
-    let gi = (0..d.hierarchy.len()).find(|&i| d.hierarchy.units[i].level.0 == "grid" && d.report.loads[i].buildings > 0).expect("a grid with buildings");
+    let gi = (0..d.hierarchy.len())
+        .find(|&i| d.hierarchy.units[i].level.0 == "grid" && d.report.loads[i].buildings > 0)
+        .expect("a grid with buildings");
     let gid = d.hierarchy.units[gi].id.0.clone();
     let (mut hh, mut n) = (0u64, 0u64);
     for (b, a) in d.buildings.iter().zip(&d.building_assignment) {
@@ -96,7 +102,11 @@ async fn features_by_bbox_check_and_errors() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["type"], "FeatureCollection");
     let r = geo::Rect::new((120.36, 36.05), (120.38, 36.07));
-    let brute = d.buildings.iter().filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge::mvt_rects_touch(x, r))).count();
+    let brute = d
+        .buildings
+        .iter()
+        .filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge::mvt_rects_touch(x, r)))
+        .count();
     assert_eq!(v["features"].as_array().expect("features").len(), brute);
     assert!(brute > 0);
     let (s, v) = json(&app, "/api/features/incidents?bbox=1,2,3").await;
@@ -147,7 +157,9 @@ async fn tiles_status_codes_etag_and_tilejson() {
     // gzip when asked for
     let resp = app
         .clone()
-        .oneshot(Request::get("/tiles/units/14/13669/6429.mvt").header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).expect("req"))
+        .oneshot(
+            Request::get("/tiles/units/14/13669/6429.mvt").header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).expect("req"),
+        )
         .await
         .expect("resp");
     assert_eq!(resp.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().ok()), Some(Some("gzip")));

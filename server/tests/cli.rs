@@ -78,8 +78,28 @@ fn gcj02_input_is_converted_and_fields_are_mapped() {
     let (glon, glat) = wangge_engine::crs::wgs84_to_gcj02(wlon, wlat);
     std::fs::write(&f, format!("cam_no,x,y,dir,angle,dist,h\nC1,{glon},{glat},90,60,50,5\n")).expect("write");
     let s = ok(&wangge(&[
-        "import", "--db", p(&db), "--layer", "cameras", "--crs", "gcj02", "--field", "id=cam_no", "--field", "lon=x", "--field", "lat=y",
-        "--field", "heading=dir", "--field", "fov=angle", "--field", "range=dist", "--field", "height=h", p(&f),
+        "import",
+        "--db",
+        p(&db),
+        "--layer",
+        "cameras",
+        "--crs",
+        "gcj02",
+        "--field",
+        "id=cam_no",
+        "--field",
+        "lon=x",
+        "--field",
+        "lat=y",
+        "--field",
+        "heading=dir",
+        "--field",
+        "fov=angle",
+        "--field",
+        "range=dist",
+        "--field",
+        "height=h",
+        p(&f),
     ]));
     assert!(s.contains("imported 1 cameras"), "{s}");
     let store = wangge::store::Store::open(&db).expect("open");

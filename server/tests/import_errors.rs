@@ -26,7 +26,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("units_hole_outside.geojson", "units", &["feature 1 (id s-hole)", "interior ring"]),
     ("units_missing_id.geojson", "units", &["feature 1", "field id", "missing id"]),
     ("units_many_errors.geojson", "units", &["60 problem(s)", "feature 1 (id s0)", "… and 10 more"]),
-    ("buildings_households_text.geojson", "buildings", &["layer buildings, feature 0 (id b1)", "field households", "not a number: \"many\""]),
+    (
+        "buildings_households_text.geojson",
+        "buildings",
+        &["layer buildings, feature 0 (id b1)", "field households", "not a number: \"many\""],
+    ),
     ("buildings_negative_households.geojson", "buildings", &["(id b1)", "field households", "whole number ≥ 0"]),
     ("buildings_missing_geometry.geojson", "buildings", &["(id b1)", "missing geometry"]),
     ("buildings_floors_fraction.geojson", "buildings", &["(id b1)", "field floors", "whole number"]),
@@ -37,7 +41,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("cameras_wrong_type.geojson", "cameras", &["(id cam1)", "wrong geometry type Polygon: expected Point"]),
     ("cameras_unknown_kind.geojson", "cameras", &["(id cam1)", "field kind", "unknown camera kind"]),
     ("facilities_missing_kind.geojson", "facilities", &["(id f1)", "field kind", "missing facility kind"]),
-    ("incidents_bad_time.csv", "incidents", &["layer incidents, feature 1 (id I2)", "field occurred_at", "unparsable time \"yesterday at noon\""]),
+    (
+        "incidents_bad_time.csv",
+        "incidents",
+        &["layer incidents, feature 1 (id I2)", "field occurred_at", "unparsable time \"yesterday at noon\""],
+    ),
     ("incidents_no_coords.csv", "incidents", &["(id I1)", "no geometry and no lon/lat"]),
     ("incidents_lat_range.csv", "incidents", &["(id I1)", "coordinate out of range"]),
     ("incidents_ragged.csv", "incidents", &["incidents_ragged.csv", "CSV row"]),
@@ -60,7 +68,13 @@ fn every_malformed_file_is_refused_with_a_precise_message_and_nothing_changes() 
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let before = Store::open(&db).expect("open").row_counts().expect("counts");
     for (file, layer, wants) in CASES {
-        let out = Command::new(bin).args(["import", "--db"]).arg(&db).args(["--layer", layer]).arg(fixture(&format!("bad/{file}"))).output().expect("run");
+        let out = Command::new(bin)
+            .args(["import", "--db"])
+            .arg(&db)
+            .args(["--layer", layer])
+            .arg(fixture(&format!("bad/{file}")))
+            .output()
+            .expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{file} should fail: {err}");
         for w in *wants {
@@ -81,7 +95,8 @@ fn a_failure_inside_the_transaction_rolls_everything_back_and_versions_accumulat
     let layer = read_path(&fixture("integrity/units.geojson"), &ImportOptions::new(LayerKind::Units)).expect("valid");
     assert_eq!(store.write_layer(&layer, "a", "wgs84", |_| Ok(None)).expect("v1"), 1);
     let before = store.row_counts().expect("counts");
-    let failed = store.write_layer(&layer, "b", "wgs84", |_| Err(StoreError::Corrupt("simulated failure after the rows were written".into())));
+    let failed =
+        store.write_layer(&layer, "b", "wgs84", |_| Err(StoreError::Corrupt("simulated failure after the rows were written".into())));
     assert!(failed.is_err());
     assert_eq!(store.row_counts().expect("counts"), before);
     assert_eq!(store.write_layer(&layer, "c", "wgs84", |_| Ok(None)).expect("v2"), 2);

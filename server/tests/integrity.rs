@@ -18,9 +18,15 @@ fn rel(a: f64, b: f64) -> f64 {
 
 #[test]
 fn hand_made_fixture_matches_shapely_and_pyproj() {
-    let Ok(Layer::Units(units)) = read_path(&fixture("integrity/units.geojson"), &ImportOptions::new(LayerKind::Units)) else { panic!("units") };
-    let Ok(Layer::Buildings(buildings)) = read_path(&fixture("integrity/buildings.geojson"), &ImportOptions::new(LayerKind::Buildings)) else { panic!("buildings") };
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(fixture("integrity/expected.json")).expect("expected.json")).expect("json");
+    let Ok(Layer::Units(units)) = read_path(&fixture("integrity/units.geojson"), &ImportOptions::new(LayerKind::Units)) else {
+        panic!("units")
+    };
+    let Ok(Layer::Buildings(buildings)) = read_path(&fixture("integrity/buildings.geojson"), &ImportOptions::new(LayerKind::Buildings))
+    else {
+        panic!("buildings")
+    };
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("integrity/expected.json")).expect("expected.json")).expect("json");
     let h = Hierarchy::build(units).expect("hierarchy");
     let a = assign_buildings(&h, &buildings);
     let r = check(&h, &buildings, &a, &IntegrityConfig::default());
@@ -64,7 +70,9 @@ fn hand_made_fixture_matches_shapely_and_pyproj() {
 
 #[test]
 fn a_wider_sliver_tolerance_turns_no_real_gap_into_a_sliver() {
-    let Ok(Layer::Units(units)) = read_path(&fixture("integrity/units.geojson"), &ImportOptions::new(LayerKind::Units)) else { panic!("units") };
+    let Ok(Layer::Units(units)) = read_path(&fixture("integrity/units.geojson"), &ImportOptions::new(LayerKind::Units)) else {
+        panic!("units")
+    };
     let h = Hierarchy::build(units).expect("hierarchy");
     let cfg = IntegrityConfig { sliver_width_m: 60.0, ..Default::default() };
     let r = check(&h, &[], &[], &cfg);

@@ -72,9 +72,12 @@ fn unit_tiles_decode_with_clockwise_exteriors_and_the_right_features() {
             let inner = tile_bounds(z, x, y, -8.0);
             let outer = tile_bounds(z, x, y, 64.0);
             for u in &d.hierarchy.units {
-                let inside = u.geometry.0.iter().flat_map(|p| p.exterior().coords()).any(|c| {
-                    c.x > inner.min().x && c.x < inner.max().x && c.y > inner.min().y && c.y < inner.max().y
-                });
+                let inside = u
+                    .geometry
+                    .0
+                    .iter()
+                    .flat_map(|p| p.exterior().coords())
+                    .any(|c| c.x > inner.min().x && c.x < inner.max().x && c.y > inner.min().y && c.y < inner.max().y);
                 if inside {
                     assert!(ids.contains(&u.id.0), "{} missing from {z}/{x}/{y}", u.id);
                 }
@@ -100,7 +103,11 @@ fn children_cover_their_parent_in_every_tile_without_gaps() {
             let mut area: HashMap<String, f64> = HashMap::new();
             for f in reader.get_features(0).expect("features") {
                 let Some(Value::String(id)) = f.properties.as_ref().and_then(|p| p.get("id")).cloned() else { continue };
-                let a: f64 = polygons(&f.geometry).iter().map(|p| ring_area2(p.exterior()) + p.interiors().iter().map(ring_area2).sum::<f64>()).sum::<f64>() / 2.0;
+                let a: f64 = polygons(&f.geometry)
+                    .iter()
+                    .map(|p| ring_area2(p.exterior()) + p.interiors().iter().map(ring_area2).sum::<f64>())
+                    .sum::<f64>()
+                    / 2.0;
                 *area.entry(id).or_default() += a;
             }
             for (i, u) in h.units.iter().enumerate() {

@@ -42,15 +42,19 @@ pub fn demo_layers() -> Vec<Layer> {
         synth::LevelSpec { level: Level("community".into()), per_parent: 2, name: c },
         synth::LevelSpec { level: Level("grid".into()), per_parent: 3, name: g },
     ];
-    let gen = synth::nest_levels(&streets, &specs, 7);
-    let grids: Vec<Unit> = gen.iter().filter(|u| u.level.0 == "grid").cloned().collect();
-    let comms: Vec<Unit> = gen.iter().filter(|u| u.level.0 == "community").cloned().collect();
+    let generated = synth::nest_levels(&streets, &specs, 7);
+    let grids: Vec<Unit> = generated.iter().filter(|u| u.level.0 == "grid").cloned().collect();
+    let comms: Vec<Unit> = generated.iter().filter(|u| u.level.0 == "community").cloned().collect();
     let buildings = synth::generate_buildings(&grids, &synth::BuildingSpec { per_leaf: 4, straddle_share: 0.05, seed: 3 });
     let cameras = synth::generate_cameras(&buildings, 0.5, 4);
     let facilities = synth::generate_facilities(&comms, &grids, 5);
-    let incidents = synth::generate_incidents(&buildings, &grids, &synth::IncidentSpec { count: 2_000, from: 1_767_196_800, to: 1_790_000_000, seed: 6 });
+    let incidents = synth::generate_incidents(
+        &buildings,
+        &grids,
+        &synth::IncidentSpec { count: 2_000, from: 1_767_196_800, to: 1_790_000_000, seed: 6 },
+    );
     let mut units = real;
-    units.extend(gen);
+    units.extend(generated);
     vec![
         Layer::Units(units),
         Layer::Buildings(buildings),

@@ -3,7 +3,9 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ADDR ?= 127.0.0.1:8080
 DEMO_DB ?= demo.duckdb
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 DEMO_DATA := target/demo-data
+WANGGE := $(TARGET_DIR)/release/wangge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo demo-data test lint unit browser web-deps chromium bench anchors clean-demo
@@ -20,22 +22,22 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; }
 
-target/release/wangge: $(shell find engine/src server/src server/assets -type f) Cargo.toml Cargo.lock
+$(WANGGE): $(shell find engine/src server/src server/assets -type f) Cargo.toml Cargo.lock
 	$(CARGO) build --release --bin wangge
 
 ## Generate the demo's generated layers (deterministic, seed 2026) and load everything.
-demo-data: target/release/wangge
-	./target/release/wangge gen demo --admin data/shinan/admin.geojson --out $(DEMO_DATA) --seed 2026
+demo-data: $(WANGGE)
+	$(WANGGE) gen demo --admin data/shinan/admin.geojson --out $(DEMO_DATA) --seed 2026
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
-	./target/release/wangge import --db $(DEMO_DB) --layer units data/shinan/admin.geojson $(DEMO_DATA)/units.geojson
-	./target/release/wangge import --db $(DEMO_DB) --layer buildings $(DEMO_DATA)/buildings.geojson
-	./target/release/wangge import --db $(DEMO_DB) --layer cameras $(DEMO_DATA)/cameras.geojson
-	./target/release/wangge import --db $(DEMO_DB) --layer facilities $(DEMO_DATA)/facilities.geojson
-	./target/release/wangge import --db $(DEMO_DB) --layer incidents $(DEMO_DATA)/incidents.csv
-	./target/release/wangge check --db $(DEMO_DB)
+	$(WANGGE) import --db $(DEMO_DB) --layer units data/shinan/admin.geojson $(DEMO_DATA)/units.geojson
+	$(WANGGE) import --db $(DEMO_DB) --layer buildings $(DEMO_DATA)/buildings.geojson
+	$(WANGGE) import --db $(DEMO_DB) --layer cameras $(DEMO_DATA)/cameras.geojson
+	$(WANGGE) import --db $(DEMO_DB) --layer facilities $(DEMO_DATA)/facilities.geojson
+	$(WANGGE) import --db $(DEMO_DB) --layer incidents $(DEMO_DATA)/incidents.csv
+	$(WANGGE) check --db $(DEMO_DB)
 
 demo: web-deps demo-data
-	./target/release/wangge serve --db $(DEMO_DB) --addr $(ADDR) --web web
+	$(WANGGE) serve --db $(DEMO_DB) --addr $(ADDR) --web web
 
 lint:
 	$(CARGO) fmt --all --check
@@ -46,7 +48,7 @@ unit:
 
 browser: web-deps chromium
 	$(CARGO) build --bin wangge
-	cd web && WANGGE_BIN=../target/debug/wangge node --test test/
+	WANGGE_BIN=$(abspath $(TARGET_DIR))/debug/wangge node --test web/test/
 
 test: lint unit browser
 

@@ -287,7 +287,7 @@ fn command(id: u32, count: u32) -> u32 {
 fn encode_geom(g: &TileGeom) -> (i32, Vec<u32>) {
     let mut out = Vec::new();
     let mut cur = (0i32, 0i32);
-    let mut moveto = |out: &mut Vec<u32>, cur: &mut (i32, i32), p: (i32, i32)| {
+    let moveto = |out: &mut Vec<u32>, cur: &mut (i32, i32), p: (i32, i32)| {
         out.push(zigzag(p.0 - cur.0));
         out.push(zigzag(p.1 - cur.1));
         *cur = p;

@@ -113,3 +113,32 @@ fn gcj02_input_is_converted_and_fields_are_mapped() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown --crs \"utm51\""));
 }
+
+#[test]
+fn real_helsinki_layers_import_with_field_mapping_and_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    let f = |n: &str| common::fixture(&format!("helsinki/{n}"));
+    let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", "--field", "floors=levels", p(&f("buildings.geojson"))]));
+    assert!(s.contains("imported 446 buildings"), "{s}");
+    // without a range the cameras are refused, naming the field
+    let o = wangge(&["import", "--db", p(&db), "--layer", "cameras", p(&f("cameras.geojson"))]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("221 problem(s)") || e.contains("problem(s)"), "{e}");
+    assert!(e.contains("(id node/256257146)") && e.contains("field range"), "{e}");
+    let s = ok(&wangge(&[
+        "import", "--db", p(&db), "--layer", "cameras", "--default", "kind=dome", "--default", "range=40", "--default", "height=4",
+        p(&f("cameras.geojson")),
+    ]));
+    assert!(s.contains("imported 221 cameras"), "{s}");
+    let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "facilities", p(&f("facilities.geojson"))]));
+    assert!(s.contains("imported 626 facilities"), "{s}");
+    let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "roads", p(&f("roads.geojson"))]));
+    assert!(s.contains("roads as version 1"), "{s}");
+    let store = wangge::store::Store::open(&db).expect("open");
+    let wangge::import::Layer::Buildings(b) = store.read_layer(wangge_engine::model::LayerKind::Buildings).expect("read") else { panic!() };
+    let with_floors = b.iter().filter(|x| x.floors.is_some()).count();
+    assert!(with_floors > 100, "{with_floors}");
+    assert!(b.iter().all(|x| !x.attributes.contains_key("levels")), "mapped field is not kept twice");
+}

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const bin = resolve(root, 'web', process.env.WANGGE_BIN || '../target/debug/wangge');
+const bin = resolve(root, process.env.WANGGE_BIN || 'target/debug/wangge');
 let server;
 let base;
 let browser;
@@ -126,6 +126,7 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   assert.deepEqual(chain, unit.chain.map((c) => c.name));
   assert.equal(chain[0], '市南区');
   assert.match(await page.locator('#unit-meta').textContent(), /生成数据/);
+  assert.match(await page.locator('.maplibregl-ctrl-attrib').textContent(), /© OpenStreetMap contributors, ODbL 1\.0/);
   mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
   await page.screenshot({ path: join(root, 'web', 'test-results', 'map.png') });
   writeFileSync(join(root, 'web', 'test-results', 'requests.txt'), requests.join('\n'));

@@ -101,10 +101,7 @@ fn rects_touch(a: Rect<f64>, b: Rect<f64>) -> bool {
 
 /// Merge pieces below `min_area` into their largest lattice neighbour.
 fn merge_small(mut pieces: Vec<((usize, usize), MultiPolygon<f64>, f64)>, min_area: f64) -> Vec<MultiPolygon<f64>> {
-    loop {
-        let Some(s) = (0..pieces.len()).filter(|&k| pieces[k].2 < min_area).min_by(|&a, &b| pieces[a].2.total_cmp(&pieces[b].2)) else {
-            break;
-        };
+    while let Some(s) = (0..pieces.len()).filter(|&k| pieces[k].2 < min_area).min_by(|&a, &b| pieces[a].2.total_cmp(&pieces[b].2)) {
         if pieces.len() == 1 {
             break;
         }

@@ -45,7 +45,7 @@ pub struct CheckArgs {
 impl CheckArgs {
     pub fn config(&self) -> Result<IntegrityConfig, String> {
         let mut c = IntegrityConfig { sliver_width_m: self.sliver_width, ..Default::default() };
-        if !(self.sliver_width >= 0.0) {
+        if self.sliver_width.is_nan() || self.sliver_width < 0.0 {
             return Err(format!("--sliver-width must be ≥ 0, got {}", self.sliver_width));
         }
         if !self.norms.is_empty() {

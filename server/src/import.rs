@@ -157,12 +157,12 @@ impl Ctx<'_> {
     }
     /// The value of one of our fields (through the mapping), null and "" as absent.
     fn get<'r>(&'r self, raw: &'r Raw, canon: &str) -> Option<&'r Value> {
-        let v = raw.props.get(&self.source_name(canon)).or_else(|| self.opts.defaults.get(canon))?;
-        match v {
-            Value::Null => None,
-            Value::String(s) if s.trim().is_empty() => None,
-            v => Some(v),
-        }
+        let present = |v: &&Value| match v {
+            Value::Null => false,
+            Value::String(s) => !s.trim().is_empty(),
+            _ => true,
+        };
+        raw.props.get(&self.source_name(canon)).filter(present).or_else(|| self.opts.defaults.get(canon).filter(present))
     }
     fn string(&self, raw: &Raw, canon: &str) -> Option<String> {
         self.get(raw, canon).map(|v| match v {

@@ -161,8 +161,14 @@ fn snap_ring(ring: &Ring) -> Vec<(i32, i32)> {
     while pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
     }
-    // remove collinear points (repeat until stable: removing one can expose another)
+    // remove collinear points (repeat until stable: removing one can expose
+    // another); repeated points are merged first so that the two copies of a
+    // point are never both judged collinear with each other
     loop {
+        pts.dedup();
+        while pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
         let n = pts.len();
         if n < 3 {
             break;

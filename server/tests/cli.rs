@@ -121,14 +121,24 @@ fn real_helsinki_layers_import_with_field_mapping_and_defaults() {
     let f = |n: &str| common::fixture(&format!("helsinki/{n}"));
     let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", "--field", "floors=levels", p(&f("buildings.geojson"))]));
     assert!(s.contains("imported 446 buildings"), "{s}");
-    // without a range the cameras are refused, naming the field
+    // without a field of view or kind the cameras are refused, naming the field
     let o = wangge(&["import", "--db", p(&db), "--layer", "cameras", p(&f("cameras.geojson"))]);
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("221 problem(s)") || e.contains("problem(s)"), "{e}");
-    assert!(e.contains("(id node/256257146)") && e.contains("field range"), "{e}");
+    assert!(e.contains("221 problem(s)"), "{e}");
+    assert!(e.contains("(id node/256257146)") && e.contains("field fov") && e.contains("missing field of view"), "{e}");
     let s = ok(&wangge(&[
-        "import", "--db", p(&db), "--layer", "cameras", "--default", "kind=dome", "--default", "range=40", "--default", "height=4",
+        "import",
+        "--db",
+        p(&db),
+        "--layer",
+        "cameras",
+        "--default",
+        "kind=dome",
+        "--default",
+        "range=40",
+        "--default",
+        "height=4",
         p(&f("cameras.geojson")),
     ]));
     assert!(s.contains("imported 221 cameras"), "{s}");

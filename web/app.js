@@ -33,7 +33,9 @@ function style(info) {
       paint: { 'fill-color': depthColour, 'fill-opacity': ['case', ['boolean', ['feature-state', 'selected'], false], 0.35, 0.06] } },
     { id: 'units-line', type: 'line', source: 'units', 'source-layer': 'units',
       paint: { 'line-color': depthColour, 'line-width': ['match', ['get', 'depth'], 0, 3, 1, 2, 2, 1.4, 3, 1, 0.6],
-               'line-opacity': ['match', ['get', 'depth'], 3, ['interpolate', ['linear'], ['zoom'], 13, 0, 14, 1], 4, ['interpolate', ['linear'], ['zoom'], 14.5, 0, 15.5, 1], 1] } },
+               'line-opacity': ['interpolate', ['linear'], ['zoom'],
+                 13, ['match', ['get', 'depth'], 3, 0, 4, 0, 1], 14, ['match', ['get', 'depth'], 4, 0, 1],
+                 14.5, ['match', ['get', 'depth'], 4, 0, 1], 15.5, 1] } },
     { id: 'roads', type: 'line', source: 'roads', 'source-layer': 'roads', paint: { 'line-color': '#fff', 'line-width': 1.5 } },
     { id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
       paint: { 'fill-color': ['interpolate', ['linear'], ['coalesce', ['get', 'households'], 0], 0, '#cbd5e0', 100, '#718096', 300, '#2d3748'],
@@ -55,7 +57,9 @@ function style(info) {
       layout: { 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans'], 'text-size': ['match', ['get', 'depth'], 0, 16, 1, 14, 12],
                 'symbol-placement': 'point', 'text-max-width': 8 },
       paint: { 'text-color': depthColour, 'text-halo-color': '#fff', 'text-halo-width': 1.5,
-               'text-opacity': ['match', ['get', 'depth'], 0, ['interpolate', ['linear'], ['zoom'], 12, 1, 12.5, 0], 1, ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 1], ['interpolate', ['linear'], ['zoom'], 13.5, 0, 14, 1]] } },
+               'text-opacity': ['interpolate', ['linear'], ['zoom'],
+                 12, ['match', ['get', 'depth'], 0, 1, 0], 12.5, ['match', ['get', 'depth'], 1, 1, 0],
+                 13.5, ['match', ['get', 'depth'], 1, 1, 0], 14, ['match', ['get', 'depth'], 0, 0, 1]] } },
     { id: 'facilities-label', type: 'symbol', source: 'facilities', 'source-layer': 'facilities', minzoom: 15,
       layout: { 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans'], 'text-size': 11, 'text-offset': [0, 1.1], 'text-anchor': 'top' },
       paint: { 'text-color': '#276749', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
@@ -112,10 +116,11 @@ function figureRow(name, value) {
 }
 
 let selected = null;
-async function openUnit(map, id) {
+async function openUnit(map, id, featureId = null) {
   const u = await getJson(`/api/units/${encodeURIComponent(id)}`);
   if (selected !== null) map.setFeatureState({ source: 'units', sourceLayer: 'units', id: selected }, { selected: false });
-  selected = null;
+  selected = featureId;
+  if (selected !== null) map.setFeatureState({ source: 'units', sourceLayer: 'units', id: selected }, { selected: true });
   const panel = $('panel');
   panel.hidden = false;
   panel.dataset.unit = u.id;
@@ -134,7 +139,7 @@ async function openUnit(map, id) {
   t.replaceChildren(
     figureRow('户数', fmt(u.households)), figureRow('人口', fmt(u.population)), figureRow('楼栋', fmt(u.buildings)),
     figureRow('事件', fmt(u.incidents)), figureRow('下级单元', fmt(u.children.length)),
-    figureRow('面积', `${fmt(u.area_m2 / 1e6, 3)} km²`),
+    figureRow('面积', u.area_m2 >= 100000 ? `${fmt(u.area_m2 / 1e6, 2)} km²` : `${fmt(u.area_m2)} m²`),
   );
   if (u.norm) t.append(figureRow('户数标准', `${u.norm.min_households}–${u.norm.max_households}（${STATUS_NAMES[u.load_status]}）`));
   const ul = $('unit-children');
@@ -176,7 +181,7 @@ async function main() {
   buildSwitcher(map, info);
   map.on('click', 'units-fill', (e) => {
     const f = e.features.slice().sort((a, c) => c.properties.depth - a.properties.depth)[0];
-    if (f) openUnit(map, f.properties.id).catch((err) => { $('status').textContent = `错误：${err.message}`; });
+    if (f) openUnit(map, f.properties.id, f.id ?? null).catch((err) => { $('status').textContent = `错误：${err.message}`; });
   });
   map.on('mouseenter', 'units-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'units-fill', () => { map.getCanvas().style.cursor = ''; });

@@ -279,13 +279,13 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
     let s = &mut r.summary;
     s.units = h.len();
     s.outside_parent = r.outside_parent.len();
-    s.outside_parent_m2 = r.outside_parent.iter().map(|x| x.area_m2).sum();
+    s.outside_parent_m2 = r.outside_parent.iter().map(|x| x.area_m2).sum::<f64>() + 0.0;
     s.overlaps = r.overlaps.len();
-    s.overlap_m2 = r.overlaps.iter().map(|x| x.area_m2).sum();
+    s.overlap_m2 = r.overlaps.iter().map(|x| x.area_m2).sum::<f64>() + 0.0;
     s.gaps = r.gaps.iter().filter(|g| g.kind == GapKind::Gap).count();
-    s.gap_m2 = r.gaps.iter().filter(|g| g.kind == GapKind::Gap).map(|g| g.area_m2).sum();
+    s.gap_m2 = r.gaps.iter().filter(|g| g.kind == GapKind::Gap).map(|g| g.area_m2).sum::<f64>() + 0.0;
     s.slivers = r.gaps.iter().filter(|g| g.kind == GapKind::Sliver).count();
-    s.sliver_m2 = r.gaps.iter().filter(|g| g.kind == GapKind::Sliver).map(|g| g.area_m2).sum();
+    s.sliver_m2 = r.gaps.iter().filter(|g| g.kind == GapKind::Sliver).map(|g| g.area_m2).sum::<f64>() + 0.0;
     s.buildings = buildings.len();
     s.buildings_unassigned = r.buildings_unassigned.len();
     s.buildings_cut = r.buildings_cut.len();

@@ -147,9 +147,9 @@ pub enum GenCommand {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
         /// Communities per street, grids per community, building grids per grid.
-        #[arg(long, default_value = "5,6,3")]
+        #[arg(long, default_value = "4,4,2")]
         split: String,
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 2)]
         buildings_per_leaf: usize,
         #[arg(long, default_value_t = 20_000)]
         incidents: usize,

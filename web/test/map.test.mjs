@@ -54,19 +54,22 @@ after(async () => {
 
 async function idle(page) {
   await page.waitForFunction(() => window.wanggeMap !== undefined, null, { timeout: 60000 });
-  await page.evaluate(() => new Promise((r) => {
+  await page.evaluate(() => new Promise((resolve, reject) => {
     const m = window.wanggeMap;
-    if (m.loaded() && m.areTilesLoaded()) r(); else m.once('idle', () => r());
+    const t = setTimeout(() => reject(new Error('map did not reach idle in 90 s')), 90000);
+    const done = () => { clearTimeout(t); resolve(); };
+    if (m.loaded() && m.areTilesLoaded()) done(); else m.once('idle', done);
   }));
 }
 
-test('the page loads offline, draws the units and opens a unit panel with the right figures', async () => {
+test('the page loads offline, draws the units and opens a unit panel with the right figures', { timeout: 300000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   const requests = [];
   const failures = [];
   page.on('request', (r) => requests.push(r.url()));
   page.on('requestfailed', (r) => failures.push(`${r.url()} ${r.failure()?.errorText}`));
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
   await page.goto(`${base}/`);
   await idle(page);
 

@@ -126,7 +126,20 @@ fn merge_small(mut pieces: Vec<((usize, usize), MultiPolygon<f64>, f64)>, min_ar
         pieces[nb].2 = merged.unsigned_area();
         pieces[nb].1 = merged;
     }
-    pieces.into_iter().map(|p| p.1).collect()
+    pieces.into_iter().map(|p| valid_or_repaired(p.1)).collect()
+}
+
+/// Boolean-op output whose parts overlap or touch along a line is made valid
+/// by dissolving its parts (a unary union).
+/// Parts smaller than 0.01 m² (boolean-op dust, below the integrity noise
+/// level) are dropped first.
+fn valid_or_repaired(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::Validation;
+    let mp = MultiPolygon(mp.0.into_iter().filter(|p| p.unsigned_area() >= 0.01).collect());
+    if mp.is_valid() {
+        return mp;
+    }
+    geo::unary_union(mp.0.iter())
 }
 
 /// How many children each level gets and what they are called.
@@ -158,7 +171,11 @@ pub fn nest_levels(parents: &[Unit], specs: &[LevelSpec], seed: u64) -> Vec<Unit
                     parent: Some(p.id.clone()),
                     level: spec.level.clone(),
                     name: (spec.name)(&p.name, k + 1),
-                    geometry: proj.unproject_multi(&piece),
+                    geometry: {
+                        use geo::Validation;
+                        let g = proj.unproject_multi(&piece);
+                        if g.is_valid() { g } else { geo::unary_union(g.0.iter()) }
+                    },
                     attributes: generated_attrs(),
                 });
             }
@@ -187,6 +204,7 @@ pub struct BuildingSpec {
 /// Generate buildings inside the given leaf units (ids `<leaf id>-B<n>`).
 pub fn generate_buildings(leaves: &[Unit], spec: &BuildingSpec) -> Vec<Building> {
     let mut out = Vec::new();
+    let mut straddled = 0usize;
     for (li, leaf) in leaves.iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ (li as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
         let Some(bb) = leaf.geometry.bounding_rect() else { continue };
@@ -203,11 +221,16 @@ pub fn generate_buildings(leaves: &[Unit], spec: &BuildingSpec) -> Vec<Building>
             let (w, h) = if rng.random_bool(0.7) { (len, dep) } else { (dep, len) };
             let c = Coord { x: rng.random_range(mb.min().x..mb.max().x), y: rng.random_range(mb.min().y..mb.max().y) };
             let r = Rect::new((c.x - w / 2.0, c.y - h / 2.0), (c.x + w / 2.0, c.y + h / 2.0));
-            let straddle = rng.random_bool(spec.straddle_share);
+            // straddlers are easier to place than buildings wholly inside a
+            // small leaf, so their share is capped over everything placed
+            let straddle = (straddled as f64) < spec.straddle_share * (out.len() + 1) as f64 && rng.random_bool(0.5);
             let corners = [r.min(), r.max(), Coord { x: r.min().x, y: r.max().y }, Coord { x: r.max().x, y: r.min().y }];
             let ok = if straddle { prepared.contains(c.x, c.y) } else { corners.iter().all(|k| prepared.contains(k.x, k.y)) };
             if !ok || placed.iter().any(|p| rects_touch(grow(*p, 6.0), r)) {
                 continue;
+            }
+            if !corners.iter().all(|k| prepared.contains(k.x, k.y)) {
+                straddled += 1;
             }
             placed.push(r);
             let floors: u32 = match rng.random_range(0..100) {
@@ -216,7 +239,7 @@ pub fn generate_buildings(leaves: &[Unit], spec: &BuildingSpec) -> Vec<Building>
                 _ => rng.random_range(24..=33),
             };
             let entrances = ((w.max(h) / 15.0).ceil() as u32).max(1);
-            let per_floor = rng.random_range(2..=4);
+            let per_floor = rng.random_range(2..=3);
             let households = floors * entrances * per_floor;
             let population = (f64::from(households) * rng.random_range(2.2..2.9)).round() as u32;
             let fp: Polygon<f64> = r.to_polygon();

@@ -25,16 +25,20 @@ chromium:
 $(WANGGE): $(shell find engine/src server/src server/assets -type f) Cargo.toml Cargo.lock
 	$(CARGO) build --release --bin wangge
 
-## Generate the demo's generated layers (deterministic, seed 2026) and load everything.
-demo-data: $(WANGGE)
+## Generate the demo's generated layers (deterministic, seed 2026) and load everything
+## into a fresh store, moved into place only when complete.
+$(DEMO_DB): $(WANGGE) data/shinan/admin.geojson
 	$(WANGGE) gen demo --admin data/shinan/admin.geojson --out $(DEMO_DATA) --seed 2026
-	rm -f $(DEMO_DB) $(DEMO_DB).wal
-	$(WANGGE) import --db $(DEMO_DB) --layer units data/shinan/admin.geojson $(DEMO_DATA)/units.geojson
-	$(WANGGE) import --db $(DEMO_DB) --layer buildings $(DEMO_DATA)/buildings.geojson
-	$(WANGGE) import --db $(DEMO_DB) --layer cameras $(DEMO_DATA)/cameras.geojson
-	$(WANGGE) import --db $(DEMO_DB) --layer facilities $(DEMO_DATA)/facilities.geojson
-	$(WANGGE) import --db $(DEMO_DB) --layer incidents $(DEMO_DATA)/incidents.csv
-	$(WANGGE) check --db $(DEMO_DB)
+	rm -f $(DEMO_DB).new $(DEMO_DB).new.wal
+	$(WANGGE) import --db $(DEMO_DB).new --layer units data/shinan/admin.geojson $(DEMO_DATA)/units.geojson
+	$(WANGGE) import --db $(DEMO_DB).new --layer buildings $(DEMO_DATA)/buildings.geojson
+	$(WANGGE) import --db $(DEMO_DB).new --layer cameras $(DEMO_DATA)/cameras.geojson
+	$(WANGGE) import --db $(DEMO_DB).new --layer facilities $(DEMO_DATA)/facilities.geojson
+	$(WANGGE) import --db $(DEMO_DB).new --layer incidents $(DEMO_DATA)/incidents.csv
+	$(WANGGE) check --db $(DEMO_DB).new
+	mv $(DEMO_DB).new $(DEMO_DB)
+
+demo-data: $(DEMO_DB)
 
 demo: web-deps demo-data
 	$(WANGGE) serve --db $(DEMO_DB) --addr $(ADDR) --web web

@@ -113,6 +113,27 @@ impl PointLocator {
     pub fn locate_point(&self, p: Point<f64>) -> Option<usize> {
         self.locate(p.x(), p.y())
     }
+
+    /// Locate many points, split over the machine's cores (scoped threads);
+    /// the answer for each point is the same as [`PointLocator::locate`].
+    pub fn locate_all(&self, pts: &[(f64, f64)]) -> Vec<Option<usize>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads <= 1 || pts.len() < 20_000 {
+            return pts.iter().map(|&(x, y)| self.locate(x, y)).collect();
+        }
+        let chunk = pts.len().div_ceil(threads);
+        let mut out = vec![None; pts.len()];
+        std::thread::scope(|s| {
+            for (src, dst) in pts.chunks(chunk).zip(out.chunks_mut(chunk)) {
+                s.spawn(move || {
+                    for (o, &(x, y)) in dst.iter_mut().zip(src) {
+                        *o = self.locate(x, y);
+                    }
+                });
+            }
+        });
+        out
+    }
 }
 
 /// Where a building went.
@@ -242,6 +263,16 @@ mod tests {
                 many => panic!("lattice overlaps at ({x},{y}): {many:?}"),
             }
         }
+    }
+
+    #[test]
+    fn batch_location_equals_one_by_one() {
+        let h = two_level();
+        let loc = PointLocator::new(&h);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let pts: Vec<(f64, f64)> = (0..50_000).map(|_| (rng.random_range(120.37..120.43), rng.random_range(36.05..36.09))).collect();
+        let one: Vec<Option<usize>> = pts.iter().map(|&(x, y)| loc.locate(x, y)).collect();
+        assert_eq!(loc.locate_all(&pts), one);
     }
 
     #[test]

@@ -115,7 +115,8 @@ impl Dataset {
         self.incident_index = PolygonIndex::new(self.incidents.iter().map(|c| point_rect(c.position)));
         self.road_index = PolygonIndex::new(self.roads.iter().map(|r| r.line.bounding_rect()));
         self.building_assignment = assign_buildings(h, &self.buildings);
-        self.incident_unit = self.incidents.iter().map(|i| self.locator.locate_point(i.position)).collect();
+        let pts: Vec<(f64, f64)> = self.incidents.iter().map(|i| (i.position.x(), i.position.y())).collect();
+        self.incident_unit = self.locator.locate_all(&pts);
         self.unit_incidents = vec![0; h.len()];
         for u in self.incident_unit.iter().flatten() {
             for a in h.chain(*u) {

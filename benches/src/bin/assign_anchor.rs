@@ -47,7 +47,7 @@ fn main() -> std::io::Result<()> {
         let loc = PointLocator::new(&h);
         best_index = best_index.min(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        result = pts.iter().map(|&(x, y)| loc.locate(x, y)).collect::<Vec<_>>();
+        result = loc.locate_all(&pts);
         best_assign = best_assign.min(t.elapsed().as_secs_f64());
     }
     let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("wangge.csv"))?);

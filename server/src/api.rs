@@ -85,12 +85,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/units/{id}", get(unit))
         .route("/api/features/{layer}", get(features))
         .route("/api/check", get(check))
+        .route("/api/{*rest}", get(api_not_found))
         .route("/tiles/{name}", get(tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
         .route("/fonts/{stack}/{range}", get(glyphs))
         .nest_service("/vendor/maplibre-gl", ServeDir::new(vendor))
         .fallback_service(ServeDir::new(web))
         .with_state(state)
+}
+
+async fn api_not_found(Path(rest): Path<String>) -> ApiError {
+    ApiError::not_found(format!("no API endpoint /api/{rest}"))
 }
 
 async fn health(State(s): State<Arc<AppState>>) -> Json<Value> {

@@ -114,6 +114,9 @@ async fn features_by_bbox_check_and_errors() {
     assert!(v["message"].as_str().expect("m").contains("bbox"));
     let (s, _) = json(&app, "/api/features/rivers").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = json(&app, "/api/nothing/here").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["error"], "not_found");
     let (s, v) = json(&app, "/api/check").await;
     assert_eq!(s, StatusCode::OK);
     assert!(v["summary"]["gap_m2"].as_f64().expect("gap") > 4_000_000.0);

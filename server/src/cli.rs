@@ -536,9 +536,8 @@ fn gen_city(out: &Path, grids: usize, buildings: usize, vertices: usize, seed: u
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     write_json(&out.join("grids.geojson"), &layer_collection(&Layer::Units(units.clone())))?;
     write_json(&out.join("buildings.geojson"), &layer_collection(&Layer::Buildings(b.clone())))?;
-    let bb = units.iter().filter_map(|u| u.geometry.bounding_rect()).count();
     println!(
-        "generated {} grids ({} vertices each), {} buildings into {} ({bb} with bounds)",
+        "generated {} grids ({} vertices each), {} buildings into {} (seed {seed})",
         units.len(),
         6 + 6 * densify,
         b.len(),

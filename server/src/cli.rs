@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-use geo::{BoundingRect, Geometry};
+use geo::Geometry;
 use serde_json::{Map, Value, json};
 use wangge_engine::crs::SourceCrs;
 use wangge_engine::integrity::{GapKind, IntegrityConfig, LoadNorm};

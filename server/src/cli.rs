@@ -5,11 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-use geo::Geometry;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use wangge_engine::crs::SourceCrs;
 use wangge_engine::integrity::{GapKind, IntegrityConfig, LoadNorm};
-use wangge_engine::model::{Attributes, LayerKind, Level, Unit};
+use wangge_engine::model::{LayerKind, Level, Unit};
 use wangge_engine::synth;
 
 use crate::geojson_out;
@@ -351,104 +350,7 @@ fn write_json(path: &Path, v: &Value) -> Result<(), String> {
     w.flush().map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn props(a: &Attributes, fixed: Vec<(&str, Value)>) -> Map<String, Value> {
-    let mut m: Map<String, Value> = a.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    for (k, v) in fixed {
-        m.insert(k.to_owned(), v);
-    }
-    m
-}
-
-/// A layer as a GeoJSON FeatureCollection with our default field names.
-pub fn layer_collection(layer: &Layer) -> Value {
-    let f: Vec<Value> = match layer {
-        Layer::Units(v) => v
-            .iter()
-            .map(|u| {
-                geojson_out::feature(
-                    &Geometry::MultiPolygon(u.geometry.clone()),
-                    props(
-                        &u.attributes,
-                        vec![
-                            ("id", json!(u.id.0)),
-                            ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))),
-                            ("level", json!(u.level.0)),
-                            ("name", json!(u.name)),
-                        ],
-                    ),
-                )
-            })
-            .collect(),
-        Layer::Buildings(v) => v
-            .iter()
-            .map(|b| {
-                geojson_out::feature(
-                    &Geometry::MultiPolygon(b.footprint.clone()),
-                    props(
-                        &b.attributes,
-                        vec![
-                            ("id", json!(b.id)),
-                            ("households", json!(b.households)),
-                            ("population", json!(b.population)),
-                            ("floors", json!(b.floors)),
-                            ("height", json!(b.height.map(|h| h.0))),
-                        ],
-                    ),
-                )
-            })
-            .collect(),
-        Layer::Cameras(v) => v
-            .iter()
-            .map(|c| {
-                geojson_out::feature(
-                    &Geometry::Point(c.position),
-                    props(
-                        &c.attributes,
-                        vec![
-                            ("id", json!(c.id)),
-                            ("heading", json!(c.heading_deg)),
-                            ("fov", json!(c.fov_deg)),
-                            ("range", json!(c.range_m.0)),
-                            ("height", json!(c.height_m.0)),
-                            ("kind", json!(c.kind.as_str())),
-                        ],
-                    ),
-                )
-            })
-            .collect(),
-        Layer::Facilities(v) => v
-            .iter()
-            .map(|x| {
-                geojson_out::feature(
-                    &Geometry::Point(x.position),
-                    props(&x.attributes, vec![("id", json!(x.id)), ("kind", json!(x.kind)), ("name", json!(x.name))]),
-                )
-            })
-            .collect(),
-        Layer::Incidents(v) => v
-            .iter()
-            .map(|x| {
-                geojson_out::feature(
-                    &Geometry::Point(x.position),
-                    props(
-                        &x.attributes,
-                        vec![
-                            ("id", json!(x.id)),
-                            ("occurred_at", json!(format_time(x.occurred_at))),
-                            ("category", json!(x.category)),
-                            ("status", json!(x.status)),
-                        ],
-                    ),
-                )
-            })
-            .collect(),
-        Layer::Roads(v) => v
-            .iter()
-            .map(|r| geojson_out::feature(&Geometry::MultiLineString(r.line.clone()), props(&r.attributes, vec![("id", json!(r.id))])))
-            .collect(),
-    };
-    geojson_out::collection(f)
-}
+pub use crate::geojson_out::layer_collection;
 
 fn community_name(parent: &str, k: usize) -> String {
     format!("{}第{}社区", parent.trim_end_matches("街道"), k)

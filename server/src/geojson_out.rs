@@ -2,8 +2,9 @@
 
 use geo::{Coord, Geometry, LineString, Polygon};
 use serde_json::{Map, Value, json};
-use wangge_engine::model::Attributes;
+use wangge_engine::model::{Attributes, Building, Camera, Facility, Incident, Road, Unit};
 
+use crate::import::Layer;
 use crate::state::Dataset;
 use crate::timefmt::format_time;
 
@@ -44,95 +45,113 @@ fn with_attrs(a: &Attributes, fixed: Vec<(&str, Value)>) -> Map<String, Value> {
     m
 }
 
-/// Features of a layer whose indices are given.
+fn fields<'a>(a: &Attributes, mut own: Vec<(&'a str, Value)>, extra: Vec<(&'a str, Value)>) -> Map<String, Value> {
+    own.extend(extra);
+    with_attrs(a, own)
+}
+
+/// A unit with its own fields (and computed ones in `extra`).
+pub fn unit_feature(u: &Unit, extra: Vec<(&str, Value)>) -> Value {
+    let own = vec![
+        ("id", json!(u.id.0)),
+        ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))),
+        ("level", json!(u.level.0)),
+        ("name", json!(u.name)),
+    ];
+    feature(&Geometry::MultiPolygon(u.geometry.clone()), fields(&u.attributes, own, extra))
+}
+
+/// A building with its own fields.
+pub fn building_feature(b: &Building, extra: Vec<(&str, Value)>) -> Value {
+    let own = vec![
+        ("id", json!(b.id)),
+        ("households", json!(b.households)),
+        ("population", json!(b.population)),
+        ("floors", json!(b.floors)),
+        ("height", json!(b.height.map(|h| h.0))),
+    ];
+    feature(&Geometry::MultiPolygon(b.footprint.clone()), fields(&b.attributes, own, extra))
+}
+
+/// A camera with its own fields.
+pub fn camera_feature(c: &Camera, extra: Vec<(&str, Value)>) -> Value {
+    let own = vec![
+        ("id", json!(c.id)),
+        ("heading", json!(c.heading_deg)),
+        ("fov", json!(c.fov_deg)),
+        ("range", json!(c.range_m.0)),
+        ("height", json!(c.height_m.0)),
+        ("kind", json!(c.kind.as_str())),
+    ];
+    feature(&Geometry::Point(c.position), fields(&c.attributes, own, extra))
+}
+
+/// A facility with its own fields.
+pub fn facility_feature(f: &Facility, extra: Vec<(&str, Value)>) -> Value {
+    let own = vec![("id", json!(f.id)), ("kind", json!(f.kind)), ("name", json!(f.name))];
+    feature(&Geometry::Point(f.position), fields(&f.attributes, own, extra))
+}
+
+/// An incident with its own fields (time as RFC 3339, UTC).
+pub fn incident_feature(n: &Incident, extra: Vec<(&str, Value)>) -> Value {
+    let own = vec![
+        ("id", json!(n.id)),
+        ("occurred_at", json!(format_time(n.occurred_at))),
+        ("category", json!(n.category)),
+        ("status", json!(n.status)),
+    ];
+    feature(&Geometry::Point(n.position), fields(&n.attributes, own, extra))
+}
+
+/// A road with its own fields.
+pub fn road_feature(r: &Road, extra: Vec<(&str, Value)>) -> Value {
+    feature(&Geometry::MultiLineString(r.line.clone()), fields(&r.attributes, vec![("id", json!(r.id))], extra))
+}
+
+/// A whole layer as a FeatureCollection with our default field names (export).
+pub fn layer_collection(layer: &Layer) -> Value {
+    let f: Vec<Value> = match layer {
+        Layer::Units(v) => v.iter().map(|x| unit_feature(x, vec![])).collect(),
+        Layer::Buildings(v) => v.iter().map(|x| building_feature(x, vec![])).collect(),
+        Layer::Cameras(v) => v.iter().map(|x| camera_feature(x, vec![])).collect(),
+        Layer::Facilities(v) => v.iter().map(|x| facility_feature(x, vec![])).collect(),
+        Layer::Incidents(v) => v.iter().map(|x| incident_feature(x, vec![])).collect(),
+        Layer::Roads(v) => v.iter().map(|x| road_feature(x, vec![])).collect(),
+    };
+    collection(f)
+}
+
+/// Features of a layer whose indices are given, with the figures wangge computed.
 pub fn layer_features(d: &Dataset, layer: &str, idx: &[usize]) -> Vec<Value> {
     idx.iter()
         .filter_map(|&i| {
             Some(match layer {
                 "units" => {
-                    let u = d.hierarchy.units.get(i)?;
                     let l = &d.report.loads[i];
-                    feature(
-                        &Geometry::MultiPolygon(u.geometry.clone()),
-                        with_attrs(
-                            &u.attributes,
-                            vec![
-                                ("id", json!(u.id.0)),
-                                ("parent_id", json!(u.parent.as_ref().map(|p| &p.0))),
-                                ("level", json!(u.level.0)),
-                                ("name", json!(u.name)),
-                                ("households", json!(l.households)),
-                                ("population", json!(l.population)),
-                                ("buildings", json!(l.buildings)),
-                                ("area_m2", json!(d.unit_area_m2[i])),
-                            ],
-                        ),
+                    unit_feature(
+                        d.hierarchy.units.get(i)?,
+                        vec![
+                            ("households", json!(l.households)),
+                            ("population", json!(l.population)),
+                            ("buildings", json!(l.buildings)),
+                            ("area_m2", json!(d.unit_area_m2[i])),
+                        ],
                     )
                 }
                 "buildings" => {
-                    let b = d.buildings.get(i)?;
                     let a = &d.building_assignment[i];
-                    feature(
-                        &Geometry::MultiPolygon(b.footprint.clone()),
-                        with_attrs(
-                            &b.attributes,
-                            vec![
-                                ("id", json!(b.id)),
-                                ("households", json!(b.households)),
-                                ("population", json!(b.population)),
-                                ("floors", json!(b.floors)),
-                                ("height", json!(b.height.map(|h| h.0))),
-                                ("leaf", json!(a.leaf.map(|l| &d.hierarchy.units[l].id.0))),
-                                ("cut", json!(a.is_cut())),
-                            ],
-                        ),
+                    building_feature(
+                        d.buildings.get(i)?,
+                        vec![("leaf", json!(a.leaf.map(|l| &d.hierarchy.units[l].id.0))), ("cut", json!(a.is_cut()))],
                     )
                 }
-                "cameras" => {
-                    let c = d.cameras.get(i)?;
-                    feature(
-                        &Geometry::Point(c.position),
-                        with_attrs(
-                            &c.attributes,
-                            vec![
-                                ("id", json!(c.id)),
-                                ("heading", json!(c.heading_deg)),
-                                ("fov", json!(c.fov_deg)),
-                                ("range", json!(c.range_m.0)),
-                                ("height", json!(c.height_m.0)),
-                                ("kind", json!(c.kind.as_str())),
-                            ],
-                        ),
-                    )
-                }
-                "facilities" => {
-                    let f = d.facilities.get(i)?;
-                    feature(
-                        &Geometry::Point(f.position),
-                        with_attrs(&f.attributes, vec![("id", json!(f.id)), ("kind", json!(f.kind)), ("name", json!(f.name))]),
-                    )
-                }
+                "cameras" => camera_feature(d.cameras.get(i)?, vec![]),
+                "facilities" => facility_feature(d.facilities.get(i)?, vec![]),
                 "incidents" => {
-                    let n = d.incidents.get(i)?;
                     let unit = d.incident_unit[i].map(|u| &d.hierarchy.units[u].id.0);
-                    feature(
-                        &Geometry::Point(n.position),
-                        with_attrs(
-                            &n.attributes,
-                            vec![
-                                ("id", json!(n.id)),
-                                ("occurred_at", json!(format_time(n.occurred_at))),
-                                ("category", json!(n.category)),
-                                ("status", json!(n.status)),
-                                ("unit", json!(unit)),
-                            ],
-                        ),
-                    )
+                    incident_feature(d.incidents.get(i)?, vec![("unit", json!(unit))])
                 }
-                "roads" => {
-                    let r = d.roads.get(i)?;
-                    feature(&Geometry::MultiLineString(r.line.clone()), with_attrs(&r.attributes, vec![("id", json!(r.id))]))
-                }
+                "roads" => road_feature(d.roads.get(i)?, vec![]),
                 _ => return None,
             })
         })

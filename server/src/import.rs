@@ -236,6 +236,8 @@ pub fn read_str(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> R
 }
 
 fn raws_of(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result<Vec<Raw>, ImportFailure> {
+    // spreadsheet programs often start UTF-8 files with a byte-order mark
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let file_err = |problem: String| ImportFailure::File { path: name.to_owned(), problem };
     if is_csv {
         if !opts.layer.is_point() {
@@ -329,6 +331,9 @@ fn areal(g: &Value, crs: SourceCrs) -> Result<MultiPolygon<f64>, String> {
         ),
         other => return Err(format!("wrong geometry type {other}: expected Polygon or MultiPolygon")),
     };
+    if mp.0.is_empty() {
+        return Err("empty MultiPolygon: a unit or building needs at least one polygon".into());
+    }
     let problems = polygon_problems(&mp);
     if !problems.is_empty() {
         return Err(format!("invalid polygon: {}", problems.join("; ")));

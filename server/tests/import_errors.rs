@@ -49,6 +49,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("incidents_no_coords.csv", "incidents", &["(id I1)", "no geometry and no lon/lat"]),
     ("incidents_lat_range.csv", "incidents", &["(id I1)", "coordinate out of range"]),
     ("incidents_ragged.csv", "incidents", &["incidents_ragged.csv", "CSV row"]),
+    ("buildings_empty_multipolygon.geojson", "buildings", &["(id b-empty)", "field geometry", "empty MultiPolygon"]),
+    ("incidents_bom_bad_category.csv", "incidents", &["layer incidents, feature 0 (id I1)", "field category", "missing category"]),
 ];
 
 #[test]

@@ -3,6 +3,7 @@
 //! the unit hierarchy, R-tree indexes, assignment of buildings and points to
 //! units, hierarchy integrity and deterministic generated data. No IO.
 
+pub mod adjacency;
 pub mod assign;
 pub mod crs;
 pub mod hierarchy;

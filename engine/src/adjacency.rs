@@ -1,0 +1,315 @@
+//! The neighbour graph of units, robust to digitising noise.
+//!
+//! Method: all rings are projected to one local metric projection and cut
+//! into segments, which go into an R-tree (bulk load) by their boxes. For
+//! every segment of unit A, the segments of other units within the snapping
+//! tolerance `t` are found through the tree, and for each such segment of
+//! unit B the part of A's segment lying within `t` of it is computed exactly
+//! (a line meets the capsule around B's segment in one interval: the union of
+//! its meets with the rectangle and the two end disks); any segment within `t`
+//! marks a contact. Towards the shared length count only the parts of A's
+//! segments that face a segment of B (the rectangle, not the end disks)
+//! running within 30° of them, so that the edges meeting a shared edge at its
+//! ends do not add 2·t to it. The union of those
+//! intervals, per segment and per neighbour, gives the length of A's boundary
+//! within `t` of B's; the shared length of the pair is the mean of the two
+//! directions. A pair sharing at least `min_shared_m` is a rook (edge)
+//! neighbour, a pair in contact over less is a queen (corner) neighbour.
+//! O(s log s + s·k) for s segments with k candidates each.
+
+use std::collections::HashMap;
+
+use geo::{BoundingRect, MultiPolygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+use serde::Serialize;
+
+use crate::projection::LocalProjection;
+
+/// Settings of the neighbour search.
+#[derive(Debug, Clone, Copy)]
+pub struct AdjacencyOptions {
+    /// Boundaries closer than this (metres) count as touching.
+    pub tolerance_m: f64,
+    /// Shared length (metres) from which a contact is an edge (rook), not a corner (queen).
+    pub min_shared_m: f64,
+}
+
+impl Default for AdjacencyOptions {
+    fn default() -> Self {
+        AdjacencyOptions { tolerance_m: 2.0, min_shared_m: 1.0 }
+    }
+}
+
+/// How two units touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Contact {
+    /// Along an edge of at least the minimum shared length.
+    Rook,
+    /// At a corner or over less than the minimum shared length.
+    Queen,
+}
+
+/// One neighbouring pair (`a < b`, indices into the input).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Neighbour {
+    pub a: usize,
+    pub b: usize,
+    /// Length of boundary the two share, in metres (mean of both directions).
+    pub shared_m: f64,
+    pub contact: Contact,
+}
+
+/// The neighbour graph.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Adjacency {
+    pub pairs: Vec<Neighbour>,
+    /// Units with no neighbour at all.
+    pub isolated: Vec<usize>,
+}
+
+type Seg = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// The interval of `t ∈ [0, 1]` where `p0 + t·(p1 − p0)` is within `r` of the
+/// segment `q0 q1`, if any.
+pub fn near_interval(p0: [f64; 2], p1: [f64; 2], q0: [f64; 2], q1: [f64; 2], r: f64) -> Option<(f64, f64)> {
+    capsule_interval(p0, p1, q0, q1, r, true)
+}
+
+/// The interval of `t` where the point faces the segment `q0 q1` (projects
+/// onto it) within `r`: the capsule without its end disks.
+pub fn facing_interval(p0: [f64; 2], p1: [f64; 2], q0: [f64; 2], q1: [f64; 2], r: f64) -> Option<(f64, f64)> {
+    capsule_interval(p0, p1, q0, q1, r, false)
+}
+
+fn capsule_interval(p0: [f64; 2], p1: [f64; 2], q0: [f64; 2], q1: [f64; 2], r: f64, disks: bool) -> Option<(f64, f64)> {
+    let d = [p1[0] - p0[0], p1[1] - p0[1]];
+    let dd = d[0] * d[0] + d[1] * d[1];
+    if dd == 0.0 {
+        return None;
+    }
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    let mut take = |a: f64, b: f64| {
+        if a <= b {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    };
+    // the two end disks
+    let ends = [q0, q1];
+    for q in &ends[..if disks { 2 } else { 0 }] {
+        let w = [p0[0] - q[0], p0[1] - q[1]];
+        let b = 2.0 * (d[0] * w[0] + d[1] * w[1]);
+        let c = w[0] * w[0] + w[1] * w[1] - r * r;
+        let disc = b * b - 4.0 * dd * c;
+        if disc >= 0.0 {
+            let s = disc.sqrt();
+            take((-b - s) / (2.0 * dd), (-b + s) / (2.0 * dd));
+        }
+    }
+    // the rectangle around the segment
+    let e = [q1[0] - q0[0], q1[1] - q0[1]];
+    let len = (e[0] * e[0] + e[1] * e[1]).sqrt();
+    if len > 0.0 {
+        let u = [e[0] / len, e[1] / len];
+        let n = [-u[1], u[0]];
+        let w = [p0[0] - q0[0], p0[1] - q0[1]];
+        let (f0, f1) = (u[0] * w[0] + u[1] * w[1], u[0] * d[0] + u[1] * d[1]);
+        let (g0, g1) = (n[0] * w[0] + n[1] * w[1], n[0] * d[0] + n[1] * d[1]);
+        // f0 + t·f1 ∈ [0, len] and g0 + t·g1 ∈ [−r, r]
+        let slab = |v0: f64, v1: f64, a: f64, b: f64| -> Option<(f64, f64)> {
+            if v1 == 0.0 {
+                return (v0 >= a && v0 <= b).then_some((f64::NEG_INFINITY, f64::INFINITY));
+            }
+            let (t0, t1) = ((a - v0) / v1, (b - v0) / v1);
+            Some((t0.min(t1), t0.max(t1)))
+        };
+        if let (Some(x), Some(y)) = (slab(f0, f1, 0.0, len), slab(g0, g1, -r, r)) {
+            take(x.0.max(y.0), x.1.min(y.1));
+        }
+    }
+    let (lo, hi) = (lo.max(0.0), hi.min(1.0));
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// The neighbour graph of the given (lon/lat) polygons.
+pub fn adjacency(geoms: &[&MultiPolygon<f64>], opts: &AdjacencyOptions) -> Adjacency {
+    let Some(bb) = geoms.iter().filter_map(|g| g.bounding_rect()).reduce(|a, b| {
+        Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
+    }) else {
+        return Adjacency { pairs: Vec::new(), isolated: (0..geoms.len()).collect() };
+    };
+    let proj = LocalProjection::for_rect(bb);
+    let t = opts.tolerance_m.max(0.0);
+    // segments: endpoints and owner
+    let mut segs: Vec<([f64; 2], [f64; 2])> = Vec::new();
+    let mut owner: Vec<u32> = Vec::new();
+    let mut first_seg: Vec<usize> = Vec::with_capacity(geoms.len() + 1);
+    for (u, g) in geoms.iter().enumerate() {
+        first_seg.push(segs.len());
+        for p in &g.0 {
+            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                let pts: Vec<[f64; 2]> = ring
+                    .coords()
+                    .map(|c| {
+                        let m = proj.project(*c);
+                        [m.x, m.y]
+                    })
+                    .collect();
+                for w in pts.windows(2) {
+                    if w[0] != w[1] {
+                        segs.push((w[0], w[1]));
+                        owner.push(u as u32);
+                    }
+                }
+            }
+        }
+    }
+    first_seg.push(segs.len());
+    let tree: RTree<Seg> = RTree::bulk_load(
+        segs.iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                GeomWithData::new(Rectangle::from_corners([a[0].min(b[0]), a[1].min(b[1])], [a[0].max(b[0]), a[1].max(b[1])]), i as u32)
+            })
+            .collect(),
+    );
+    // directed lengths A → B, and contacts
+    let mut directed: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut hits: Vec<(u32, f64, f64)> = Vec::new();
+    let cos30 = 3f64.sqrt() / 2.0;
+    for (i, &(p0, p1)) in segs.iter().enumerate() {
+        let a = owner[i];
+        let env = AABB::from_corners([p0[0].min(p1[0]) - t, p0[1].min(p1[1]) - t], [p0[0].max(p1[0]) + t, p0[1].max(p1[1]) + t]);
+        hits.clear();
+        for s in tree.locate_in_envelope_intersecting(&env) {
+            let b = owner[s.data as usize];
+            if b == a {
+                continue;
+            }
+            let (q0, q1) = segs[s.data as usize];
+            if near_interval(p0, p1, q0, q1, t).is_some() {
+                directed.entry((a, b)).or_insert(0.0);
+                let (dp, dq) = ([p1[0] - p0[0], p1[1] - p0[1]], [q1[0] - q0[0], q1[1] - q0[1]]);
+                let cos = (dp[0] * dq[0] + dp[1] * dq[1]).abs() / (dp[0].hypot(dp[1]) * dq[0].hypot(dq[1]));
+                if cos >= cos30
+                    && let Some((lo, hi)) = facing_interval(p0, p1, q0, q1, t)
+                {
+                    hits.push((b, lo, hi));
+                }
+            }
+        }
+        if hits.is_empty() {
+            continue;
+        }
+        hits.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        let len = ((p1[0] - p0[0]).powi(2) + (p1[1] - p0[1]).powi(2)).sqrt();
+        let mut k = 0;
+        while k < hits.len() {
+            let b = hits[k].0;
+            let (mut lo, mut hi) = (hits[k].1, hits[k].2);
+            let mut covered = 0.0;
+            while k < hits.len() && hits[k].0 == b {
+                if hits[k].1 > hi {
+                    covered += hi - lo;
+                    lo = hits[k].1;
+                    hi = hits[k].2;
+                } else {
+                    hi = hi.max(hits[k].2);
+                }
+                k += 1;
+            }
+            covered += hi - lo;
+            *directed.entry((a, b)).or_insert(0.0) += covered * len;
+        }
+    }
+    let mut pairs: HashMap<(u32, u32), f64> = HashMap::new();
+    for (&(a, b), &l) in &directed {
+        *pairs.entry((a.min(b), a.max(b))).or_insert(0.0) += l / 2.0;
+    }
+    let mut out: Vec<Neighbour> = pairs
+        .into_iter()
+        .map(|((a, b), shared)| Neighbour {
+            a: a as usize,
+            b: b as usize,
+            shared_m: shared,
+            contact: if shared >= opts.min_shared_m { Contact::Rook } else { Contact::Queen },
+        })
+        .collect();
+    out.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    let mut has = vec![false; geoms.len()];
+    for n in &out {
+        has[n.a] = true;
+        has[n.b] = true;
+    }
+    Adjacency { pairs: out, isolated: (0..geoms.len()).filter(|&i| !has[i]).collect() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{LatticeSpec, lattice_units};
+
+    fn square(x0: f64, y0: f64, w: f64) -> MultiPolygon<f64> {
+        // metres around (120.4, 36.06) → lon/lat
+        let p = LocalProjection::new(120.4, 36.06);
+        let c = |x: f64, y: f64| p.unproject(geo::Coord { x, y });
+        MultiPolygon(vec![geo::Polygon::new(vec![c(x0, y0), c(x0 + w, y0), c(x0 + w, y0 + w), c(x0, y0 + w), c(x0, y0)].into(), vec![])])
+    }
+
+    #[test]
+    fn interval_of_a_segment_near_another() {
+        // parallel at distance 1, overlapping over x ∈ [5, 10] of a 0..10 segment
+        let i = near_interval([0.0, 1.0], [10.0, 1.0], [5.0, 0.0], [15.0, 0.0], 2.0).expect("near");
+        // within 2 of the other segment from x = 5 − √3 (the end disk) to 10
+        assert!((i.0 - (5.0 - 3f64.sqrt()) / 10.0).abs() < 1e-12 && (i.1 - 1.0).abs() < 1e-12, "{i:?}");
+        assert_eq!(near_interval([0.0, 3.0], [10.0, 3.0], [0.0, 0.0], [10.0, 0.0], 2.0), None);
+        // crossing at a right angle: within 2 for t ∈ [0.3, 0.7]
+        let i = near_interval([5.0, -5.0], [5.0, 5.0], [0.0, 0.0], [10.0, 0.0], 2.0).expect("near");
+        assert!((i.0 - 0.3).abs() < 1e-12 && (i.1 - 0.7).abs() < 1e-12, "{i:?}");
+    }
+
+    #[test]
+    fn edges_corners_gaps_and_islands() {
+        let g = [
+            square(0.0, 0.0, 100.0),
+            square(100.0, 0.0, 100.0),   // shares 100 m with 0
+            square(200.0, 100.0, 100.0), // touches 1 at a corner
+            square(0.0, 101.0, 100.0),   // 1 m gap above 0: still an edge neighbour at 2 m tolerance
+            square(500.0, 500.0, 10.0),  // island
+        ];
+        let refs: Vec<&MultiPolygon<f64>> = g.iter().collect();
+        let a = adjacency(&refs, &AdjacencyOptions::default());
+        let find = |x: usize, y: usize| a.pairs.iter().find(|n| n.a == x && n.b == y).cloned();
+        let e01 = find(0, 1).expect("0-1");
+        assert_eq!(e01.contact, Contact::Rook);
+        assert!((e01.shared_m - 100.0).abs() < 0.2, "{}", e01.shared_m);
+        assert_eq!(find(1, 2).expect("1-2").contact, Contact::Queen);
+        let e03 = find(0, 3).expect("0-3");
+        assert!((e03.shared_m - 100.0).abs() < 2.0, "{}", e03.shared_m);
+        assert_eq!(a.isolated, vec![4]);
+        // a wider gap than the tolerance separates
+        let tight = adjacency(&refs, &AdjacencyOptions { tolerance_m: 0.5, min_shared_m: 1.0 });
+        assert!(!tight.pairs.iter().any(|n| (n.a, n.b) == (0, 3)));
+    }
+
+    #[test]
+    fn brick_lattice_has_six_neighbours_inside() {
+        let units = lattice_units(&LatticeSpec { cols: 8, rows: 6, cell_m: 200.0, densify: 14, seed: 4, origin: (120.3, 36.0) });
+        let refs: Vec<&MultiPolygon<f64>> = units.iter().map(|u| &u.geometry).collect();
+        let a = adjacency(&refs, &AdjacencyOptions::default());
+        let mut degree = vec![0; units.len()];
+        for n in a.pairs.iter().filter(|n| n.contact == Contact::Rook) {
+            degree[n.a] += 1;
+            degree[n.b] += 1;
+        }
+        // interior cells of a brick lattice touch 6 others along edges
+        for j in 1..5 {
+            for i in 1..7 {
+                assert_eq!(degree[j * 8 + i], 6, "cell {i},{j}");
+            }
+        }
+    }
+}

@@ -238,7 +238,7 @@ pub fn adjacency(geoms: &[&MultiPolygon<f64>], opts: &AdjacencyOptions) -> Adjac
             contact: if shared >= opts.min_shared_m { Contact::Rook } else { Contact::Queen },
         })
         .collect();
-    out.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    out.sort_by_key(|n| (n.a, n.b));
     let mut has = vec![false; geoms.len()];
     for n in &out {
         has[n.a] = true;

@@ -1,9 +1,11 @@
 //! The neighbour graph of units, robust to digitising noise.
 //!
 //! Method: all rings are projected to one local metric projection and cut
-//! into segments, which go into an R-tree (bulk load) by their boxes. For
-//! every segment of unit A, the segments of other units within the snapping
-//! tolerance `t` are found through the tree, and for each such segment of
+//! into segments, which are listed in the cells of a uniform grid (cells
+//! about three segments long, at least 4·t) that their boxes grown by `t` meet;
+//! sorting the (cell, segment) list brings candidates together, and each
+//! pair of segments of different units is tested once, in the cell holding
+//! the low corner of their common box. For each such pair of
 //! unit B the part of A's segment lying within `t` of it is computed exactly
 //! (a line meets the capsule around B's segment in one interval: the union of
 //! its meets with the rectangle and the two end disks); any segment within `t`
@@ -15,13 +17,9 @@
 //! within `t` of B's; the shared length of the pair is the mean of the two
 //! directions. A pair sharing at least `min_shared_m` is a rook (edge)
 //! neighbour, a pair in contact over less is a queen (corner) neighbour.
-//! O(s log s + s·k) for s segments with k candidates each.
-
-use std::collections::HashMap;
+//! O(s log s + s·k) for s segments with k candidates per cell.
 
 use geo::{BoundingRect, MultiPolygon, Rect};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 use serde::Serialize;
 
 use crate::projection::LocalProjection;
@@ -68,8 +66,6 @@ pub struct Adjacency {
     /// Units with no neighbour at all.
     pub isolated: Vec<usize>,
 }
-
-type Seg = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 /// The interval of `t ∈ [0, 1]` where `p0 + t·(p1 − p0)` is within `r` of the
 /// segment `q0 q1`, if any.
@@ -143,99 +139,167 @@ pub fn adjacency(geoms: &[&MultiPolygon<f64>], opts: &AdjacencyOptions) -> Adjac
     };
     let proj = LocalProjection::for_rect(bb);
     let t = opts.tolerance_m.max(0.0);
-    // segments: endpoints and owner
+    // segments (metric) and their owners
     let mut segs: Vec<([f64; 2], [f64; 2])> = Vec::new();
     let mut owner: Vec<u32> = Vec::new();
-    let mut first_seg: Vec<usize> = Vec::with_capacity(geoms.len() + 1);
     for (u, g) in geoms.iter().enumerate() {
-        first_seg.push(segs.len());
         for p in &g.0 {
             for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-                let pts: Vec<[f64; 2]> = ring
-                    .coords()
-                    .map(|c| {
-                        let m = proj.project(*c);
-                        [m.x, m.y]
-                    })
-                    .collect();
-                for w in pts.windows(2) {
-                    if w[0] != w[1] {
-                        segs.push((w[0], w[1]));
+                let mut prev: Option<[f64; 2]> = None;
+                for c in ring.coords() {
+                    let m = proj.project(*c);
+                    let q = [m.x, m.y];
+                    if let Some(p0) = prev
+                        && p0 != q
+                    {
+                        segs.push((p0, q));
                         owner.push(u as u32);
                     }
+                    prev = Some(q);
                 }
             }
         }
     }
-    first_seg.push(segs.len());
-    let tree: RTree<Seg> = RTree::bulk_load(
-        segs.iter()
-            .enumerate()
-            .map(|(i, (a, b))| {
-                GeomWithData::new(Rectangle::from_corners([a[0].min(b[0]), a[1].min(b[1])], [a[0].max(b[0]), a[1].max(b[1])]), i as u32)
-            })
-            .collect(),
-    );
-    // directed lengths A → B, and contacts
-    let mut directed: HashMap<(u32, u32), f64> = HashMap::new();
-    let mut hits: Vec<(u32, f64, f64)> = Vec::new();
-    let cos30 = 3f64.sqrt() / 2.0;
-    for (i, &(p0, p1)) in segs.iter().enumerate() {
-        let a = owner[i];
-        let env = AABB::from_corners([p0[0].min(p1[0]) - t, p0[1].min(p1[1]) - t], [p0[0].max(p1[0]) + t, p0[1].max(p1[1]) + t]);
-        hits.clear();
-        for s in tree.locate_in_envelope_intersecting(&env) {
-            let b = owner[s.data as usize];
-            if b == a {
-                continue;
+    if segs.is_empty() {
+        return Adjacency { pairs: Vec::new(), isolated: (0..geoms.len()).collect() };
+    }
+    // a uniform grid of cells about one segment long (at least 4·t); each
+    // segment is listed in every cell its box grown by t meets
+    let mean_len = segs.iter().map(|(a, b)| (b[0] - a[0]).hypot(b[1] - a[1])).sum::<f64>() / segs.len() as f64;
+    let cell = (3.0 * mean_len).max(4.0 * t).max(1e-6);
+    let (x0, y0) = segs.iter().fold((f64::INFINITY, f64::INFINITY), |(x, y), (a, b)| (x.min(a[0]).min(b[0]), y.min(a[1]).min(b[1])));
+    let (x0, y0) = (x0 - 2.0 * t - cell, y0 - 2.0 * t - cell);
+    let cell_of = |x: f64, y: f64| -> (u64, u64) { (((x - x0) / cell) as u64, ((y - y0) / cell) as u64) };
+    let grown = |i: usize| {
+        let (a, b) = segs[i];
+        ([a[0].min(b[0]) - t, a[1].min(b[1]) - t], [a[0].max(b[0]) + t, a[1].max(b[1]) + t])
+    };
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(segs.len() * 3);
+    for i in 0..segs.len() {
+        let (lo, hi) = grown(i);
+        let (cx0, cy0) = cell_of(lo[0], lo[1]);
+        let (cx1, cy1) = cell_of(hi[0], hi[1]);
+        for cx in cx0..=cx1 {
+            for cy in cy0..=cy1 {
+                entries.push(((cx << 32) | cy, i as u32));
             }
-            let (q0, q1) = segs[s.data as usize];
-            if near_interval(p0, p1, q0, q1, t).is_some() {
-                directed.entry((a, b)).or_insert(0.0);
+        }
+    }
+    entries.sort_unstable();
+    // hits per segment as linked lists in one flat array:
+    // (neighbour, lo, hi, next); head[i] = first hit of segment i
+    const NONE: u32 = u32::MAX;
+    let mut head = vec![NONE; segs.len()];
+    let mut hits: Vec<(u32, f64, f64, u32)> = Vec::new();
+    // neighbours of each unit (by the lower index of the pair), with the
+    // shared length accumulated later: few per unit, so a linear search
+    let mut near: Vec<Vec<(u32, f64)>> = vec![Vec::new(); geoms.len()];
+    let touch = |near: &mut Vec<Vec<(u32, f64)>>, a: u32, b: u32| -> usize {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let list = &mut near[lo as usize];
+        match list.iter().position(|x| x.0 == hi) {
+            Some(p) => p,
+            None => {
+                list.push((hi, 0.0));
+                list.len() - 1
+            }
+        }
+    };
+    let cos30 = 3f64.sqrt() / 2.0;
+    let mut k = 0;
+    while k < entries.len() {
+        let key = entries[k].0;
+        let mut e = k;
+        while e < entries.len() && entries[e].0 == key {
+            e += 1;
+        }
+        let run = &entries[k..e];
+        for (x, &(_, i)) in run.iter().enumerate() {
+            let (i, oi) = (i as usize, owner[i as usize]);
+            let (ilo, ihi) = grown(i);
+            for &(_, j) in &run[x + 1..] {
+                let (j, oj) = (j as usize, owner[j as usize]);
+                if oi == oj {
+                    continue;
+                }
+                let (jlo, jhi) = grown(j);
+                let (lo, hi) = ([ilo[0].max(jlo[0]), ilo[1].max(jlo[1])], [ihi[0].min(jhi[0]), ihi[1].min(jhi[1])]);
+                if lo[0] > hi[0] || lo[1] > hi[1] {
+                    continue;
+                }
+                // test each pair once: in the cell holding the low corner of the common box
+                let (cx, cy) = cell_of(lo[0], lo[1]);
+                if (cx << 32) | cy != key {
+                    continue;
+                }
+                let ((p0, p1), (q0, q1)) = (segs[i], segs[j]);
+                if near_interval(p0, p1, q0, q1, t).is_none() {
+                    continue;
+                }
+                touch(&mut near, oi, oj);
                 let (dp, dq) = ([p1[0] - p0[0], p1[1] - p0[1]], [q1[0] - q0[0], q1[1] - q0[1]]);
                 let cos = (dp[0] * dq[0] + dp[1] * dq[1]).abs() / (dp[0].hypot(dp[1]) * dq[0].hypot(dq[1]));
-                if cos >= cos30
-                    && let Some((lo, hi)) = facing_interval(p0, p1, q0, q1, t)
-                {
-                    hits.push((b, lo, hi));
+                if cos < cos30 {
+                    continue;
+                }
+                if let Some((l, h)) = facing_interval(p0, p1, q0, q1, t) {
+                    hits.push((oj, l, h, head[i]));
+                    head[i] = (hits.len() - 1) as u32;
+                }
+                if let Some((l, h)) = facing_interval(q0, q1, p0, p1, t) {
+                    hits.push((oi, l, h, head[j]));
+                    head[j] = (hits.len() - 1) as u32;
                 }
             }
         }
-        if hits.is_empty() {
+        k = e;
+    }
+    // directed lengths: per segment, the union of its intervals per neighbour
+    let mut list: Vec<(u32, f64, f64)> = Vec::new();
+    for (i, &h) in head.iter().enumerate() {
+        if h == NONE {
             continue;
         }
-        hits.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
-        let len = ((p1[0] - p0[0]).powi(2) + (p1[1] - p0[1]).powi(2)).sqrt();
+        list.clear();
+        let mut c = h;
+        while c != NONE {
+            let (b, lo, hi, next) = hits[c as usize];
+            list.push((b, lo, hi));
+            c = next;
+        }
+        list.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        let (p0, p1) = segs[i];
+        let len = (p1[0] - p0[0]).hypot(p1[1] - p0[1]);
         let mut k = 0;
-        while k < hits.len() {
-            let b = hits[k].0;
-            let (mut lo, mut hi) = (hits[k].1, hits[k].2);
+        while k < list.len() {
+            let b = list[k].0;
+            let (mut lo, mut hi) = (list[k].1, list[k].2);
             let mut covered = 0.0;
-            while k < hits.len() && hits[k].0 == b {
-                if hits[k].1 > hi {
+            while k < list.len() && list[k].0 == b {
+                if list[k].1 > hi {
                     covered += hi - lo;
-                    lo = hits[k].1;
-                    hi = hits[k].2;
+                    lo = list[k].1;
+                    hi = list[k].2;
                 } else {
-                    hi = hi.max(hits[k].2);
+                    hi = hi.max(list[k].2);
                 }
                 k += 1;
             }
             covered += hi - lo;
-            *directed.entry((a, b)).or_insert(0.0) += covered * len;
+            let p = touch(&mut near, owner[i], b);
+            near[owner[i].min(b) as usize][p].1 += covered * len / 2.0;
         }
     }
-    let mut pairs: HashMap<(u32, u32), f64> = HashMap::new();
-    for (&(a, b), &l) in &directed {
-        *pairs.entry((a.min(b), a.max(b))).or_insert(0.0) += l / 2.0;
-    }
-    let mut out: Vec<Neighbour> = pairs
-        .into_iter()
-        .map(|((a, b), shared)| Neighbour {
-            a: a as usize,
-            b: b as usize,
-            shared_m: shared,
-            contact: if shared >= opts.min_shared_m { Contact::Rook } else { Contact::Queen },
+    let mut out: Vec<Neighbour> = near
+        .iter()
+        .enumerate()
+        .flat_map(|(a, list)| {
+            list.iter().map(move |&(b, shared)| Neighbour {
+                a,
+                b: b as usize,
+                shared_m: shared,
+                contact: if shared >= opts.min_shared_m { Contact::Rook } else { Contact::Queen },
+            })
         })
         .collect();
     out.sort_by_key(|n| (n.a, n.b));

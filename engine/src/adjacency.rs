@@ -19,7 +19,7 @@
 //! neighbour, a pair in contact over less is a queen (corner) neighbour.
 //! O(s log s + s·k) for s segments with k candidates per cell.
 
-use geo::{BoundingRect, MultiPolygon, Rect};
+use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
 use crate::projection::LocalProjection;
@@ -132,9 +132,7 @@ fn capsule_interval(p0: [f64; 2], p1: [f64; 2], q0: [f64; 2], q1: [f64; 2], r: f
 
 /// The neighbour graph of the given (lon/lat) polygons.
 pub fn adjacency(geoms: &[&MultiPolygon<f64>], opts: &AdjacencyOptions) -> Adjacency {
-    let Some(bb) = geoms.iter().filter_map(|g| g.bounding_rect()).reduce(|a, b| {
-        Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
-    }) else {
+    let Some(bb) = geoms.iter().filter_map(|g| g.bounding_rect()).reduce(crate::index::rect_union) else {
         return Adjacency { pairs: Vec::new(), isolated: (0..geoms.len()).collect() };
     };
     let proj = LocalProjection::for_rect(bb);

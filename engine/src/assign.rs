@@ -353,9 +353,7 @@ mod tests {
         let h = two_level();
         let loc = PointLocator::new(&h);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let bb = h.units[1..].iter().filter_map(|u| u.geometry.bounding_rect()).reduce(|a, b| {
-            Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
-        });
+        let bb = h.units[1..].iter().filter_map(|u| u.geometry.bounding_rect()).reduce(crate::index::rect_union);
         let bb = bb.expect("non-empty");
         for _ in 0..20_000 {
             let x = rng.random_range(bb.min().x - 0.001..bb.max().x + 0.001);

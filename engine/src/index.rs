@@ -10,6 +10,16 @@ use rstar::{AABB, RTree};
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
+/// Whether two rectangles meet (closed: touching counts).
+pub fn rects_touch(a: Rect<f64>, b: Rect<f64>) -> bool {
+    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+}
+
+/// The smallest rectangle holding both.
+pub fn rect_union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
+}
+
 /// Bounding-box index of a layer.
 #[derive(Debug, Clone)]
 pub struct PolygonIndex {

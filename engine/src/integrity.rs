@@ -18,7 +18,7 @@
 use crate::assign::BuildingAssignment;
 use crate::hierarchy::Hierarchy;
 use crate::index::PolygonIndex;
-use crate::model::{Building, Level};
+use crate::model::Building;
 use crate::projection::LocalProjection;
 use geo::{Area, BooleanOps, BoundingRect, Euclidean, Length, MultiPolygon, Polygon};
 use serde::Serialize;
@@ -177,9 +177,9 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
         }
     }
     for (parent, kids) in &groups {
-        let Some(bb) = kids.iter().chain(parent.iter()).filter_map(|&i| h.units[i].geometry.bounding_rect()).reduce(|a, b| {
-            geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
-        }) else {
+        let Some(bb) =
+            kids.iter().chain(parent.iter()).filter_map(|&i| h.units[i].geometry.bounding_rect()).reduce(crate::index::rect_union)
+        else {
             continue;
         };
         let proj = LocalProjection::for_rect(bb);
@@ -292,14 +292,4 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
     s.units_over_norm = r.loads.iter().filter(|l| l.status == "over").count();
     s.units_under_norm = r.loads.iter().filter(|l| l.status == "under").count();
     r
-}
-
-/// Gaps (not slivers) of one parent, in m² — a convenience for reports.
-pub fn gap_area_of(r: &Report, parent: &str) -> f64 {
-    r.gaps.iter().filter(|g| g.parent == parent && g.kind == GapKind::Gap).map(|g| g.area_m2).sum()
-}
-
-/// The level below which norms are usually set (for display).
-pub fn norm_for<'a>(cfg: &'a IntegrityConfig, l: &Level) -> Option<&'a LoadNorm> {
-    cfg.norms.get(&l.0)
 }

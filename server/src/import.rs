@@ -206,10 +206,7 @@ impl Ctx<'_> {
 
 /// Read a file (GeoJSON, or CSV for point layers) into a validated layer.
 pub fn read_path(path: &Path, opts: &ImportOptions) -> Result<Layer, ImportFailure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ImportFailure::File { path: path.display().to_string(), problem: format!("cannot read: {e}") })?;
-    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    read_str(&text, is_csv, &path.display().to_string(), opts)
+    read_paths(&[path], opts)
 }
 
 /// Read several files of one layer as one import.

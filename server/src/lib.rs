@@ -12,8 +12,3 @@ pub mod store;
 pub mod tiles;
 pub mod timefmt;
 pub mod wkb;
-
-/// Whether two rectangles meet.
-pub fn mvt_rects_touch(a: geo::Rect<f64>, b: geo::Rect<f64>) -> bool {
-    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
-}

@@ -89,6 +89,18 @@ pub fn tile_bounds(z: u8, x: u32, y: u32, grow: f64) -> Rect<f64> {
     Rect::new((lon(f64::from(x) - g), lat(f64::from(y) + 1.0 + g)), (lon(f64::from(x) + 1.0 + g), lat(f64::from(y) - g)))
 }
 
+/// The x/y ranges of the tiles at zoom `z` that cover a lon/lat rectangle.
+pub fn tiles_covering(r: Rect<f64>, z: u8) -> (std::ops::RangeInclusive<u32>, std::ops::RangeInclusive<u32>) {
+    let n = f64::from(1u32 << z);
+    let max = (1u32 << z) - 1;
+    let tx = |lon: f64| (((lon + 180.0) / 360.0 * n).max(0.0) as u32).min(max);
+    let ty = |lat: f64| {
+        let r = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+        (((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).max(0.0) as u32).min(max)
+    };
+    (tx(r.min().x)..=tx(r.max().x), ty(r.max().y)..=ty(r.min().y))
+}
+
 /// Projects lon/lat to the tile's integer grid.
 #[derive(Debug, Clone, Copy)]
 pub struct TileProj {

@@ -49,10 +49,15 @@ fn point_rect(p: geo::Point<f64>) -> Option<Rect<f64>> {
 impl Dataset {
     /// Load the current version of every layer from the store.
     pub fn load(store: &Store, config: IntegrityConfig) -> Result<Dataset, StoreError> {
+        Self::load_layers(store, &LayerKind::ALL, config)
+    }
+
+    /// Load only the given layers (the others stay empty; `versions` lists all).
+    pub fn load_layers(store: &Store, kinds: &[LayerKind], config: IntegrityConfig) -> Result<Dataset, StoreError> {
         let versions = store.current_versions()?;
         let mut d = Dataset::empty(config);
         d.versions = versions;
-        for kind in LayerKind::ALL {
+        for &kind in kinds {
             if d.versions.contains_key(&kind) {
                 let layer = store.read_layer(kind)?;
                 d.set(layer).map_err(StoreError::Corrupt)?;
@@ -152,16 +157,14 @@ impl Dataset {
             .iter()
             .filter_map(|u| u.geometry.bounding_rect())
             .chain(self.buildings.iter().filter_map(|b| b.footprint.bounding_rect()))
-            .reduce(|a, b| {
-                Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
-            })
+            .reduce(wangge_engine::index::rect_union)
     }
 }
 
 /// Compute the integrity report JSON for the store's current state (used
 /// inside the import transaction).
 pub fn report_for_store(store: &Store, config: &IntegrityConfig) -> Result<Option<(i32, i32, String)>, StoreError> {
-    let d = Dataset::load(store, config.clone())?;
+    let d = Dataset::load_layers(store, &[LayerKind::Units, LayerKind::Buildings], config.clone())?;
     let uv = d.versions.get(&LayerKind::Units).copied().unwrap_or(0);
     let bv = d.versions.get(&LayerKind::Buildings).copied().unwrap_or(0);
     let json = serde_json::to_string(&d.report).map_err(|e| StoreError::Corrupt(e.to_string()))?;

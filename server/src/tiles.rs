@@ -166,7 +166,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
             }
         }
         "problems" => {
-            let hit = |m: &MultiPolygon<f64>| m.bounding_rect().is_some_and(|r| crate::mvt_rects_touch(r, bounds));
+            let hit = |m: &MultiPolygon<f64>| m.bounding_rect().is_some_and(|r| wangge_engine::index::rects_touch(r, bounds));
             let rep = &d.report;
             for g in &rep.gaps {
                 let m = MultiPolygon(vec![g.geometry.clone()]);

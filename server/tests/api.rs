@@ -105,7 +105,7 @@ async fn features_by_bbox_check_and_errors() {
     let brute = d
         .buildings
         .iter()
-        .filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge::mvt_rects_touch(x, r)))
+        .filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge_engine::index::rects_touch(x, r)))
         .count();
     assert_eq!(v["features"].as_array().expect("features").len(), brute);
     assert!(brute > 0);

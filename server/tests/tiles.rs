@@ -23,20 +23,8 @@ fn polygons(g: &Geometry<f32>) -> Vec<geo::Polygon<f32>> {
 }
 
 fn tiles_over(d: &wangge::state::Dataset, z: u8) -> Vec<(u32, u32)> {
-    let b = d.bounds().expect("bounds");
-    let n = f64::from(1u32 << z);
-    let tx = |lon: f64| ((lon + 180.0) / 360.0 * n) as u32;
-    let ty = |lat: f64| {
-        let r = lat.to_radians();
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32
-    };
-    let mut out = Vec::new();
-    for x in tx(b.min().x)..=tx(b.max().x) {
-        for y in ty(b.max().y)..=ty(b.min().y) {
-            out.push((x, y));
-        }
-    }
-    out
+    let (xs, ys) = wangge::mvt::tiles_covering(d.bounds().expect("bounds"), z);
+    xs.flat_map(|x| ys.clone().map(move |y| (x, y))).collect()
 }
 
 #[test]
@@ -83,7 +71,7 @@ fn unit_tiles_decode_with_clockwise_exteriors_and_the_right_features() {
                 }
                 let bb = u.geometry.bounding_rect().expect("bb");
                 if ids.contains(&u.id.0) {
-                    assert!(wangge::mvt_rects_touch(bb, outer), "{} is not near {z}/{x}/{y}", u.id);
+                    assert!(wangge_engine::index::rects_touch(bb, outer), "{} is not near {z}/{x}/{y}", u.id);
                 }
             }
             checked += 1;

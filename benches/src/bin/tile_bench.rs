@@ -39,16 +39,11 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for layer in ["units", "buildings"] {
         for z in 12u8..=16 {
-            let n = f64::from(1u32 << z);
-            let tx = |lon: f64| ((lon + 180.0) / 360.0 * n) as u32;
-            let ty = |lat: f64| {
-                let r = lat.to_radians();
-                ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32
-            };
+            let (xs, ys) = wangge::mvt::tiles_covering(b, z);
             let t = Instant::now();
             let (mut count, mut full) = (0u32, 0u32);
-            for x in tx(b.min().x)..=tx(b.max().x) {
-                for y in ty(b.max().y)..=ty(b.min().y) {
+            for x in xs {
+                for y in ys.clone() {
                     count += 1;
                     if wangge::tiles::render(&d, layer, None, z, x, y).is_some() {
                         full += 1;

@@ -14,6 +14,7 @@ mod people;
 
 pub use people::{IncidentSpec, generate_cameras, generate_facilities, generate_incidents};
 
+use crate::index::rects_touch;
 use crate::model::{Building, Level, Unit, UnitId};
 use crate::projection::LocalProjection;
 use geo::{Area, BooleanOps, BoundingRect, Coord, InteriorPoint, MultiPolygon, Polygon, Rect};
@@ -93,10 +94,6 @@ pub fn partition(poly: &MultiPolygon<f64>, n: usize, seed: u64) -> Vec<MultiPoly
         }
     }
     merge_small(pieces, cell_area * 0.15)
-}
-
-fn rects_touch(a: Rect<f64>, b: Rect<f64>) -> bool {
-    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
 }
 
 /// Merge pieces below `min_area` into their largest lattice neighbour.

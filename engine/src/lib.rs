@@ -9,6 +9,7 @@ pub mod crs;
 pub mod hierarchy;
 pub mod index;
 pub mod integrity;
+pub mod matching;
 pub mod model;
 pub mod projection;
 pub mod synth;

@@ -148,6 +148,12 @@ impl Hierarchy {
         out
     }
 
+    /// The lowest common ancestor of two units (not either unit itself), if any.
+    pub fn meet(&self, a: usize, b: usize) -> Option<usize> {
+        let above_b = self.chain(b);
+        self.chain(a).into_iter().skip(1).find(|x| above_b[1..].contains(x))
+    }
+
     /// Units without children.
     pub fn leaves(&self) -> Vec<usize> {
         (0..self.len()).filter(|&i| self.children[i].is_empty()).collect()

@@ -3,7 +3,9 @@
 //! the unit hierarchy, R-tree indexes, assignment of buildings and points to
 //! units, hierarchy integrity and deterministic generated data. No IO.
 
+pub mod abpost;
 pub mod adjacency;
+pub mod alliance;
 pub mod assign;
 pub mod crs;
 pub mod hierarchy;

@@ -16,7 +16,11 @@ fn optimal_weight_equals_networkx() {
             .as_array()
             .expect("edges")
             .iter()
-            .map(|e| Edge { a: e[0].as_u64().expect("a") as usize, b: e[1].as_u64().expect("b") as usize, weight: e[2].as_i64().expect("w") })
+            .map(|e| Edge {
+                a: e[0].as_u64().expect("a") as usize,
+                b: e[1].as_u64().expect("b") as usize,
+                weight: e[2].as_i64().expect("w"),
+            })
             .collect();
         for (mc, wkey, pkey) in [(false, "weight", "pairs"), (true, "weight_max_cardinality", "pairs_max_cardinality")] {
             let mate = max_weight_matching(n, &edges, mc);

@@ -34,6 +34,8 @@ pub struct UnitGraph {
     pub perimeter_m: Vec<f64>,
     /// Parent of each unit (any key), for straddling groups.
     pub parent: Vec<Option<usize>>,
+    /// Unit ids for messages (indices are used where empty).
+    pub ids: Vec<String>,
 }
 
 impl UnitGraph {
@@ -43,6 +45,10 @@ impl UnitGraph {
 
     pub fn is_empty(&self) -> bool {
         self.weight.is_empty()
+    }
+
+    fn name(&self, u: usize) -> String {
+        self.ids.get(u).cloned().unwrap_or_else(|| format!("#{u}"))
     }
 
     fn neighbours(&self) -> Vec<Vec<(usize, f64)>> {
@@ -190,13 +196,21 @@ fn propose_once(g: &UnitGraph, spec: &AllianceSpec, k: usize, min: usize, max: u
     }
     grow(g, &nb, &mut group_of, &mut members, max, spec.straddle);
     improve(g, &nb, &mut group_of, &mut members, min, max, spec.straddle);
+    // a group still under the minimum joins its smallest neighbouring group
+    // (a one-unit alliance is no alliance); then balance again
+    if merge_small(&nb, &mut group_of, &mut members, min) {
+        improve(g, &nb, &mut group_of, &mut members, min, max, spec.straddle);
+    }
+    for c in comps.iter().filter(|c| c.len() < min) {
+        problems.push(format!("{} unit(s) share no edge with any other unit (e.g. {}): they form their own group", c.len(), g.name(c[0])));
+    }
     let mut a = evaluate(g, &members);
     for (i, m) in members.iter().enumerate() {
         if m.len() < min || m.len() > max {
-            a.problems.push(format!("group {i} has {} units, outside {min}..{max}", m.len()));
+            a.problems.push(format!("group {} has {} units, outside {min}..{max}", i + 1, m.len()));
         }
         if spec.straddle && a.groups[i].parents < 2 {
-            a.problems.push(format!("group {i} lies under one parent only"));
+            a.problems.push(format!("group {} lies under one parent only", i + 1));
         }
     }
     problems.append(&mut a.problems);
@@ -234,10 +248,10 @@ pub fn evaluate(g: &UnitGraph, groups: &[Vec<usize>]) -> Alliances {
         parents.dedup();
         let contiguous = is_contiguous(&m, &nb);
         if !contiguous {
-            problems.push(format!("group {i} is not contiguous"));
+            problems.push(format!("group {} is not contiguous", i + 1));
         }
         if m.is_empty() {
-            problems.push(format!("group {i} is empty"));
+            problems.push(format!("group {} is empty", i + 1));
         }
         out.push(Group {
             members: m,
@@ -402,6 +416,32 @@ fn grow(g: &UnitGraph, nb: &[Vec<(usize, f64)>], group_of: &mut [usize], members
     }
 }
 
+/// Merge each group under `min` units into its smallest neighbouring group; whether any merged.
+fn merge_small(nb: &[Vec<(usize, f64)>], group_of: &mut [usize], members: &mut Vec<Vec<usize>>, min: usize) -> bool {
+    let mut merged = false;
+    loop {
+        let small = (0..members.len()).filter(|&gi| members[gi].len() < min).find_map(|gi| {
+            let mut near: Vec<usize> =
+                members[gi].iter().flat_map(|&u| nb[u].iter().map(|x| group_of[x.0])).filter(|&o| o != gi && o != usize::MAX).collect();
+            near.sort_unstable();
+            near.dedup();
+            near.into_iter().min_by_key(|&o| (members[o].len(), o)).map(|o| (gi, o))
+        });
+        let Some((gi, into)) = small else { return merged };
+        let moved = std::mem::take(&mut members[gi]);
+        for &u in &moved {
+            group_of[u] = into;
+        }
+        members[into].extend(moved);
+        members[into].sort_unstable();
+        members.remove(gi);
+        for g in group_of.iter_mut().filter(|g| **g != usize::MAX && **g > gi) {
+            *g -= 1;
+        }
+        merged = true;
+    }
+}
+
 /// Move boundary units between neighbouring groups while that improves balance.
 fn improve(
     g: &UnitGraph,
@@ -436,8 +476,9 @@ fn improve(
                 let w = unit_w(u);
                 let before = weight[from].powi(2) + weight[to].powi(2);
                 let after = (weight[from] - w).powi(2) + (weight[to] + w).powi(2);
-                // a move out of an overfull group always counts as a gain
-                let gain = before - after + if members[from].len() > max { 1e12 } else { 0.0 };
+                // a move out of an overfull group or into an underfull one always counts as a gain
+                let sizes = if members[from].len() > max || members[to].len() < min { 1e12 } else { 0.0 };
+                let gain = before - after + sizes;
                 if gain > 1e-9 && best.is_none_or(|b| gain > b.1 + 1e-9 || ((gain - b.1).abs() <= 1e-9 && s > b.2)) {
                     best = Some((to, gain, s));
                 }
@@ -490,6 +531,7 @@ mod tests {
             area_m2: vec![10_000.0; n],
             perimeter_m: vec![400.0; n],
             parent: (0..n).map(|i| Some((i % w) / band)).collect(),
+            ids: Vec::new(),
         }
     }
 

@@ -9,13 +9,18 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
+use wangge_engine::abpost::AbOptions;
+use wangge_engine::adjacency::AdjacencyOptions;
+use wangge_engine::alliance::AllianceSpec;
+
 use crate::geojson_out;
+use crate::graphs::{WeightBy, level_graph, pair_weight};
 use crate::mvt::{MAX_ZOOM, valid_tile};
 use crate::state::Dataset;
 use crate::tiles::{TILE_LAYERS, layer_fields, render};
@@ -85,6 +90,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/units/{id}", get(unit))
         .route("/api/features/{layer}", get(features))
         .route("/api/check", get(check))
+        .route("/api/adjacency", get(adjacency))
+        .route("/api/alliances/propose", post(alliances_propose))
+        .route("/api/alliances/validate", post(alliances_validate))
+        .route("/api/ab-pairs", get(ab_pairs))
         .route("/api/{*rest}", get(api_not_found))
         .route("/tiles/{name}", get(tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
@@ -374,4 +383,143 @@ async fn glyphs(Path((stack, range)): Path<(String, String)>) -> ApiResult {
     }
     let pbf = crate::glyphs::range_pbf(&stack, start);
     Ok(([(header::CONTENT_TYPE, "application/x-protobuf")], pbf).into_response())
+}
+
+#[derive(Deserialize)]
+struct GraphQuery {
+    level: Option<String>,
+    tolerance: Option<f64>,
+    min_shared: Option<f64>,
+    format: Option<String>,
+    within: Option<String>,
+    weight: Option<String>,
+}
+
+fn graph_opts(tolerance: Option<f64>, min_shared: Option<f64>) -> AdjacencyOptions {
+    let d = AdjacencyOptions::default();
+    AdjacencyOptions { tolerance_m: tolerance.unwrap_or(d.tolerance_m), min_shared_m: min_shared.unwrap_or(d.min_shared_m) }
+}
+
+/// Run CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+}
+
+fn csv_response(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response()
+}
+
+async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let level = q.level.as_deref().ok_or_else(|| ApiError::bad("level is required, e.g. ?level=grid"))?;
+        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(ApiError::bad)?;
+        match q.format.as_deref() {
+            None | Some("json") => Ok(Json(g.adjacency_json()).into_response()),
+            Some("geojson") => Ok(Json(g.adjacency_geojson()).into_response()),
+            Some("csv") => {
+                let mut buf = Vec::new();
+                g.adjacency_csv(&mut buf).map_err(|e| ApiError::bad(e.to_string()))?;
+                Ok(csv_response(buf))
+            }
+            Some(f) => Err(ApiError::bad(format!("format {f:?}: use json, geojson or csv"))),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProposeBody {
+    level: String,
+    count: Option<usize>,
+    min_size: Option<usize>,
+    max_size: Option<usize>,
+    #[serde(default)]
+    weight: WeightBy,
+    #[serde(default)]
+    straddle: bool,
+    #[serde(default)]
+    seed: u64,
+    tolerance: Option<f64>,
+    min_shared: Option<f64>,
+    #[serde(default)]
+    geojson: bool,
+}
+
+fn body_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::bad(format!("request body: {}", e.body_text()))
+}
+
+async fn alliances_propose(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || {
+        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(ApiError::bad)?;
+        let (min_size, max_size) = match (b.count, b.min_size, b.max_size) {
+            (Some(_), lo, hi) => (lo.unwrap_or(1), hi.unwrap_or(usize::MAX)),
+            (None, lo, hi) => (lo.unwrap_or(2), hi.unwrap_or(4)),
+        };
+        let spec = AllianceSpec { groups: b.count, min_size, max_size, straddle: b.straddle, seed: b.seed };
+        let mut v = g.propose(b.weight, &spec).map_err(ApiError::bad)?;
+        if b.geojson {
+            v["geojson"] = g.alliances_geojson(&v);
+        }
+        Ok(Json(v).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateBody {
+    level: String,
+    groups: Vec<Vec<String>>,
+    #[serde(default)]
+    weight: WeightBy,
+    tolerance: Option<f64>,
+    min_shared: Option<f64>,
+}
+
+async fn alliances_validate(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<ValidateBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || {
+        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(ApiError::bad)?;
+        Ok(Json(g.validate(b.weight, &b.groups).map_err(ApiError::bad)?).into_response())
+    })
+    .await
+}
+
+async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let level = q.level.as_deref().ok_or_else(|| ApiError::bad("level is required, e.g. ?level=grid"))?;
+        let within_parent = match q.within.as_deref() {
+            None | Some("parent") => true,
+            Some("any") => false,
+            Some(w) => return Err(ApiError::bad(format!("within {w:?}: use parent or any"))),
+        };
+        let weight = pair_weight(q.weight.as_deref().unwrap_or("shared")).map_err(ApiError::bad)?;
+        let opts = AbOptions { within_parent, weight };
+        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(ApiError::bad)?;
+        let r = g.ab_pairs(&opts);
+        match q.format.as_deref() {
+            None | Some("json") => Ok(Json(g.ab_json(&r, &opts)).into_response()),
+            Some("geojson") => Ok(Json(g.ab_geojson(&r)).into_response()),
+            Some("csv") => {
+                let mut buf = Vec::new();
+                g.ab_csv(&r, &mut buf).map_err(|e| ApiError::bad(e.to_string()))?;
+                Ok(csv_response(buf))
+            }
+            Some(f) => Err(ApiError::bad(format!("format {f:?}: use json, geojson or csv"))),
+        }
+    })
+    .await
 }

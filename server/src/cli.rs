@@ -12,6 +12,7 @@ use wangge_engine::model::{LayerKind, Level, Unit};
 use wangge_engine::synth;
 
 use crate::geojson_out;
+use crate::graphs;
 use crate::import::{ImportFailure, ImportOptions, Layer, parse_pairs, read_paths};
 use crate::state::{Dataset, report_for_store};
 use crate::store::{DEFAULT_DB, Store};
@@ -29,6 +30,25 @@ pub struct DbArg {
     /// The store file (DuckDB), created if missing.
     #[arg(long, env = "WANGGE_DB", default_value = DEFAULT_DB)]
     pub db: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GraphArgs {
+    /// Level of the units, e.g. community or grid.
+    #[arg(long)]
+    pub level: String,
+    /// Boundaries closer than this (metres) touch.
+    #[arg(long, default_value_t = 2.0)]
+    pub tolerance: f64,
+    /// Shared length (metres) from which a contact is an edge, not a corner.
+    #[arg(long, default_value_t = 1.0)]
+    pub min_shared: f64,
+}
+
+impl GraphArgs {
+    fn opts(&self) -> wangge_engine::adjacency::AdjacencyOptions {
+        wangge_engine::adjacency::AdjacencyOptions { tolerance_m: self.tolerance, min_shared_m: self.min_shared }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -125,6 +145,62 @@ pub enum Command {
         web: PathBuf,
         #[command(flatten)]
         check: CheckArgs,
+    },
+    /// The neighbour graph of a level: shared lengths, rook/queen, same or cross parent.
+    Adjacency {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        graph: GraphArgs,
+        /// Output file: .csv, .geojson (links) or .json.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Propose alliances (contiguous balanced groups), or validate given ones with --validate.
+    Alliances {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        graph: GraphArgs,
+        /// Number of groups (else it follows from the size range).
+        #[arg(long)]
+        count: Option<usize>,
+        /// Units per group, at least.
+        #[arg(long, default_value_t = 2)]
+        min_size: usize,
+        /// Units per group, at most.
+        #[arg(long, default_value_t = 4)]
+        max_size: usize,
+        /// Balance by population, households or units.
+        #[arg(long, default_value = "population")]
+        weight: String,
+        /// Every group must hold units of at least two parents (cross-street alliances).
+        #[arg(long)]
+        straddle: bool,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Validate these alliances instead (CSV with columns group,unit, or JSON [[ids]]).
+        #[arg(long)]
+        validate: Option<PathBuf>,
+        /// Output file: .csv (group,unit), .geojson (units with their group) or .json (figures).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// AB-post pairs: a maximum-weight matching of neighbouring units.
+    Abpairs {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        graph: GraphArgs,
+        /// Allow pairs across parent borders.
+        #[arg(long)]
+        across_parents: bool,
+        /// Weigh pairs by shared boundary (shared) or closeness of centres (closeness).
+        #[arg(long, default_value = "shared")]
+        weight: String,
+        /// Output file: .csv, .geojson (pair links) or .json.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Generate deterministic data (labelled generated) for the demo or benchmarks.
     Gen {
@@ -257,6 +333,96 @@ fn execute(cli: Cli) -> Result<(), String> {
             } else {
                 print_report(&mut out, &d).map_err(|e| e.to_string())?;
             }
+            Ok(())
+        }
+        Command::Adjacency { db, graph, out } => {
+            let d = load_units(&db)?;
+            let g = graphs::level_graph(&d, &graph.level, graph.opts())?;
+            let v = g.adjacency_json();
+            write_out(&out, |ext, w| match ext {
+                "csv" => g.adjacency_csv(w),
+                "geojson" => json_to(w, &g.adjacency_geojson()),
+                _ => json_to(w, &v),
+            })?;
+            let c = &v["counts"];
+            println!(
+                "{} units of level {}: {} neighbour pairs ({} rook, {} queen; {} same parent, {} cross parent), {} isolated → {}",
+                v["units"],
+                graph.level,
+                c["pairs"],
+                c["rook"],
+                c["queen"],
+                c["same_parent"],
+                c["cross_parent"],
+                c["isolated"],
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Alliances { db, graph, count, min_size, max_size, weight, straddle, seed, validate, out } => {
+            let d = load_units(&db)?;
+            let g = graphs::level_graph(&d, &graph.level, graph.opts())?;
+            let by = graphs::WeightBy::parse(&weight)?;
+            let v = match validate {
+                Some(path) => g.validate(by, &graphs::read_groups(&path)?)?,
+                None => {
+                    let (min_size, max_size) = if count.is_some() { (1, usize::MAX) } else { (min_size, max_size) };
+                    g.propose(by, &wangge_engine::alliance::AllianceSpec { groups: count, min_size, max_size, straddle, seed })?
+                }
+            };
+            write_out(&out, |ext, w| match ext {
+                "csv" => {
+                    let mut c = csv::Writer::from_writer(w);
+                    c.write_record(["group", "unit", "name"])?;
+                    for gr in v["groups"].as_array().into_iter().flatten() {
+                        let names = gr["names"].as_array().cloned().unwrap_or_default();
+                        for (m, n) in gr["members"].as_array().into_iter().flatten().zip(names) {
+                            c.write_record([
+                                gr["group"].to_string(),
+                                m.as_str().unwrap_or("").to_owned(),
+                                n.as_str().unwrap_or("").to_owned(),
+                            ])?;
+                        }
+                    }
+                    c.flush()
+                }
+                "geojson" => json_to(w, &g.alliances_geojson(&v)),
+                _ => json_to(w, &v),
+            })?;
+            println!(
+                "{} groups of level {} by {}: max deviation {:.1} %, Polsby-Popper mean {} (min {}) → {}",
+                v["groups"].as_array().map_or(0, Vec::len),
+                graph.level,
+                weight,
+                v["max_deviation"].as_f64().unwrap_or(0.0) * 100.0,
+                v["mean_polsby_popper"],
+                v["min_polsby_popper"],
+                out.display()
+            );
+            for p in v["problems"].as_array().into_iter().flatten() {
+                println!("  problem: {}", p.as_str().unwrap_or(""));
+            }
+            Ok(())
+        }
+        Command::Abpairs { db, graph, across_parents, weight, out } => {
+            let d = load_units(&db)?;
+            let g = graphs::level_graph(&d, &graph.level, graph.opts())?;
+            let opts = wangge_engine::abpost::AbOptions { within_parent: !across_parents, weight: graphs::pair_weight(&weight)? };
+            let r = g.ab_pairs(&opts);
+            write_out(&out, |ext, w| match ext {
+                "csv" => g.ab_csv(&r, w),
+                "geojson" => json_to(w, &g.ab_geojson(&r)),
+                _ => json_to(w, &g.ab_json(&r, &opts)),
+            })?;
+            println!(
+                "{} pairs of {} units of level {} ({:.0} m shared in all), {} without a partner → {}",
+                r.pairs.len(),
+                g.units.len(),
+                graph.level,
+                r.total_shared_m,
+                r.unmatched.len(),
+                out.display()
+            );
             Ok(())
         }
         Command::Versions { db } => {
@@ -446,4 +612,35 @@ fn gen_city(out: &Path, grids: usize, buildings: usize, vertices: usize, seed: u
         out.display()
     );
     Ok(())
+}
+
+/// Units and buildings (for populations) from the store.
+fn load_units(db: &DbArg) -> Result<Dataset, String> {
+    let store = Store::open(&db.db).map_err(|e| e.to_string())?;
+    let d =
+        Dataset::load_layers(&store, &[LayerKind::Units, LayerKind::Buildings], IntegrityConfig::default()).map_err(|e| e.to_string())?;
+    if d.hierarchy.is_empty() {
+        return Err(format!("{}: no units stored (import a units layer first)", db.db.display()));
+    }
+    Ok(d)
+}
+
+fn json_to(w: &mut dyn Write, v: &Value) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, v).map_err(std::io::Error::other)?;
+    writeln!(w)
+}
+
+/// Write an output file, choosing the format by its extension (csv, geojson, json).
+fn write_out(path: &Path, f: impl FnOnce(&str, &mut dyn Write) -> std::io::Result<()>) -> Result<(), String> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !["csv", "geojson", "json"].contains(&ext.as_str()) {
+        return Err(format!("--out {}: use a .csv, .geojson or .json file", path.display()));
+    }
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    f(&ext, &mut w).map_err(|e| format!("{}: {e}", path.display()))?;
+    w.flush().map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod cli;
 pub mod geojson_out;
 pub mod glyphs;
+pub mod graphs;
 pub mod import;
 pub mod mvt;
 pub mod state;

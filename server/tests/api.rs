@@ -171,3 +171,120 @@ async fn tiles_status_codes_etag_and_tilejson() {
     assert_eq!(h.get(header::CONTENT_TYPE).expect("ct"), "application/x-protobuf");
     assert!(b.len() > 10_000);
 }
+
+async fn post(app: &axum::Router, uri: &str, body: &str) -> (StatusCode, Value) {
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::post(uri)
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_owned()))
+                .expect("req"),
+        )
+        .await
+        .expect("resp");
+    let status = resp.status();
+    let b = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn adjacency_alliances_and_ab_pairs() {
+    let (app, _) = app();
+    let (_, units) = json(&app, "/api/units?level=community").await;
+    let parent: std::collections::HashMap<String, Value> = units["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| (u["id"].as_str().expect("id").to_owned(), u["parent_id"].clone()))
+        .collect();
+    let (s, v) = json(&app, "/api/adjacency?level=community").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let pairs = v["pairs"].as_array().expect("pairs");
+    assert!(pairs.len() > parent.len(), "{} pairs for {} communities", pairs.len(), parent.len());
+    assert_eq!(v["counts"]["pairs"].as_u64(), Some(pairs.len() as u64));
+    let mut cross = 0;
+    for p in pairs {
+        let (a, b) = (p["a"].as_str().expect("a"), p["b"].as_str().expect("b"));
+        let same = parent[a] == parent[b];
+        assert_eq!(p["same_parent"].as_bool(), Some(same), "{p}");
+        if same {
+            assert_eq!(p["meet_id"], parent[a], "{p}");
+        } else {
+            cross += 1;
+            // communities of different streets meet at the district
+            assert_eq!(p["meet_level"], "district", "{p}");
+        }
+        assert!(p["shared_m"].as_f64().expect("shared") >= 0.0);
+    }
+    assert!(cross > 0 && v["counts"]["cross_parent"].as_u64() == Some(cross));
+    let (s, g) = json(&app, "/api/adjacency?level=community&format=geojson&tolerance=1").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(g["features"][0]["geometry"]["type"], "LineString");
+    for bad in
+        ["/api/adjacency", "/api/adjacency?level=nope", "/api/adjacency?level=grid&tolerance=-1", "/api/adjacency?level=grid&format=x"]
+    {
+        let (s, e) = json(&app, bad).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    // alliances: a partition, deterministic, and the validator agrees with the proposal's figures
+    let body = r#"{"level":"grid","min_size":3,"max_size":6,"weight":"households","seed":3}"#;
+    let (s, a) = post(&app, "/api/alliances/propose", body).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let (_, again) = post(&app, "/api/alliances/propose", body).await;
+    assert_eq!(a["groups"], again["groups"]);
+    let groups: Vec<Vec<String>> = a["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["members"].as_array().expect("m").iter().map(|x| x.as_str().expect("id").to_owned()).collect())
+        .collect();
+    let (_, grids) = json(&app, "/api/units?level=grid").await;
+    let all: usize = groups.iter().map(Vec::len).sum();
+    assert_eq!(all, grids["units"].as_array().expect("grids").len());
+    assert!(a["groups"].as_array().expect("g").iter().all(|g| g["contiguous"] == true));
+    let vb = serde_json::json!({"level": "grid", "weight": "households", "groups": groups}).to_string();
+    let (s, val) = post(&app, "/api/alliances/validate", &vb).await;
+    assert_eq!(s, StatusCode::OK, "{val}");
+    assert_eq!(val["max_deviation"], a["max_deviation"]);
+    assert_eq!(val["unassigned"].as_array().map(Vec::len), Some(0));
+    // a broken alliance: two far-apart grids
+    let ids: Vec<&str> = grids["units"].as_array().expect("g").iter().map(|u| u["id"].as_str().expect("id")).collect();
+    let vb = serde_json::json!({"level": "grid", "groups": [[ids[0], ids[ids.len() - 1]]]}).to_string();
+    let (_, val) = post(&app, "/api/alliances/validate", &vb).await;
+    assert_eq!(val["groups"][0]["contiguous"], false);
+    assert!(val["problems"].as_array().expect("p").iter().any(|p| p.as_str().is_some_and(|s| s.contains("not contiguous"))));
+    let (s, e) = post(&app, "/api/alliances/validate", r#"{"level":"grid","groups":[["no-such-grid"]]}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["message"].as_str().expect("m").contains("no-such-grid"));
+    let (s, e) = post(&app, "/api/alliances/propose", r#"{"level":"grid","min_size":5,"max_size":2}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, _) = post(&app, "/api/alliances/propose", r#"{"level":"grid","colour":"red"}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, a) = post(&app, "/api/alliances/propose", r#"{"level":"community","count":6,"geojson":true}"#).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert_eq!(a["groups"].as_array().map(Vec::len), Some(6));
+    assert!(a["geojson"]["features"].as_array().expect("f").iter().all(|f| f["properties"]["group"].is_u64()));
+
+    // AB pairs: disjoint, within a parent, everyone paired or given a fallback
+    let (s, ab) = json(&app, "/api/ab-pairs?level=grid").await;
+    assert_eq!(s, StatusCode::OK, "{ab}");
+    let mut used = std::collections::HashSet::new();
+    for p in ab["pairs"].as_array().expect("pairs") {
+        assert_eq!(p["same_parent"], true);
+        assert!(used.insert(p["a"].as_str().expect("a").to_owned()) && used.insert(p["b"].as_str().expect("b").to_owned()));
+    }
+    let unmatched = ab["unmatched"].as_array().expect("unmatched");
+    assert_eq!(used.len() + unmatched.len(), ids.len());
+    assert!(unmatched.iter().all(|u| ["triple", "cross_parent", "none"].contains(&u["fallback"]["kind"].as_str().expect("kind"))));
+    let (_, any) = json(&app, "/api/ab-pairs?level=grid&within=any&weight=closeness").await;
+    assert!(any["pairs"].as_array().expect("p").len() >= ab["pairs"].as_array().expect("p").len());
+    let (s, _, csv) = get(&app, "/api/ab-pairs?level=grid&format=csv").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&csv).starts_with("a,b,shared_m,distance_m,same_parent,fallback"));
+    let (s, _) = json(&app, "/api/ab-pairs?level=grid&within=nowhere").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

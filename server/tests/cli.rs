@@ -152,3 +152,64 @@ fn real_helsinki_layers_import_with_field_mapping_and_defaults() {
     assert!(with_floors > 100, "{with_floors}");
     assert!(b.iter().all(|x| !x.attributes.contains_key("levels")), "mapped field is not kept twice");
 }
+
+#[test]
+fn adjacency_alliances_and_abpairs_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("gen");
+    let db = dir.path().join("w.duckdb");
+    let admin = common::repo("data/shinan/admin.geojson");
+    ok(&wangge(&["gen", "demo", "--admin", p(&admin), "--out", p(&out), "--split", "3,3,2", "--incidents", "10"]));
+    ok(&wangge(&["import", "--db", p(&db), "--layer", "units", p(&admin), p(&out.join("units.geojson"))]));
+    ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", p(&out.join("buildings.geojson"))]));
+
+    let csv = dir.path().join("adj.csv");
+    let s = ok(&wangge(&["adjacency", "--db", p(&db), "--level", "community", "--out", p(&csv)]));
+    assert!(s.contains("neighbour pairs"), "{s}");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(text.starts_with("a,b,a_name,b_name,shared_m,contact,same_parent,meet_id,meet_level"));
+    assert!(text.lines().count() > 10 && text.contains(",rook,"), "{text}");
+    let gj = dir.path().join("adj.geojson");
+    ok(&wangge(&["adjacency", "--db", p(&db), "--level", "grid", "--tolerance", "1", "--out", p(&gj)]));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&gj).expect("r")).expect("json");
+    assert!(v["features"].as_array().is_some_and(|f| !f.is_empty()));
+
+    // propose, write as group,unit CSV, and validate that file
+    let al = dir.path().join("alliances.csv");
+    let s = ok(&wangge(&[
+        "alliances",
+        "--db",
+        p(&db),
+        "--level",
+        "grid",
+        "--min-size",
+        "2",
+        "--max-size",
+        "4",
+        "--seed",
+        "9",
+        "--out",
+        p(&al),
+    ]));
+    assert!(s.contains("max deviation"), "{s}");
+    let back = dir.path().join("check.json");
+    ok(&wangge(&["alliances", "--db", p(&db), "--level", "grid", "--validate", p(&al), "--out", p(&back)]));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&back).expect("r")).expect("json");
+    assert_eq!(v["unassigned"].as_array().map(Vec::len), Some(0));
+    assert!(v["groups"].as_array().expect("groups").iter().all(|g| g["contiguous"] == true));
+
+    let ab = dir.path().join("ab.csv");
+    let s = ok(&wangge(&["abpairs", "--db", p(&db), "--level", "grid", "--out", p(&ab)]));
+    assert!(s.contains("pairs of"), "{s}");
+    assert!(std::fs::read_to_string(&ab).expect("ab").starts_with("a,b,shared_m,distance_m,same_parent,fallback"));
+
+    // clear errors
+    let o = wangge(&["abpairs", "--db", p(&db), "--level", "ward", "--out", p(&ab)]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("unknown level \"ward\""));
+    let o = wangge(&["adjacency", "--db", p(&db), "--level", "grid", "--out", p(&dir.path().join("x.txt"))]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains(".csv, .geojson or .json"));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "group,unit\n1,no-such-grid\n").expect("write");
+    let o = wangge(&["alliances", "--db", p(&db), "--level", "grid", "--validate", p(&bad), "--out", p(&back)]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no-such-grid"));
+}

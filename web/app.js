@@ -163,6 +163,110 @@ async function openUnit(map, id, featureId = null) {
   for (const l of lines) { const p = document.createElement('p'); p.className = 'warn'; p.textContent = l; ig.append(p); }
 }
 
+// ---- adjacency, alliances (毗邻型联盟) and AB posts (AB岗) ----
+
+const GROUP_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#008080', '#9a6324', '#800000', '#808000'];
+const FALLBACK_NAMES = { triple: '并入三人组', cross_parent: '跨上级配对', none: '无相邻单元' };
+
+function setGeojson(map, id, data) {
+  const src = map.getSource(id);
+  if (src) src.setData(data); else map.addSource(id, { type: 'geojson', data });
+}
+
+function ensureGraphLayers(map) {
+  const empty = { type: 'FeatureCollection', features: [] };
+  for (const id of ['adjacency', 'alliances', 'abpairs']) if (!map.getSource(id)) map.addSource(id, { type: 'geojson', data: empty });
+  if (map.getLayer('alliances-fill')) return;
+  const colour = ['to-color', ['at', ['%', ['coalesce', ['get', 'group'], 0], GROUP_COLOURS.length], ['literal', GROUP_COLOURS]]];
+  map.addLayer({ id: 'alliances-fill', type: 'fill', source: 'alliances', paint: { 'fill-color': colour, 'fill-opacity': 0.45 } }, 'roads');
+  map.addLayer({ id: 'alliances-line', type: 'line', source: 'alliances', paint: { 'line-color': '#1d2733', 'line-width': 0.8 } }, 'roads');
+  map.addLayer({ id: 'adjacency', type: 'line', source: 'adjacency',
+    paint: { 'line-color': ['case', ['get', 'same_parent'], '#2b6cb0', '#d53f8c'], 'line-width': 1.6,
+             'line-dasharray': ['case', ['==', ['get', 'contact'], 'queen'], ['literal', [1, 2]], ['literal', [1, 0]]] } });
+  map.addLayer({ id: 'abpairs', type: 'line', source: 'abpairs', paint: { 'line-color': '#2f855a', 'line-width': 4, 'line-opacity': 0.85 } });
+}
+
+function showGraphPanel(title, summary, problems, head, rows) {
+  $('graph-panel').hidden = false;
+  $('graph-title').textContent = title;
+  $('graph-summary').textContent = summary;
+  $('graph-problems').replaceChildren(...problems.map((p) => { const li = document.createElement('li'); li.textContent = p; return li; }));
+  const t = $('graph-table');
+  const tr = document.createElement('tr');
+  for (const h of head) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
+  t.replaceChildren(tr, ...rows.map((r) => {
+    const row = document.createElement('tr');
+    for (const c of r) { const td = document.createElement('td'); if (c instanceof Node) td.append(c); else td.textContent = c; row.append(td); }
+    return row;
+  }));
+}
+
+async function postJson(url, body) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const v = await r.json();
+  if (!r.ok) throw new Error(v.message || `${url}: ${r.status}`);
+  return v;
+}
+
+function setupGraphTools(map, info) {
+  const sel = $('g-level');
+  for (const lv of info.levels) { const o = document.createElement('option'); o.value = lv; o.textContent = levelName(lv); sel.append(o); }
+  sel.value = info.levels.includes('community') ? 'community' : info.levels[info.levels.length - 1];
+  const level = () => sel.value;
+  const fail = (err) => { $('status').textContent = `错误：${err.message}`; };
+  const links = async () => {
+    ensureGraphLayers(map);
+    if (!$('g-links').checked) { setGeojson(map, 'adjacency', { type: 'FeatureCollection', features: [] }); return; }
+    const [gj, v] = await Promise.all([getJson(`/api/adjacency?level=${encodeURIComponent(level())}&format=geojson`),
+      getJson(`/api/adjacency?level=${encodeURIComponent(level())}`)]);
+    setGeojson(map, 'adjacency', gj);
+    const c = v.counts;
+    showGraphPanel(`${levelName(level())}邻接关系`,
+      `${fmt(v.units)} 个单元，${fmt(c.pairs)} 对相邻（边相邻 ${fmt(c.rook)}，角相邻 ${fmt(c.queen)}；同上级 ${fmt(c.same_parent)}，跨上级 ${fmt(c.cross_parent)}），孤立 ${fmt(c.isolated)}。容差 ${v.tolerance_m} m。蓝线：同上级；粉线：跨上级；虚线：仅角相邻。`,
+      v.isolated.map((u) => `孤立单元：${u.name}`), ['单元 A', '单元 B', '共享边界 m', '交汇层级'],
+      v.pairs.slice(0, 300).map((p) => [`${p.a_name} – `, p.b_name, fmt(p.shared_m, 1), levelName(p.meet_level || '')]));
+  };
+  $('g-links').addEventListener('change', () => links().catch(fail));
+  sel.addEventListener('change', () => links().catch(fail));
+  $('g-propose').addEventListener('click', () => propose().catch(fail));
+  const propose = async () => {
+    ensureGraphLayers(map);
+    const body = { level: level(), weight: $('g-weight').value, straddle: $('g-straddle').checked, seed: Number($('g-seed').value) || 0, geojson: true };
+    if ($('g-count').value) body.count = Number($('g-count').value);
+    else { body.min_size = Number($('g-min').value); body.max_size = Number($('g-max').value); }
+    const v = await postJson('/api/alliances/propose', body);
+    setGeojson(map, 'alliances', v.geojson);
+    const wName = { population: '人口', households: '户数', units: '单元数' }[v.weight];
+    const swatch = (g) => {
+      const s = document.createElement('span');
+      s.className = 'swatch';
+      s.style.background = GROUP_COLOURS[g % GROUP_COLOURS.length];
+      const w = document.createElement('span');
+      w.append(s, `${g}`);
+      return w;
+    };
+    showGraphPanel(`${levelName(v.level)}毗邻联盟（${v.groups.length} 组）`,
+      `按${wName}均衡：平均 ${fmt(v.mean_weight)}，最大偏差 ${fmt(v.max_deviation * 100, 1)}%；紧凑度（Polsby-Popper）平均 ${fmt(v.mean_polsby_popper, 2)}，最低 ${fmt(v.min_polsby_popper, 2)}。`,
+      v.problems, ['组', '单元', wName, '偏差', '紧凑度', '跨界'],
+      v.groups.map((g) => [swatch(g.group), String(g.members.length), fmt(g.weight), `${fmt(g.deviation * 100, 1)}%`, fmt(g.polsby_popper, 2), g.straddles ? '是' : '否']));
+    $('graph-panel').dataset.maxDeviation = String(v.max_deviation);
+  };
+  $('g-ab').addEventListener('click', () => abPairs().catch(fail));
+  const abPairs = async () => {
+    ensureGraphLayers(map);
+    const q = `level=${encodeURIComponent(level())}&within=${$('g-across').checked ? 'any' : 'parent'}&weight=${$('g-pairweight').value}`;
+    const [gj, v] = await Promise.all([getJson(`/api/ab-pairs?${q}&format=geojson`), getJson(`/api/ab-pairs?${q}`)]);
+    setGeojson(map, 'abpairs', gj);
+    const rows = v.pairs.map((p) => [`${p.a_name} ↔ `, p.b_name, fmt(p.shared_m, 1), fmt(p.distance_m)]);
+    showGraphPanel(`${levelName(v.level)} AB岗配对`,
+      `${fmt(v.pairs.length)} 对（共 ${fmt(v.units)} 个单元，${v.within_parent ? '同一上级内' : '可跨上级'}），共享边界合计 ${fmt(v.total_shared_m)} m；未配对 ${fmt(v.unmatched.length)} 个。最大权匹配（带花树算法），非贪心。`,
+      v.unmatched.map((u) => `${u.name}：${FALLBACK_NAMES[u.fallback.kind]}${u.fallback.names.length ? `（${u.fallback.names.join('、')}）` : ''}`),
+      ['A岗', 'B岗', '共享边界 m', '中心距 m'], rows);
+    $('graph-panel').dataset.pairs = String(v.pairs.length);
+  };
+  $('graph-close').addEventListener('click', () => { $('graph-panel').hidden = true; });
+}
+
 async function main() {
   const info = await getJson('/api/layers');
   const b = info.bounds;
@@ -179,6 +283,7 @@ async function main() {
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   buildSwitcher(map, info);
+  map.on('load', () => setupGraphTools(map, info));
   map.on('click', 'units-fill', (e) => {
     const f = e.features.slice().sort((a, c) => c.properties.depth - a.properties.depth)[0];
     if (f) openUnit(map, f.properties.id, f.id ?? null).catch((err) => { $('status').textContent = `错误：${err.message}`; });

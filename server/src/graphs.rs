@@ -332,10 +332,13 @@ impl LevelGraph<'_> {
     }
 
     fn fallback_json(&self, f: &Fallback) -> Value {
+        let name = |k: usize| &self.d.hierarchy.units[self.units[k]].name;
         match f {
-            Fallback::Triple { with } => json!({"kind": "triple", "with": [self.id(with[0]), self.id(with[1])]}),
-            Fallback::CrossParent { with } => json!({"kind": "cross_parent", "with": [self.id(*with)]}),
-            Fallback::None => json!({"kind": "none", "with": []}),
+            Fallback::Triple { with } => {
+                json!({"kind": "triple", "with": [self.id(with[0]), self.id(with[1])], "names": [name(with[0]), name(with[1])]})
+            }
+            Fallback::CrossParent { with } => json!({"kind": "cross_parent", "with": [self.id(*with)], "names": [name(*with)]}),
+            Fallback::None => json!({"kind": "none", "with": [], "names": []}),
         }
     }
 

@@ -134,3 +134,54 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   await page.screenshot({ path: join(root, 'web', 'test-results', 'map.png') });
   writeFileSync(join(root, 'web', 'test-results', 'requests.txt'), requests.join('\n'));
 });
+
+test('alliances, adjacency links and AB pairs from the side panel', { timeout: 300000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
+  await page.goto(`${base}/`);
+  await idle(page);
+  for (const l of ['buildings', 'cameras', 'facilities', 'incidents', 'problems']) {
+    const box = page.locator(`#layer-list input[data-layer="${l}"]`);
+    if (await box.count()) await box.uncheck();
+  }
+  await page.selectOption('#g-level', 'community');
+
+  // neighbour links
+  await page.locator('#g-links').check();
+  await page.waitForFunction(() => /邻接关系/.test(document.getElementById('graph-title').textContent), null, { timeout: 20000 });
+  await idle(page);
+  const adj = await (await fetch(`${base}/api/adjacency?level=community`)).json();
+  assert.match(await page.locator('#graph-summary').textContent(), new RegExp(`${adj.counts.pairs} 对相邻`));
+  const links = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['adjacency'] }).length);
+  assert.ok(links > 0, 'adjacency links drawn');
+  await page.locator('#g-links').uncheck();
+
+  // alliances: 5 groups balanced by population
+  await page.fill('#g-count', '5');
+  await page.click('#g-propose');
+  await page.waitForFunction(() => document.getElementById('graph-panel').dataset.maxDeviation !== undefined, null, { timeout: 20000 });
+  await idle(page);
+  const api = await (await fetch(`${base}/api/alliances/propose`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ level: 'community', count: 5, weight: 'population', straddle: false, seed: 1 }),
+  })).json();
+  assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-max-deviation')), api.max_deviation);
+  assert.equal(await page.locator('#graph-table tr').count(), 1 + api.groups.length);
+  const fills = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['alliances-fill'] }).map((f) => f.properties.group));
+  assert.ok(new Set(fills).size >= 3, `alliance groups drawn: ${[...new Set(fills)]}`);
+  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'alliances.png') });
+
+  // AB pairs at grid level
+  await page.selectOption('#g-level', 'grid');
+  await page.click('#g-ab');
+  await page.waitForFunction(() => document.getElementById('graph-panel').dataset.pairs !== undefined, null, { timeout: 20000 });
+  await idle(page);
+  const ab = await (await fetch(`${base}/api/ab-pairs?level=grid`)).json();
+  assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-pairs')), ab.pairs.length);
+  assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['abpairs'] }).length) > 0, 'AB pair links drawn');
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'abpairs.png') });
+  assert.deepEqual(failures, []);
+});

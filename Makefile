@@ -62,3 +62,4 @@ anchors:
 
 bench: anchors
 	bash benches/run.sh
+	bash benches/adjacency.sh

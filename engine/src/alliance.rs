@@ -194,6 +194,20 @@ fn propose_once(g: &UnitGraph, spec: &AllianceSpec, k: usize, min: usize, max: u
             members.push(vec![s]);
         }
     }
+    if spec.straddle {
+        // each seed starts with its longest-shared free neighbour under another parent
+        for gi in 0..members.len() {
+            let s = members[gi][0];
+            let partner = nb[s]
+                .iter()
+                .filter(|&&(v, _)| group_of[v] == usize::MAX && g.parent[v] != g.parent[s])
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            if let Some(&(v, _)) = partner {
+                group_of[v] = gi;
+                members[gi].push(v);
+            }
+        }
+    }
     grow(g, &nb, &mut group_of, &mut members, max, spec.straddle);
     improve(g, &nb, &mut group_of, &mut members, min, max, spec.straddle);
     // a group still under the minimum joins its smallest neighbouring group

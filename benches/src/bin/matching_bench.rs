@@ -1,0 +1,65 @@
+//! AB-post matching on M generated grids (issue 5): parents are blocks of
+//! 3 × 3 lattice cells (a 管区 of ~9 grids); pairs within the parent by
+//! default, and across parents for comparison. Writes the candidate edges
+//! with their integer weights for the networkx anchor
+//! (benches/anchors/matching.py) and prints timings and total weights.
+//!
+//! usage: matching_bench OUT_DIR GRIDS
+
+use std::io::Write;
+use std::time::Instant;
+
+use wangge_benches::city;
+use wangge_engine::abpost::{AbOptions, PairWeight, ab_pairs};
+use wangge_engine::adjacency::{AdjacencyOptions, Contact, adjacency};
+use wangge_engine::projection::LocalProjection;
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, out, grids] = &args[..] else {
+        eprintln!("usage: matching_bench OUT_DIR GRIDS");
+        std::process::exit(2);
+    };
+    let Ok(grids) = grids.parse::<usize>() else {
+        eprintln!("GRIDS must be a number");
+        std::process::exit(2);
+    };
+    let out = std::path::Path::new(out);
+    std::fs::create_dir_all(out)?;
+    let units = city(grids, 0, 1);
+    let cols = ((grids as f64 * 1.25).sqrt().ceil() as usize).max(1);
+    let parent: Vec<Option<usize>> = (0..units.len()).map(|i| Some((i / cols / 3) * cols + (i % cols) / 3)).collect();
+    let geoms: Vec<_> = units.iter().map(|u| &u.geometry).collect();
+    let adj = adjacency(&geoms, &AdjacencyOptions::default());
+    let edges: Vec<(usize, usize, f64)> = adj.pairs.iter().filter(|p| p.contact == Contact::Rook).map(|p| (p.a, p.b, p.shared_m)).collect();
+    let proj = LocalProjection::new(120.2, 36.0);
+    let centres: Vec<[f64; 2]> =
+        units.iter().map(|u| geo::Centroid::centroid(&proj.project_multi(&u.geometry)).map_or([0.0, 0.0], |p| [p.x(), p.y()])).collect();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("edges.csv"))?);
+    writeln!(w, "a,b,weight,pa,pb")?;
+    for &(a, b, s) in &edges {
+        writeln!(w, "{a},{b},{},{},{}", (s * 100.0).round().max(1.0) as i64, parent[a].unwrap_or(0), parent[b].unwrap_or(0))?;
+    }
+    drop(w);
+    let mut report = Vec::new();
+    for (name, within) in [("within_parent", true), ("any", false)] {
+        let opts = AbOptions { within_parent: within, weight: PairWeight::Shared };
+        let mut best = f64::MAX;
+        let mut r = None;
+        // across parents the grid graph is one component: O(n²) stages, so one run only
+        for _ in 0..if within { 3 } else { 1 } {
+            let t = Instant::now();
+            r = Some(ab_pairs(&edges, &centres, &parent, &opts));
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        let r = r.expect("ran");
+        let weight: i64 = r.pairs.iter().map(|p| (p.shared_m * 100.0).round().max(1.0) as i64).sum();
+        report.push(format!(
+            "\"{name}\": {{\"seconds\": {best:.4}, \"pairs\": {}, \"unmatched\": {}, \"weight\": {weight}}}",
+            r.pairs.len(),
+            r.unmatched.len()
+        ));
+    }
+    println!("{{\"grids\": {grids}, \"edges\": {}, {}}}", edges.len(), report.join(", "));
+    Ok(())
+}

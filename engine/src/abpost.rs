@@ -93,8 +93,8 @@ pub fn ab_pairs(edges: &[(usize, usize, f64)], centres: &[[f64; 2]], parent: &[O
     }
     let shared_of = |a: usize, b: usize| shared.get(&(a, b)).copied().unwrap_or(0.0);
     let mut pairs = Vec::new();
-    for a in 0..n {
-        if let Some(b) = mate[a]
+    for (a, m) in mate.iter().enumerate() {
+        if let Some(b) = *m
             && a < b
         {
             pairs.push(AbPair { a, b, shared_m: shared_of(a, b), distance_m: dist(a, b) });

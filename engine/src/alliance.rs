@@ -196,15 +196,15 @@ fn propose_once(g: &UnitGraph, spec: &AllianceSpec, k: usize, min: usize, max: u
     }
     if spec.straddle {
         // each seed starts with its longest-shared free neighbour under another parent
-        for gi in 0..members.len() {
-            let s = members[gi][0];
+        for (gi, m) in members.iter_mut().enumerate() {
+            let s = m[0];
             let partner = nb[s]
                 .iter()
                 .filter(|&&(v, _)| group_of[v] == usize::MAX && g.parent[v] != g.parent[s])
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
             if let Some(&(v, _)) = partner {
                 group_of[v] = gi;
-                members[gi].push(v);
+                m.push(v);
             }
         }
     }
@@ -291,7 +291,7 @@ pub fn evaluate(g: &UnitGraph, groups: &[Vec<usize>]) -> Alliances {
         mean_weight: mean,
         max_deviation: out.iter().map(|g| g.deviation.abs()).fold(0.0, f64::max),
         mean_polsby_popper: if pps.is_empty() { 0.0 } else { pps.iter().sum::<f64>() / pps.len() as f64 },
-        min_polsby_popper: pps.iter().copied().fold(f64::INFINITY, f64::min).min(1.0).max(0.0),
+        min_polsby_popper: if pps.is_empty() { 0.0 } else { pps.iter().copied().fold(f64::INFINITY, f64::min).clamp(0.0, 1.0) },
         groups: out,
         unassigned,
         duplicated,

@@ -45,7 +45,7 @@ fn proposed_groups_are_contiguous_in_range_and_deterministic() {
     let graph = UnitGraph {
         edges: adj.pairs.iter().filter(|p| p.contact == Contact::Rook).map(|p| (p.a, p.b, p.shared_m)).collect(),
         weight: (0..n).map(|i| 300.0 + ((i * 37) % 11) as f64 * 20.0).collect(),
-        area_m2: metric.iter().map(|m| geo::Area::unsigned_area(m)).collect(),
+        area_m2: metric.iter().map(geo::Area::unsigned_area).collect(),
         perimeter_m: metric.iter().map(|m| rings(m).iter().map(|r| Euclidean.length(r)).sum()).collect(),
         parent: Vec::new(),
         ids: Vec::new(),

@@ -16,3 +16,4 @@ pub mod model;
 pub mod projection;
 pub mod synth;
 pub mod validate;
+pub mod visibility;

@@ -63,3 +63,4 @@ anchors:
 bench: anchors
 	bash benches/run.sh
 	bash benches/adjacency.sh
+	bash benches/views.sh

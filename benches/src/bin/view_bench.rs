@@ -1,0 +1,87 @@
+//! Camera view polygons (issue 4): C generated cameras among B generated
+//! buildings (generated district, labelled generated), 2D and 2.5D, timed
+//! apart; writes buildings and cameras in metres for the shapely anchors
+//! (benches/anchors/views.py) and our per-camera areas for the comparison.
+//!
+//! usage: view_bench OUT_DIR BUILDINGS CAMERAS
+
+use std::io::Write;
+use std::time::Instant;
+
+use geo::Area;
+use wangge_benches::city;
+use wangge_engine::projection::LocalProjection;
+use wangge_engine::synth::{BuildingSpec, generate_buildings, generate_cameras};
+use wangge_engine::visibility::{Scene, ViewSpec, views};
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, out, nb, nc] = &args[..] else {
+        eprintln!("usage: view_bench OUT_DIR BUILDINGS CAMERAS");
+        std::process::exit(2);
+    };
+    let (Ok(nb), Ok(nc)) = (nb.parse::<usize>(), nc.parse::<usize>()) else {
+        eprintln!("BUILDINGS and CAMERAS must be numbers");
+        std::process::exit(2);
+    };
+    let out = std::path::Path::new(out);
+    std::fs::create_dir_all(out)?;
+    // 10 buildings per 300 m grid cell
+    let grids = city(nb.div_ceil(10), 0, 7);
+    let mut buildings = generate_buildings(&grids, &BuildingSpec { per_leaf: 10, straddle_share: 0.0, seed: 7 });
+    buildings.truncate(nb);
+    let mut cameras = generate_cameras(&buildings, (nc as f64 / buildings.len() as f64 * 1.05).min(1.0), 8);
+    cameras.truncate(nc);
+    let proj = LocalProjection::new(120.2, 36.0);
+    let t = Instant::now();
+    let scene = Scene::new(&buildings, proj, 3.0);
+    let scene_s = t.elapsed().as_secs_f64();
+    let cams: Vec<([f64; 2], ViewSpec)> = cameras
+        .iter()
+        .map(|c| {
+            let m = proj.project(c.position.0);
+            ([m.x, m.y], ViewSpec::of(c))
+        })
+        .collect();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("buildings.csv"))?);
+    writeln!(w, "height\twkt")?;
+    for (fp, h) in scene.footprints.iter().zip(&scene.heights) {
+        let ring = |r: &geo::LineString<f64>| r.coords().map(|c| format!("{} {}", c.x, c.y)).collect::<Vec<_>>().join(",");
+        let polys: Vec<String> = fp.0.iter().map(|p| format!("(({}))", ring(p.exterior()))).collect();
+        writeln!(w, "{}\tMULTIPOLYGON({})", h.unwrap_or(-1.0), polys.join(","))?;
+    }
+    drop(w);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("cameras.csv"))?);
+    writeln!(w, "x,y,heading,fov,range,height")?;
+    for (c, s) in &cams {
+        writeln!(w, "{},{},{},{},{},{}", c[0], c[1], s.heading_deg, s.fov_deg, s.range_m, s.height_m)?;
+    }
+    drop(w);
+    let mut report = Vec::new();
+    let mut areas2 = Vec::new();
+    for (name, with_heights) in [("2d", false), ("2.5d", true)] {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let v = views(&scene, &cams, with_heights);
+            best = best.min(t.elapsed().as_secs_f64());
+            if !with_heights {
+                areas2 = v.iter().map(|v| v.polygon.unsigned_area()).collect();
+            }
+        }
+        report.push(format!("\"{name}_s\": {best:.4}"));
+    }
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("wangge_areas.csv"))?);
+    writeln!(w, "area")?;
+    for a in &areas2 {
+        writeln!(w, "{a:.4}")?;
+    }
+    println!(
+        "{{\"buildings\": {}, \"cameras\": {}, \"scene_s\": {scene_s:.4}, {}, \"area_m2\": {:.1}}}",
+        buildings.len(),
+        cams.len(),
+        report.join(", "),
+        areas2.iter().sum::<f64>()
+    );
+    Ok(())
+}

@@ -7,6 +7,7 @@ pub mod abpost;
 pub mod adjacency;
 pub mod alliance;
 pub mod assign;
+pub mod coverage;
 pub mod crs;
 pub mod hierarchy;
 pub mod index;

@@ -138,6 +138,11 @@ impl Scene {
         Scene { proj, footprints, heights, edges, index, arc_step: 1f64.to_radians() }
     }
 
+    /// Buildings whose box meets the rectangle (metres).
+    pub fn buildings_in(&self, r: Rect<f64>) -> impl Iterator<Item = usize> + '_ {
+        self.index.query_rect(r)
+    }
+
     /// Buildings whose box meets the disk's box.
     fn near(&self, c: [f64; 2], r: f64) -> Vec<usize> {
         let mut v: Vec<usize> = self.index.query_rect(Rect::new((c[0] - r, c[1] - r), (c[0] + r, c[1] + r))).collect();
@@ -160,10 +165,11 @@ impl Scene {
         let near = self.near(cam, spec.range_m.max(0.0));
         let edges: Vec<Edge> = near.iter().filter(|b| !roofs.contains(b)).flat_map(|&b| self.edges[b].iter().copied()).collect();
         let (ring, facades) = sweep(cam, spec, &edges, self.arc_step);
+        let facades = self.outside_roofs(facades, &roofs);
         let mut polygon = ring_polygon(ring);
         for &b in &roofs {
             if !polygon.0.is_empty() {
-                polygon = polygon.difference(&self.footprints[b]);
+                polygon = drop_dust(polygon.difference(&self.footprints[b]));
             }
         }
         View { polygon, on_roof, facades }
@@ -208,12 +214,32 @@ impl Scene {
             // the union needs consistently oriented rings
             let all = MultiPolygon(shadows.into_iter().map(|p| p.orient(Direction::Default)).collect());
             let hidden = geo::unary_union(&all);
-            polygon = polygon.difference(&hidden);
+            polygon = drop_dust(polygon.difference(&hidden));
         }
         // facades as seen at their foot: the 2D sweep over every building
         let all_edges: Vec<Edge> = near.iter().filter(|b| !roofs.contains(b)).flat_map(|&b| self.edges[b].iter().copied()).collect();
         let (_, facades) = sweep(cam, spec, &all_edges, self.arc_step);
+        let facades = self.outside_roofs(facades, &roofs);
         View { polygon, on_roof, facades }
+    }
+
+    /// Facades not inside (or on) the footprint of the roof the camera stands on:
+    /// walls of building parts under the camera's own roof are not seen.
+    fn outside_roofs(&self, facades: Vec<FacadeSeen>, roofs: &[usize]) -> Vec<FacadeSeen> {
+        if roofs.is_empty() {
+            return facades;
+        }
+        facades
+            .into_iter()
+            .filter(|f| {
+                let r = &self.footprints[f.building].0[f.part as usize];
+                let ring = if f.ring == 0 { r.exterior() } else { &r.interiors()[f.ring as usize - 1] };
+                let (a, b) = (ring.0[f.edge as usize], ring.0[f.edge as usize + 1]);
+                let t = (f.t0 + f.t1) / 2.0;
+                let m = [a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)];
+                !roofs.iter().any(|&o| inside_or_on(&self.footprints[o], m, 1e-3))
+            })
+            .collect()
     }
 
     fn tallest(&self, bs: &[usize]) -> Option<usize> {
@@ -238,30 +264,44 @@ pub fn views(scene: &Scene, cams: &[([f64; 2], ViewSpec)], with_heights: bool) -
 /// The region a footprint hides from a camera when scaled about it from 1 to
 /// `f` (∞ = up to beyond the range): footprint, scaled copy and swept edges.
 fn shadow(cam: [f64; 2], fp: &MultiPolygon<f64>, f: f64, range: f64) -> Vec<Polygon<f64>> {
-    let far = |c: Coord<f64>| {
-        let (dx, dy) = (c.x - cam[0], c.y - cam[1]);
-        let d = dx.hypot(dy).max(1e-9);
-        // beyond the range (4 R: chords of up to 150° stay outside R)
-        let k = if f.is_finite() { f.min(4.0 * range / d).max(1.0) } else { (4.0 * range / d).max(1.0) };
-        Coord { x: cam[0] + dx * k, y: cam[1] + dy * k }
-    };
+    // one factor for every vertex (a homothety keeps the rings simple): f, or
+    // less when f·|x| already passes 4 R for the nearest boundary point x
+    let near =
+        fp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .flat_map(|r| r.lines())
+            .map(|l| dist_point_segment(cam, [l.start.x, l.start.y], [l.end.x, l.end.y]))
+            .fold(f64::INFINITY, f64::min);
+    let k = f.min(4.0 * range / near.max(0.05)).max(1.0);
+    let far = |p: Coord<f64>| Coord { x: cam[0] + (p.x - cam[0]) * k, y: cam[1] + (p.y - cam[1]) * k };
     let mut out = Vec::new();
     for p in &fp.0 {
         out.push(p.clone());
-        let scaled = Polygon::new(LineString(p.exterior().coords().map(|&c| far(c)).collect()), vec![]);
-        out.push(scaled);
-        for l in p.exterior().lines() {
-            if l.start == l.end {
-                continue;
-            }
-            let q = vec![l.start, l.end, far(l.end), far(l.start), l.start];
-            let quad = Polygon::new(LineString(q), vec![]);
-            if geo::Area::unsigned_area(&quad) > 1e-9 {
-                out.push(quad);
+        // the scaled copy keeps its holes: a camera in a courtyard sees the courtyard
+        let scale = |r: &LineString<f64>| LineString(r.coords().map(|&c| far(c)).collect());
+        out.push(Polygon::new(scale(p.exterior()), p.interiors().iter().map(scale).collect()));
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            for l in r.lines() {
+                if l.start == l.end {
+                    continue;
+                }
+                let quad = Polygon::new(LineString(vec![l.start, l.end, far(l.end), far(l.start), l.start]), vec![]);
+                if geo::Area::unsigned_area(&quad) > 1e-9 {
+                    out.push(quad);
+                }
             }
         }
     }
     out
+}
+
+/// Pieces smaller than this (m²) left by boolean operations are dropped: they
+/// carry no area and their near-collinear rings upset later operations.
+pub const DUST_M2: f64 = 0.01;
+
+/// A multipolygon without its dust pieces.
+pub fn drop_dust(m: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon(m.0.into_iter().filter(|p| geo::Area::unsigned_area(p) >= DUST_M2).collect())
 }
 
 fn ring_polygon(ring: Vec<[f64; 2]>) -> MultiPolygon<f64> {
@@ -449,6 +489,30 @@ fn sweep(cam: [f64; 2], spec: &ViewSpec, edges: &[Edge], arc_step: f64) -> (Vec<
             }
         }
         let (ua, ub) = (ray(alpha), ray(beta));
+        // edges within 1 mm of the nearest (coincident walls of duplicate buildings) are seen too
+        if let Some((bd, bi)) = best {
+            for &i in &buckets[((mid / bw) as usize).min(nb - 1)] {
+                let i = i as usize;
+                if i == bi {
+                    continue;
+                }
+                let pc = &pieces[i];
+                if let Some((dist, s)) = hit(pc, um)
+                    && dist > 0.0
+                    && dist <= bd + 1e-3
+                    && (-1e-12..=1.0 + 1e-12).contains(&s)
+                {
+                    let (_, sa) = hit(pc, ray(alpha)).unwrap_or((r, 0.0));
+                    let (_, sb) = hit(pc, ray(beta)).unwrap_or((r, 1.0));
+                    let e = &edges[pc.src];
+                    let t = |s: f64| pc.tp + s.clamp(0.0, 1.0) * (pc.tq - pc.tp);
+                    let (t0, t1) = (t(sa).min(t(sb)), t(sa).max(t(sb)));
+                    if t1 > t0 {
+                        facades.push(FacadeSeen { building: e.building, part: e.part, ring: e.ring, edge: e.edge, t0, t1 });
+                    }
+                }
+            }
+        }
         match best {
             Some((_, i)) => {
                 let pc = &pieces[i];

@@ -94,6 +94,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/alliances/propose", post(alliances_propose))
         .route("/api/alliances/validate", post(alliances_validate))
         .route("/api/ab-pairs", get(ab_pairs))
+        .route("/api/coverage/cameras", get(coverage_cameras))
+        .route("/api/coverage/gaps", get(coverage_gaps))
         .route("/api/{*rest}", get(api_not_found))
         .route("/tiles/{name}", get(tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
@@ -519,6 +521,97 @@ async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -
                 Ok(csv_response(buf))
             }
             Some(f) => Err(ApiError::bad(format!("format {f:?}: use json, geojson or csv"))),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CoverageQuery {
+    unit: Option<String>,
+    format: Option<String>,
+    min_area: Option<f64>,
+    res: Option<u8>,
+}
+
+fn unit_index(d: &Dataset, id: &str) -> Result<usize, ApiError> {
+    d.hierarchy.get(&wangge_engine::model::UnitId(id.to_owned())).ok_or_else(|| ApiError::not_found(format!("no unit with id {id}")))
+}
+
+fn coverage_json(d: &Dataset, i: usize) -> Value {
+    let u = &d.hierarchy.units[i];
+    let mut v = serde_json::to_value(&d.coverage().units[i]).unwrap_or(Value::Null);
+    v["id"] = json!(u.id.0);
+    v["name"] = json!(u.name);
+    v["level"] = json!(u.level.0);
+    v
+}
+
+async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let cov = d.coverage();
+        let h = &d.hierarchy;
+        let (unit, children): (Option<Value>, Vec<usize>) = match &q.unit {
+            Some(id) => {
+                let i = unit_index(&d, id)?;
+                (Some(coverage_json(&d, i)), h.children[i].clone())
+            }
+            None => (None, (0..h.len()).filter(|&i| h.parent[i].is_none()).collect()),
+        };
+        let on_roof: Vec<Value> = cov
+            .views
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.on_roof.map(|b| json!({"camera": d.cameras[i].id, "building": d.buildings[b].id})))
+            .collect();
+        Ok(Json(json!({
+            "mode": "2.5d",
+            "storey_m": crate::coverage::STOREY_M,
+            "cameras": d.cameras.len(),
+            "unit": unit,
+            "children": children.iter().map(|&c| coverage_json(&d, c)).collect::<Vec<_>>(),
+            "on_roof": on_roof,
+        }))
+        .into_response())
+    })
+    .await
+}
+
+async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let id = q.unit.as_deref().ok_or_else(|| ApiError::bad("unit is required, e.g. ?unit=ID"))?;
+        let i = unit_index(&d, id)?;
+        let cov = d.coverage();
+        match q.format.as_deref() {
+            None | Some("geojson") => {
+                let min = q.min_area.unwrap_or(25.0);
+                if !(min.is_finite() && min >= 0.0) {
+                    return Err(ApiError::bad(format!("min_area {min}: expected 0 or more (m²)")));
+                }
+                let f: Vec<Value> = cov
+                    .gap_polygons(&d, i, min)
+                    .into_iter()
+                    .map(|(p, a)| {
+                        geojson_out::feature(
+                            &geo::Geometry::Polygon(p),
+                            serde_json::Map::from_iter([("area_m2".into(), json!((a * 10.0).round() / 10.0)), ("unit".into(), json!(id))]),
+                        )
+                    })
+                    .collect();
+                Ok(Json(geojson_out::collection(f)).into_response())
+            }
+            Some("h3") => {
+                let r = q.res.unwrap_or(11);
+                let res = h3o::Resolution::try_from(r).map_err(|_| ApiError::bad(format!("res {r}: expected 0 to 15")))?;
+                if r < 7 {
+                    return Err(ApiError::bad(format!("res {r}: use 7 to 15 for gaps")));
+                }
+                let cells: Vec<String> = cov.gap_cells(&d, i, res).into_iter().map(|c| c.to_string()).collect();
+                Ok(Json(json!({"unit": id, "res": r, "count": cells.len(), "cells": cells})).into_response())
+            }
+            Some(f) => Err(ApiError::bad(format!("format {f:?}: use geojson or h3"))),
         }
     })
     .await

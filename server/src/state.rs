@@ -40,6 +40,8 @@ pub struct Dataset {
     pub facility_index: PolygonIndex,
     pub incident_index: PolygonIndex,
     pub road_index: PolygonIndex,
+    /// Camera coverage, computed on first use.
+    pub coverage: std::sync::OnceLock<crate::coverage::CameraCoverage>,
 }
 
 fn point_rect(p: geo::Point<f64>) -> Option<Rect<f64>> {
@@ -91,6 +93,7 @@ impl Dataset {
             facility_index: PolygonIndex::new(std::iter::empty()),
             incident_index: PolygonIndex::new(std::iter::empty()),
             road_index: PolygonIndex::new(std::iter::empty()),
+            coverage: std::sync::OnceLock::new(),
         }
     }
 
@@ -134,6 +137,12 @@ impl Dataset {
             .map(|u| u.geometry.bounding_rect().map_or(0.0, |r| LocalProjection::for_rect(r).project_multi(&u.geometry).unsigned_area()))
             .collect();
         self.report = check(h, &self.buildings, &self.building_assignment, &self.config);
+        self.coverage = std::sync::OnceLock::new();
+    }
+
+    /// Camera coverage (views, per-unit figures, gaps), computed on first use.
+    pub fn coverage(&self) -> &crate::coverage::CameraCoverage {
+        self.coverage.get_or_init(|| crate::coverage::CameraCoverage::compute(self))
     }
 
     /// A key that changes whenever any layer changes (for ETags and caches).

@@ -7,7 +7,8 @@ use crate::mvt::{BUFFER, LayerBuilder, Prop, TileGeom, TileProj, tile_bounds, ti
 use crate::state::Dataset;
 
 /// Tile layers served under `/tiles/{layer}/…`.
-pub const TILE_LAYERS: [&str; 7] = ["units", "buildings", "cameras", "facilities", "incidents", "roads", "problems"];
+pub const TILE_LAYERS: [&str; 9] =
+    ["units", "buildings", "cameras", "facilities", "incidents", "roads", "problems", "camera_views", "camera_gaps"];
 
 /// Fields of each tile layer (for TileJSON `vector_layers`).
 pub fn layer_fields(layer: &str) -> &'static [(&'static str, &'static str)] {
@@ -43,6 +44,8 @@ pub fn layer_fields(layer: &str) -> &'static [(&'static str, &'static str)] {
         "problems" => {
             &[("kind", "String"), ("area_m2", "Number"), ("parent", "String"), ("a", "String"), ("b", "String"), ("width_m", "Number")]
         }
+        "camera_views" => &[("id", "String"), ("kind", "String"), ("area_m2", "Number"), ("on_roof", "String"), ("generated", "Boolean")],
+        "camera_gaps" => &[("area_m2", "Number"), ("unit", "String")],
         _ => &[],
     }
 }
@@ -215,6 +218,31 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
                     props.push(("parent", Prop::Str(d.hierarchy.units[l].id.0.clone())));
                 }
                 lb.add(None, &TileGeom::Polygons(tile_polygons(&b.footprint, &tp)), &props);
+            }
+        }
+        "camera_views" => {
+            let cov = d.coverage();
+            for i in cov.views_ll_index.query_rect(bounds) {
+                let c = &d.cameras[i];
+                let v = &cov.views[i];
+                let mut props = vec![
+                    ("id", Prop::Str(c.id.clone())),
+                    ("kind", Prop::Str(c.kind.as_str().into())),
+                    ("area_m2", Prop::Num(geo::Area::unsigned_area(&v.polygon))),
+                    ("generated", generated(&c.attributes)),
+                ];
+                if let Some(b) = v.on_roof {
+                    props.push(("on_roof", Prop::Str(d.buildings[b].id.clone())));
+                }
+                lb.add(Some(i as u64 + 1), &TileGeom::Polygons(tile_polygons(&cov.views_ll[i], &tp)), &props);
+            }
+        }
+        "camera_gaps" => {
+            let cov = d.coverage();
+            for i in cov.gaps_ll_index.query_rect(bounds) {
+                let (g, a, owner) = &cov.gaps_ll[i];
+                let props = [("area_m2", Prop::Num(*a)), ("unit", Prop::Str(d.hierarchy.units[*owner].id.0.clone()))];
+                lb.add(None, &TileGeom::Polygons(tile_polygons(g, &tp)), &props);
             }
         }
         _ => return None,

@@ -15,6 +15,7 @@ pub mod integrity;
 pub mod matching;
 pub mod model;
 pub mod projection;
+pub mod siting;
 pub mod synth;
 pub mod validate;
 pub mod visibility;

@@ -96,6 +96,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/ab-pairs", get(ab_pairs))
         .route("/api/coverage/cameras", get(coverage_cameras))
         .route("/api/coverage/gaps", get(coverage_gaps))
+        .route("/api/coverage/siting", post(coverage_siting))
         .route("/api/{*rest}", get(api_not_found))
         .route("/tiles/{name}", get(tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
@@ -613,6 +614,55 @@ async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQ
             }
             Some(f) => Err(ApiError::bad(format!("format {f:?}: use geojson or h3"))),
         }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SitingBody {
+    unit: String,
+    k: usize,
+    camera: crate::coverage::CameraModel,
+    #[serde(default)]
+    weights: crate::coverage::SitingWeights,
+    headings: Option<usize>,
+}
+
+async fn coverage_siting(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<SitingBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || {
+        let i = unit_index(&d, &b.unit)?;
+        let r = d.coverage().siting(&d, i, b.k, b.camera, b.weights, b.headings.unwrap_or(8)).map_err(ApiError::bad)?;
+        let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
+        let features: Vec<Value> = r
+            .proposals
+            .iter()
+            .flat_map(|p| {
+                let props = serde_json::Map::from_iter([
+                    ("rank".into(), json!(p.rank)),
+                    ("heading".into(), json!(p.heading)),
+                    ("gain_m2".into(), json!(p.gain_m2)),
+                    ("generated".into(), json!(true)),
+                ]);
+                let mut view = props.clone();
+                view.insert("kind".into(), json!("view"));
+                let mut point = props;
+                point.insert("kind".into(), json!("camera"));
+                [
+                    geojson_out::feature(&geo::Geometry::MultiPolygon(p.view.clone()), view),
+                    geojson_out::feature(&geo::Geometry::Point(geo::Point::new(p.lon, p.lat)), point),
+                ]
+            })
+            .collect();
+        v["unit"] = json!(b.unit);
+        v["camera"] = json!({"fov": b.camera.fov, "range": b.camera.range, "height": b.camera.height});
+        v["geojson"] = geojson_out::collection(features);
+        Ok(Json(v).into_response())
     })
     .await
 }

@@ -212,3 +212,283 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     })
 }
+
+/// The camera to site (the user's model).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct CameraModel {
+    /// Field of view in degrees; 360 for a dome.
+    pub fov: f64,
+    pub range: f64,
+    /// Mounting height above the ground (above the roof on a roof).
+    pub height: f64,
+}
+
+/// How the siting weighs what a camera would add.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitingWeights {
+    /// Per household of a building whose facades nobody sees yet (m² of ground equivalent).
+    #[serde(default)]
+    pub households: f64,
+    /// Per incident on uncovered ground (m² equivalent).
+    #[serde(default)]
+    pub incidents: f64,
+}
+
+/// One proposed camera.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Proposal {
+    pub rank: usize,
+    pub lon: f64,
+    pub lat: f64,
+    pub heading: f64,
+    pub on_roof: Option<String>,
+    /// Weighted marginal gain (m² of ground plus weights).
+    pub gain: f64,
+    /// Newly covered open ground (samples), m².
+    pub gain_m2: f64,
+    pub gain_households: u64,
+    pub gain_incidents: u64,
+    #[serde(skip)]
+    pub view: MultiPolygon<f64>,
+}
+
+/// Proposals with coverage before and after.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Siting {
+    pub candidates: usize,
+    pub samples: usize,
+    pub sample_step_m: f64,
+    pub before_share: f64,
+    pub after_share: f64,
+    pub ground_m2: f64,
+    pub proposals: Vec<Proposal>,
+}
+
+impl CameraCoverage {
+    /// Propose `k` cameras of the given model for a unit.
+    pub fn siting(
+        &self,
+        d: &Dataset,
+        unit: usize,
+        k: usize,
+        model: CameraModel,
+        w: SitingWeights,
+        headings: usize,
+    ) -> Result<Siting, String> {
+        if !(model.range.is_finite() && model.range > 0.0 && model.range <= 500.0) {
+            return Err(format!("camera range {} m: expected more than 0 and at most 500", model.range));
+        }
+        if !(model.fov.is_finite() && model.fov > 0.0) {
+            return Err(format!("camera fov {}°: expected more than 0", model.fov));
+        }
+        if !(model.height.is_finite() && (0.0..=300.0).contains(&model.height)) {
+            return Err(format!("camera height {} m: expected 0 to 300", model.height));
+        }
+        if k == 0 || k > 200 {
+            return Err(format!("k = {k}: expected 1 to 200 cameras"));
+        }
+        if !(w.households.is_finite() && w.households >= 0.0 && w.incidents.is_finite() && w.incidents >= 0.0) {
+            return Err("weights must be 0 or more".into());
+        }
+        let proj = self.scene.proj;
+        let h = &d.hierarchy;
+        let cells = self.cells_under(d, unit);
+        let gaps: Vec<&Polygon<f64>> = cells.iter().flat_map(|&c| self.covers[c].gaps.0.iter()).collect();
+        let gap_area: f64 = gaps.iter().map(|p| geo::Area::unsigned_area(*p)).sum();
+        // samples of uncovered ground on a lattice (at most ~40,000)
+        let step = (gap_area / 40_000.0).sqrt().max(2.0);
+        let mut samples: Vec<[f64; 2]> = Vec::new();
+        let mut at: std::collections::HashMap<(i64, i64), u32> = std::collections::HashMap::new();
+        for p in &gaps {
+            let Some(bb) = p.bounding_rect() else { continue };
+            let prep = wangge_engine::assign::PreparedPolygon::new(&MultiPolygon(vec![(*p).clone()]));
+            let (i0, i1) = ((bb.min().x / step).floor() as i64, (bb.max().x / step).ceil() as i64);
+            let (j0, j1) = ((bb.min().y / step).floor() as i64, (bb.max().y / step).ceil() as i64);
+            for j in j0..=j1 {
+                for i in i0..=i1 {
+                    let (x, y) = ((i as f64 + 0.5) * step, (j as f64 + 0.5) * step);
+                    if !at.contains_key(&(i, j)) && prep.contains(x, y) {
+                        at.insert((i, j), samples.len() as u32);
+                        samples.push([x, y]);
+                    }
+                }
+            }
+        }
+        let mut sample_w = vec![step * step; samples.len()];
+        let mut sample_inc = vec![0u32; samples.len()];
+        for (n, inc) in d.incidents.iter().enumerate() {
+            if d.incident_unit.get(n).copied().flatten().is_some_and(|l| h.chain(l).contains(&unit)) {
+                let m = proj.project(inc.position.0);
+                if let Some(&s) = at.get(&((m.x / step).floor() as i64, (m.y / step).floor() as i64)) {
+                    sample_w[s as usize] += w.incidents;
+                    sample_inc[s as usize] += 1;
+                }
+            }
+        }
+        // buildings of the unit nobody sees yet, weighted by households
+        let unseen: Vec<usize> = (0..d.buildings.len())
+            .filter(|&b| {
+                d.building_assignment.get(b).and_then(|a| a.leaf).is_some_and(|l| h.chain(l).contains(&unit))
+                    && self.facades[b].seen_m < wangge_engine::coverage::UNSEEN_BELOW_M
+            })
+            .collect();
+        let mut building_w = vec![0.0; d.buildings.len()];
+        for &b in &unseen {
+            building_w[b] = w.households * f64::from(d.buildings[b].households.unwrap_or(0));
+        }
+        // candidate positions: roof corners, outside corners, road points or the uncovered ground itself
+        let unit_box = h.units[unit].geometry.bounding_rect().map(|r| {
+            let (a, b) = (proj.project(r.min()), proj.project(r.max()));
+            geo::Rect::new(a, b)
+        });
+        let mut spots: Vec<[f64; 2]> = Vec::new();
+        if let Some(ub) = unit_box {
+            for b in self.scene.buildings_in(ub) {
+                if !d.building_assignment.get(b).and_then(|a| a.leaf).is_some_and(|l| h.chain(l).contains(&unit)) {
+                    continue;
+                }
+                for p in &self.scene.footprints[b].0 {
+                    let ring = &p.exterior().0;
+                    let n = ring.len().saturating_sub(1);
+                    if n < 3 {
+                        continue;
+                    }
+                    let (cx, cy) = ring[..n].iter().fold((0.0, 0.0), |a, c| (a.0 + c.x / n as f64, a.1 + c.y / n as f64));
+                    for c in &ring[..n] {
+                        let (dx, dy) = (cx - c.x, cy - c.y);
+                        let l = dx.hypot(dy).max(1e-9);
+                        spots.push([c.x + dx / l * 0.3, c.y + dy / l * 0.3]);
+                        spots.push([c.x - dx / l * 1.5, c.y - dy / l * 1.5]);
+                    }
+                }
+            }
+            let road_box = geo::Rect::new(proj.unproject(ub.min()), proj.unproject(ub.max()));
+            for r in d.road_index.query_rect(road_box) {
+                for l in d.roads[r].line.0.iter().flat_map(|ls| ls.lines()) {
+                    let (a, b) = (proj.project(l.start), proj.project(l.end));
+                    let len = (b.x - a.x).hypot(b.y - a.y);
+                    let m = (len / 25.0).ceil().max(1.0) as usize;
+                    for t in 0..m {
+                        let f = (t as f64 + 0.5) / m as f64;
+                        spots.push([a.x + f * (b.x - a.x), a.y + f * (b.y - a.y)]);
+                    }
+                }
+            }
+        }
+        if d.roads.is_empty() {
+            // no roads: open ground itself, every ~4th sample lattice point at 4× the step
+            spots.extend(at.iter().filter(|((i, j), _)| i % 4 == 0 && j % 4 == 0).map(|(_, &s)| samples[s as usize]));
+        }
+        // keep spots inside the unit's box; at most 3,000 (every n-th, deterministic)
+        spots.retain(|s| unit_box.is_some_and(|b| b.min().x <= s[0] && s[0] <= b.max().x && b.min().y <= s[1] && s[1] <= b.max().y));
+        spots.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+        spots.dedup_by(|a, b| (a[0] - b[0]).abs() < 0.01 && (a[1] - b[1]).abs() < 0.01);
+        if spots.len() > 3_000 {
+            let every = spots.len().div_ceil(3_000);
+            spots = spots.into_iter().step_by(every).collect();
+        }
+        let dome = model.fov >= 360.0;
+        let steps = if dome { 1 } else { headings.clamp(1, 36) };
+        let cands: Vec<([f64; 2], ViewSpec)> = spots
+            .iter()
+            .flat_map(|&s| {
+                (0..steps).map(move |t| {
+                    (
+                        s,
+                        ViewSpec {
+                            heading_deg: 360.0 * t as f64 / steps as f64,
+                            fov_deg: model.fov.min(360.0),
+                            range_m: model.range,
+                            height_m: model.height,
+                        },
+                    )
+                })
+            })
+            .collect();
+        let covers_of = |(c, spec): &([f64; 2], ViewSpec)| -> (View, wangge_engine::siting::Cover) {
+            let v = self.scene.view_25d(*c, spec);
+            let mut cover = wangge_engine::siting::Cover::default();
+            if let Some(bb) = v.polygon.bounding_rect() {
+                let prep = wangge_engine::assign::PreparedPolygon::new(&v.polygon);
+                let (i0, i1) = ((bb.min().x / step).floor() as i64, (bb.max().x / step).ceil() as i64);
+                let (j0, j1) = ((bb.min().y / step).floor() as i64, (bb.max().y / step).ceil() as i64);
+                for j in j0..=j1 {
+                    for i in i0..=i1 {
+                        if let Some(&s) = at.get(&(i, j)) {
+                            let p = samples[s as usize];
+                            if prep.contains(p[0], p[1]) {
+                                cover.samples.push(s);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut seen: Vec<u32> = v.facades.iter().map(|f| f.building as u32).filter(|&b| building_w[b as usize] > 0.0).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            cover.buildings = seen;
+            (v, cover)
+        };
+        let evaluated: Vec<(View, wangge_engine::siting::Cover)> = parallel(&cands, covers_of);
+        let covers: Vec<wangge_engine::siting::Cover> = evaluated.iter().map(|e| e.1.clone()).collect();
+        let picks = wangge_engine::siting::lazy_greedy(&covers, &sample_w, &building_w, k);
+        // coverage after, exactly: the unit's cells with the new views added
+        let mut after_covered = 0.0;
+        let ground: f64 = cells.iter().map(|&c| self.cells[c].ground_m2).sum();
+        for &c in &cells {
+            let cell = &self.cells[c];
+            let gaps = &self.covers[c].gaps;
+            let new: Vec<&MultiPolygon<f64>> = picks.iter().map(|p| &evaluated[p.set].0.polygon).collect();
+            let extra = if new.is_empty() || gaps.0.is_empty() {
+                0.0
+            } else {
+                let g =
+                    Cell { owner: cell.owner, ground: gaps.clone(), ground_m2: geo::Area::unsigned_area(gaps), bbox: gaps.bounding_rect() };
+                cover_cell(&g, &new).covered_m2
+            };
+            after_covered += self.covers[c].covered_m2 + extra;
+        }
+        let before_covered: f64 = cells.iter().map(|&c| self.covers[c].covered_m2).sum();
+        let mut taken = std::collections::HashSet::new();
+        let mut taken_b = std::collections::HashSet::new();
+        let proposals = picks
+            .iter()
+            .enumerate()
+            .map(|(rank, p)| {
+                let (c, spec) = cands[p.set];
+                let (v, cover) = (&evaluated[p.set].0, &covers[p.set]);
+                let new: Vec<u32> = cover.samples.iter().copied().filter(|s| taken.insert(*s)).collect();
+                let hh: u64 = cover
+                    .buildings
+                    .iter()
+                    .filter(|b| taken_b.insert(**b))
+                    .map(|&b| u64::from(d.buildings[b as usize].households.unwrap_or(0)))
+                    .sum();
+                let ll = proj.unproject(Coord { x: c[0], y: c[1] });
+                Proposal {
+                    rank: rank + 1,
+                    lon: ll.x,
+                    lat: ll.y,
+                    heading: spec.heading_deg,
+                    on_roof: v.on_roof.map(|b| d.buildings[b].id.clone()),
+                    gain: p.gain,
+                    gain_m2: new.len() as f64 * step * step,
+                    gain_households: hh,
+                    gain_incidents: new.iter().map(|&s| u64::from(sample_inc[s as usize])).sum(),
+                    view: proj.unproject_multi(&v.polygon),
+                }
+            })
+            .collect();
+        let share = |x: f64| if ground > 0.0 { (x / ground).min(1.0) } else { 0.0 };
+        Ok(Siting {
+            candidates: cands.len(),
+            samples: samples.len(),
+            sample_step_m: step,
+            before_share: share(before_covered),
+            after_share: share(after_covered),
+            ground_m2: ground,
+            proposals,
+        })
+    }
+}

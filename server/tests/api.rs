@@ -288,3 +288,54 @@ async fn adjacency_alliances_and_ab_pairs() {
     let (s, _) = json(&app, "/api/ab-pairs?level=grid&within=nowhere").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn camera_coverage_gaps_and_siting() {
+    let (app, _) = app();
+    let (s, top) = json(&app, "/api/coverage/cameras").await;
+    assert_eq!(s, StatusCode::OK, "{top}");
+    let district = &top["children"][0];
+    let share = district["ground_share"].as_f64().expect("share");
+    assert!(share > 0.0 && share < 1.0, "{district}");
+    let id = district["id"].as_str().expect("id").to_owned();
+    let (_, c) = json(&app, &format!("/api/coverage/cameras?unit={id}")).await;
+    // the children's figures add up to the parent's (cells never overlap); the parent also holds its gaps
+    let kids: f64 = c["children"].as_array().expect("children").iter().map(|k| k["covered_m2"].as_f64().expect("c")).sum();
+    assert!(kids <= c["unit"]["covered_m2"].as_f64().expect("c") + 1e-6);
+    assert_eq!(
+        c["unit"]["cameras"].as_u64(),
+        c["children"].as_array().map(|k| k.iter().map(|x| x["cameras"].as_u64().unwrap_or(0)).sum::<u64>())
+    );
+    // a community: gaps as polygons and as H3 cells
+    let (_, units) = json(&app, "/api/units?level=community").await;
+    let com = units["units"][0]["id"].as_str().expect("id").to_owned();
+    let (s, g) = json(&app, &format!("/api/coverage/gaps?unit={com}&min_area=25")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(g["features"].as_array().expect("f").iter().all(|f| f["properties"]["area_m2"].as_f64().expect("a") >= 25.0));
+    let (s, h) = json(&app, &format!("/api/coverage/gaps?unit={com}&format=h3&res=11")).await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert!(h["count"].as_u64().expect("n") > 0);
+    for bad in
+        [format!("/api/coverage/gaps?unit={com}&format=h3&res=3"), "/api/coverage/gaps".into(), "/api/coverage/gaps?unit=nope".into()]
+    {
+        let (s, _) = json(&app, &bad).await;
+        assert!(s == StatusCode::BAD_REQUEST || s == StatusCode::NOT_FOUND, "{bad}");
+    }
+    // siting: three domes raise the coverage, gains shrink, every proposal carries its view
+    let body = serde_json::json!({"unit": com, "k": 3, "camera": {"fov": 360, "range": 60, "height": 6}, "weights": {"households": 1.0, "incidents": 10.0}});
+    let (s, r) = post(&app, "/api/coverage/siting", &body.to_string()).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let props = r["proposals"].as_array().expect("proposals");
+    assert_eq!(props.len(), 3);
+    let gains: Vec<f64> = props.iter().map(|p| p["gain"].as_f64().expect("gain")).collect();
+    assert!(gains.windows(2).all(|w| w[0] >= w[1] - 1e-9), "{gains:?}");
+    assert!(r["after_share"].as_f64().expect("a") > r["before_share"].as_f64().expect("b"));
+    assert_eq!(r["geojson"]["features"].as_array().map(Vec::len), Some(6));
+    let (s, _) = post(
+        &app,
+        "/api/coverage/siting",
+        &serde_json::json!({"unit": com, "k": 0, "camera": {"fov": 90, "range": 50, "height": 5}}).to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

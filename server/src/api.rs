@@ -97,6 +97,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/coverage/cameras", get(coverage_cameras))
         .route("/api/coverage/gaps", get(coverage_gaps))
         .route("/api/coverage/siting", post(coverage_siting))
+        .route("/api/coverage/high-points", get(coverage_high_points))
         .route("/api/{*rest}", get(api_not_found))
         .route("/tiles/{name}", get(tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
@@ -124,12 +125,14 @@ async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {
         "facilities" => d.facilities.len(),
         "incidents" => d.incidents.len(),
         "roads" => d.roads.len(),
+        "camera_views" => d.cameras.len(),
+        "camera_gaps" => d.coverage().gaps_ll.len(),
         _ => d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len(),
     };
     let generated = |l: &str| match l {
         "units" => d.hierarchy.units.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "buildings" => d.buildings.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        "cameras" => d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "cameras" | "camera_views" | "camera_gaps" => d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "facilities" => d.facilities.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "incidents" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
         _ => false,
@@ -661,6 +664,46 @@ async fn coverage_siting(
             .collect();
         v["unit"] = json!(b.unit);
         v["camera"] = json!({"fov": b.camera.fov, "range": b.camera.range, "height": b.camera.height});
+        v["geojson"] = geojson_out::collection(features);
+        Ok(Json(v).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct HighPointsQuery {
+    unit: Option<String>,
+    n: Option<usize>,
+    range: Option<f64>,
+    height: Option<f64>,
+}
+
+async fn coverage_high_points(State(s): State<Arc<AppState>>, Query(q): Query<HighPointsQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let h = &d.hierarchy;
+        let i = match &q.unit {
+            Some(id) => unit_index(&d, id)?,
+            None => (0..h.len()).find(|&i| h.parent[i].is_none()).ok_or_else(|| ApiError::not_found("no units loaded"))?,
+        };
+        let r =
+            d.coverage().high_points(&d, i, q.n.unwrap_or(12), q.range.unwrap_or(500.0), q.height.unwrap_or(5.0)).map_err(ApiError::bad)?;
+        let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
+        let mut features: Vec<Value> = Vec::new();
+        for (c, view) in r.cameras.iter().zip(&r.views) {
+            let props = serde_json::Map::from_iter([("kind".into(), json!("view")), ("building".into(), json!(c.building))]);
+            features.push(geojson_out::feature(&geo::Geometry::MultiPolygon(view.clone()), props));
+        }
+        for (g, a) in &r.gaps {
+            let props = serde_json::Map::from_iter([("kind".into(), json!("gap")), ("area_m2".into(), json!((a * 10.0).round() / 10.0))]);
+            features.push(geojson_out::feature(&geo::Geometry::Polygon(g.clone()), props));
+        }
+        for c in &r.cameras {
+            let props = serde_json::Map::from_iter([("kind".into(), json!("camera")), ("building".into(), json!(c.building))]);
+            features.push(geojson_out::feature(&geo::Geometry::Point(geo::Point::new(c.lon, c.lat)), props));
+        }
+        v["unit"] = json!(h.units[i].id.0);
+        v["unit_name"] = json!(h.units[i].name);
         v["geojson"] = geojson_out::collection(features);
         Ok(Json(v).into_response())
     })

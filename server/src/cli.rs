@@ -569,6 +569,9 @@ fn execute(cli: Cli) -> Result<(), String> {
                 d.incidents.len(),
                 started.elapsed().as_secs_f64()
             );
+            let t = std::time::Instant::now();
+            let cov = d.coverage();
+            eprintln!("camera views and coverage of {} cameras computed in {:.2} s", cov.views.len(), t.elapsed().as_secs_f64());
             let state = crate::api::AppState::new(d, web);
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async move {

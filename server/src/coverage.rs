@@ -492,3 +492,113 @@ impl CameraCoverage {
         })
     }
 }
+
+/// The "high points" scenario: domes on the roofs of the tallest buildings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HighPoints {
+    pub cameras: Vec<HighPoint>,
+    pub ground_m2: f64,
+    pub covered_m2: f64,
+    pub share: f64,
+    /// Uncovered open ground, m².
+    pub uncovered_m2: f64,
+    /// Whether they see all the open ground (less than 1 % left).
+    pub covers_all: bool,
+    #[serde(skip)]
+    pub views: Vec<MultiPolygon<f64>>,
+    #[serde(skip)]
+    pub gaps: Vec<(Polygon<f64>, f64)>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HighPoint {
+    pub building: String,
+    pub roof_m: f64,
+    pub lon: f64,
+    pub lat: f64,
+    pub view_m2: f64,
+}
+
+impl CameraCoverage {
+    /// `n` domes (range, height above the roof) on the `n` tallest buildings of a unit, and what they cover.
+    pub fn high_points(&self, d: &Dataset, unit: usize, n: usize, range: f64, height: f64) -> Result<HighPoints, String> {
+        if n == 0 || n > 100 {
+            return Err(format!("n = {n}: expected 1 to 100 cameras"));
+        }
+        if !(range.is_finite() && range > 0.0 && range <= 2_000.0) {
+            return Err(format!("range {range} m: expected more than 0 and at most 2000"));
+        }
+        if !(height.is_finite() && (0.0..=100.0).contains(&height)) {
+            return Err(format!("height {height} m: expected 0 to 100"));
+        }
+        let h = &d.hierarchy;
+        let proj = self.scene.proj;
+        let mut tall: Vec<usize> = (0..d.buildings.len())
+            .filter(|&b| {
+                self.scene.heights[b].is_some()
+                    && d.building_assignment.get(b).and_then(|a| a.leaf).is_some_and(|l| h.chain(l).contains(&unit))
+            })
+            .collect();
+        tall.sort_by(|&a, &b| {
+            self.scene.heights[b]
+                .unwrap_or(0.0)
+                .total_cmp(&self.scene.heights[a].unwrap_or(0.0))
+                .then(d.buildings[a].id.cmp(&d.buildings[b].id))
+        });
+        tall.truncate(n);
+        // each dome half a metre inside the roof corner nearest the unit's centre
+        let centre = geo::Centroid::centroid(&proj.project_multi(&h.units[unit].geometry)).map_or([0.0, 0.0], |c| [c.x(), c.y()]);
+        let mut cameras = Vec::new();
+        let mut views = Vec::new();
+        for &b in &tall {
+            let Some(p) = self.scene.footprints[b].0.first() else { continue };
+            let ring = &p.exterior().0;
+            let m = ring.len().saturating_sub(1).max(1);
+            let (cx, cy) = ring[..m].iter().fold((0.0, 0.0), |a, c| (a.0 + c.x / m as f64, a.1 + c.y / m as f64));
+            let Some(corner) = ring[..m]
+                .iter()
+                .min_by(|a, c| (a.x - centre[0]).hypot(a.y - centre[1]).total_cmp(&(c.x - centre[0]).hypot(c.y - centre[1])))
+            else {
+                continue;
+            };
+            let (dx, dy) = (cx - corner.x, cy - corner.y);
+            let l = dx.hypot(dy).max(1e-9);
+            let pos = [corner.x + dx / l * 0.5, corner.y + dy / l * 0.5];
+            let v = self.scene.view_25d(pos, &ViewSpec { heading_deg: 0.0, fov_deg: 360.0, range_m: range, height_m: height });
+            let ll = proj.unproject(Coord { x: pos[0], y: pos[1] });
+            cameras.push(HighPoint {
+                building: d.buildings[b].id.clone(),
+                roof_m: self.scene.heights[b].unwrap_or(0.0),
+                lon: ll.x,
+                lat: ll.y,
+                view_m2: geo::Area::unsigned_area(&v.polygon),
+            });
+            views.push(v.polygon);
+        }
+        let refs: Vec<&MultiPolygon<f64>> = views.iter().collect();
+        let index = PolygonIndex::new(views.iter().map(|v| v.bounding_rect()));
+        let cells = self.cells_under(d, unit);
+        let covers: Vec<CellCover> = cells.iter().map(|&c| cover_with(&self.cells[c], &refs, &index)).collect();
+        let ground: f64 = cells.iter().map(|&c| self.cells[c].ground_m2).sum();
+        let covered: f64 = covers.iter().map(|c| c.covered_m2).sum();
+        let gaps = covers
+            .iter()
+            .flat_map(|c| c.gaps.0.iter())
+            .filter_map(|p| {
+                let a = geo::Area::unsigned_area(p);
+                (a >= 25.0).then(|| (proj.unproject_multi(&MultiPolygon(vec![p.clone()])).0.remove(0), a))
+            })
+            .collect();
+        let share = if ground > 0.0 { (covered / ground).min(1.0) } else { 0.0 };
+        Ok(HighPoints {
+            cameras,
+            ground_m2: ground,
+            covered_m2: covered,
+            share,
+            uncovered_m2: (ground - covered).max(0.0),
+            covers_all: share >= 0.99,
+            views: views.iter().map(|v| proj.unproject_multi(v)).collect(),
+            gaps,
+        })
+    }
+}

@@ -5,6 +5,7 @@ const LEVEL_NAMES = { district: '区', street: '街道', community: '社区', gr
 const DEPTH_COLOURS = ['#17324d', '#2b6cb0', '#2f855a', '#b7791f', '#9b2c2c', '#6b46c1'];
 const LAYER_LABELS = {
   units: '网格单元', buildings: '楼栋', cameras: '摄像头', facilities: '服务设施', incidents: '事件', roads: '道路', problems: '完整性问题',
+  camera_views: '摄像头视域', camera_gaps: '监控盲区',
 };
 const STATUS_NAMES = { under: '低于标准', within: '符合标准', over: '超出标准', no_norm: '无标准' };
 
@@ -40,6 +41,10 @@ function style(info) {
     { id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
       paint: { 'fill-color': ['interpolate', ['linear'], ['coalesce', ['get', 'households'], 0], 0, '#cbd5e0', 100, '#718096', 300, '#2d3748'],
                'fill-outline-color': ['case', ['get', 'cut'], '#e53e3e', '#4a5568'] } },
+    { id: 'camera-gaps', type: 'fill', source: 'camera_gaps', 'source-layer': 'camera_gaps', minzoom: 12,
+      paint: { 'fill-color': '#e53e3e', 'fill-opacity': 0.2 } },
+    { id: 'camera-views', type: 'fill', source: 'camera_views', 'source-layer': 'camera_views', minzoom: 13,
+      paint: { 'fill-color': '#3182ce', 'fill-opacity': 0.18, 'fill-outline-color': '#2b6cb0' } },
     { id: 'problems-fill', type: 'fill', source: 'problems', 'source-layer': 'problems',
       paint: { 'fill-color': ['match', ['get', 'kind'], 'gap', '#e53e3e', 'sliver', '#ed8936', 'overlap', '#805ad5', 'outside_parent', '#d53f8c', '#e53e3e'],
                'fill-opacity': 0.45 } },
@@ -70,7 +75,10 @@ function style(info) {
 const LAYER_GROUPS = {
   units: ['units-fill', 'units-line', 'units-label'], buildings: ['buildings'], cameras: ['cameras'], facilities: ['facilities', 'facilities-label'],
   incidents: ['incidents'], roads: ['roads'], problems: ['problems-fill', 'problems-line'],
+  camera_views: ['camera-views'], camera_gaps: ['camera-gaps'],
 };
+
+const OFF_AT_START = ['camera_views', 'camera_gaps'];
 
 function buildSwitcher(map, info) {
   const list = $('layer-list');
@@ -78,7 +86,7 @@ function buildSwitcher(map, info) {
     if (!LAYER_GROUPS[l.name] || (l.features === 0 && l.name !== 'problems')) continue;
     const label = document.createElement('label');
     const box = document.createElement('input');
-    box.type = 'checkbox'; box.checked = true; box.dataset.layer = l.name;
+    box.type = 'checkbox'; box.checked = !OFF_AT_START.includes(l.name); box.dataset.layer = l.name;
     box.addEventListener('change', () => {
       for (const id of LAYER_GROUPS[l.name]) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
     });
@@ -142,6 +150,17 @@ async function openUnit(map, id, featureId = null) {
     figureRow('面积', u.area_m2 >= 100000 ? `${fmt(u.area_m2 / 1e6, 2)} km²` : `${fmt(u.area_m2)} m²`),
   );
   if (u.norm) t.append(figureRow('户数标准', `${u.norm.min_households}–${u.norm.max_households}（${STATUS_NAMES[u.load_status]}）`));
+  getJson(`/api/coverage/cameras?unit=${encodeURIComponent(u.id)}`).then((c) => {
+    if ($('panel').dataset.unit !== u.id) return;
+    const x = c.unit;
+    t.append(
+      figureRow('摄像头', `${fmt(x.cameras)}（${fmt(x.cameras_per_km2, 1)} 个/km²）`),
+      figureRow('开放空间覆盖率', `${fmt(x.ground_share * 100, 1)}%`),
+      figureRow('楼栋立面可见率', `${fmt(x.facade_share * 100, 1)}%`),
+      figureRow('立面无监控楼栋', `${fmt(x.buildings_unseen)} 栋 · ${fmt(x.households_unseen)} 户`),
+    );
+    t.dataset.coverage = String(x.ground_share);
+  }).catch(() => {});
   const ul = $('unit-children');
   ul.replaceChildren();
   for (const c of u.children) {
@@ -267,6 +286,50 @@ function setupGraphTools(map, info) {
   $('graph-close').addEventListener('click', () => { $('graph-panel').hidden = true; });
 }
 
+// ---- camera siting (选址) and the "12 high points" scenario ----
+
+function setupCameraTools(map, info) {
+  const empty = { type: 'FeatureCollection', features: [] };
+  map.addSource('siting', { type: 'geojson', data: empty });
+  map.addLayer({ id: 'siting-gaps', type: 'fill', source: 'siting', filter: ['==', ['get', 'kind'], 'gap'], paint: { 'fill-color': '#c53030', 'fill-opacity': 0.35 } });
+  map.addLayer({ id: 'siting-views', type: 'fill', source: 'siting', filter: ['==', ['get', 'kind'], 'view'],
+    paint: { 'fill-color': '#38a169', 'fill-opacity': 0.25, 'fill-outline-color': '#276749' } });
+  map.addLayer({ id: 'siting-cameras', type: 'circle', source: 'siting', filter: ['==', ['get', 'kind'], 'camera'],
+    paint: { 'circle-radius': 6, 'circle-color': '#276749', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'siting-labels', type: 'symbol', source: 'siting', filter: ['all', ['==', ['get', 'kind'], 'camera'], ['has', 'rank']],
+    layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans'], 'text-size': 12, 'text-offset': [0, -1.2] },
+    paint: { 'text-color': '#1a4731', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
+  const fail = (err) => { $('status').textContent = `错误：${err.message}`; };
+  const target = () => $('panel').hidden ? null : $('panel').dataset.unit;
+  $('s-run').addEventListener('click', () => (async () => {
+    const unit = target();
+    if (!unit) throw new Error('先在地图上点选一个单元');
+    const body = {
+      unit, k: Number($('s-k').value), headings: 8,
+      camera: { fov: Number($('s-fov').value), range: Number($('s-range').value), height: Number($('s-height').value) },
+      weights: { households: Number($('s-whh').value), incidents: Number($('s-winc').value) },
+    };
+    const v = await postJson('/api/coverage/siting', body);
+    map.getSource('siting').setData(v.geojson);
+    showGraphPanel(`摄像头选址（${v.proposals.length} 个）`,
+      `开放空间覆盖率 ${fmt(v.before_share * 100, 1)}% → ${fmt(v.after_share * 100, 1)}%（贪心最大覆盖，候选 ${fmt(v.candidates)} 个，采样间距 ${fmt(v.sample_step_m, 1)} m）。建议位置为计算结果（生成数据）。`,
+      [], ['序号', '朝向', '新增覆盖 m²', '新增可见户数', '位置'],
+      v.proposals.map((p) => [String(p.rank), body.camera.fov >= 360 ? '全向' : `${fmt(p.heading)}°`, fmt(p.gain_m2), fmt(p.gain_households), p.on_roof ? '楼顶' : '地面']));
+    $('graph-panel').dataset.siting = String(v.after_share);
+  })().catch(fail));
+  $('s-high').addEventListener('click', () => (async () => {
+    const unit = target();
+    const q = `n=${Number($('s-n').value)}&range=${Number($('s-hrange').value)}&height=5${unit ? `&unit=${encodeURIComponent(unit)}` : ''}`;
+    const v = await getJson(`/api/coverage/high-points?${q}`);
+    map.getSource('siting').setData(v.geojson);
+    const answer = v.covers_all ? '能覆盖全域' : '不能覆盖全域';
+    showGraphPanel(`${v.unit_name}：${v.cameras.length} 个制高点${answer}`,
+      `${v.cameras.length} 个全向摄像头装在最高的楼顶（视距 ${$('s-hrange').value} m，考虑楼栋遮挡与高度）：覆盖开放空间 ${fmt(v.share * 100, 1)}%，盲区 ${fmt(v.uncovered_m2 / 1e6, 2)} km²（红色）。`,
+      [], ['楼栋', '楼高 m', '视域 m²'], v.cameras.map((c) => [c.building, fmt(c.roof_m), fmt(c.view_m2)]));
+    $('graph-panel').dataset.highPoints = String(v.share);
+  })().catch(fail));
+}
+
 async function main() {
   const info = await getJson('/api/layers');
   const b = info.bounds;
@@ -280,10 +343,11 @@ async function main() {
     maxZoom: 19,
   });
   window.wanggeMap = map;
+  window.wanggeOpenUnit = (id) => openUnit(map, id);
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   buildSwitcher(map, info);
-  map.on('load', () => setupGraphTools(map, info));
+  map.on('load', () => { setupGraphTools(map, info); setupCameraTools(map, info); });
   map.on('click', 'units-fill', (e) => {
     const f = e.features.slice().sort((a, c) => c.properties.depth - a.properties.depth)[0];
     if (f) openUnit(map, f.properties.id, f.id ?? null).catch((err) => { $('status').textContent = `错误：${err.message}`; });

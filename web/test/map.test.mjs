@@ -185,3 +185,54 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   await page.screenshot({ path: join(root, 'web', 'test-results', 'abpairs.png') });
   assert.deepEqual(failures, []);
 });
+
+test('camera coverage: layers, unit figures, siting and the high-points answer', { timeout: 300000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
+  await page.goto(`${base}/`);
+  await idle(page);
+  for (const l of ['buildings', 'facilities', 'incidents', 'problems']) {
+    const box = page.locator(`#layer-list input[data-layer="${l}"]`);
+    if (await box.count()) await box.uncheck();
+  }
+  for (const l of ['camera_views', 'camera_gaps']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
+
+  // open a community and zoom to it: its coverage figures come from the API
+  const units = await (await fetch(`${base}/api/units?level=community`)).json();
+  const com = units.units[0];
+  await page.evaluate((id) => window.wanggeOpenUnit(id), com.id);
+  await page.waitForFunction(() => document.getElementById('unit-figures').dataset.coverage !== undefined, null, { timeout: 20000 });
+  const cov = await (await fetch(`${base}/api/coverage/cameras?unit=${encodeURIComponent(com.id)}`)).json();
+  const rows = await page.locator('#unit-figures tr').allTextContents();
+  const pct = (x) => `${Number(x * 100).toLocaleString('zh-CN', { maximumFractionDigits: 1, minimumFractionDigits: 1 })}%`;
+  assert.ok(rows.includes(`开放空间覆盖率${pct(cov.unit.ground_share)}`), rows.join(' | '));
+  const gaps = await (await fetch(`${base}/api/coverage/gaps?unit=${encodeURIComponent(com.id)}`)).json();
+  const f = gaps.features[0].geometry.coordinates[0][0];
+  await page.evaluate(([x, y]) => window.wanggeMap.jumpTo({ center: [x, y], zoom: 15.5 }), f);
+  await idle(page);
+  assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['camera-views'] }).length) > 0, 'camera views drawn');
+  assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['camera-gaps'] }).length) > 0, 'gaps drawn');
+
+  // siting for that community: 3 domes
+  await page.fill('#s-k', '3');
+  await page.click('#s-run');
+  await page.waitForFunction(() => document.getElementById('graph-panel').dataset.siting !== undefined, null, { timeout: 60000 });
+  assert.equal(await page.locator('#graph-table tr').count(), 4);
+  assert.match(await page.locator('#graph-summary').textContent(), /开放空间覆盖率 .*% → .*%/);
+  await idle(page);
+  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'siting.png') });
+
+  // the high-points scenario answers yes or no with the share
+  await page.click('#panel-close');
+  await page.click('#s-high');
+  await page.waitForFunction(() => document.getElementById('graph-panel').dataset.highPoints !== undefined, null, { timeout: 60000 });
+  const hp = await (await fetch(`${base}/api/coverage/high-points?n=12&range=500&height=5`)).json();
+  assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-high-points')), hp.share);
+  assert.match(await page.locator('#graph-title').textContent(), hp.covers_all ? /能覆盖全域/ : /不能覆盖全域/);
+  await idle(page);
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'high-points.png') });
+  assert.deepEqual(failures, []);
+});

@@ -19,6 +19,7 @@ use wangge_engine::abpost::AbOptions;
 use wangge_engine::adjacency::AdjacencyOptions;
 use wangge_engine::alliance::AllianceSpec;
 
+use crate::coverage::{CameraCoverage, CameraEdit};
 use crate::geojson_out;
 use crate::graphs::{WeightBy, level_graph, pair_weight};
 use crate::mvt::{MAX_ZOOM, valid_tile};
@@ -28,6 +29,8 @@ use crate::tiles::{TILE_LAYERS, layer_fields, render};
 /// Shared server state.
 pub struct AppState {
     pub data: RwLock<Arc<Dataset>>,
+    /// The store, when edits over HTTP are to be kept (serve); None in tests that only read.
+    pub store: Option<std::sync::Mutex<crate::store::Store>>,
     /// Gzipped tiles by data version, layer, level and z/x/y (`None` = empty).
     pub tiles: moka::sync::Cache<String, Option<Arc<Vec<u8>>>>,
     pub web_dir: PathBuf,
@@ -41,7 +44,17 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(d: Dataset, web_dir: PathBuf) -> Arc<AppState> {
-        Arc::new(AppState { data: RwLock::new(Arc::new(d)), tiles: moka::sync::Cache::new(20_000), web_dir })
+        Arc::new(AppState { data: RwLock::new(Arc::new(d)), store: None, tiles: moka::sync::Cache::new(20_000), web_dir })
+    }
+
+    /// State whose camera edits are written to the store as new layer versions.
+    pub fn with_store(d: Dataset, web_dir: PathBuf, store: crate::store::Store) -> Arc<AppState> {
+        Arc::new(AppState {
+            data: RwLock::new(Arc::new(d)),
+            store: Some(std::sync::Mutex::new(store)),
+            tiles: moka::sync::Cache::new(20_000),
+            web_dir,
+        })
     }
     fn dataset(&self) -> Arc<Dataset> {
         match self.data.read() {
@@ -98,6 +111,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/coverage/gaps", get(coverage_gaps))
         .route("/api/coverage/siting", post(coverage_siting))
         .route("/api/coverage/high-points", get(coverage_high_points))
+        .route("/api/cameras", post(camera_create))
+        .route("/api/cameras/{id}", get(camera_get).put(camera_replace).delete(camera_delete))
         .route("/api/{*rest}", get(api_not_found))
         .route("/tiles/{name}", get(tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
@@ -339,7 +354,24 @@ async fn tile(
         ));
     }
     let d = s.dataset();
-    let etag = format!("\"{}\"", d.data_version());
+    let camera_layer = CAMERA_TILE_LAYERS.contains(&layer.as_str());
+    let key = tile_key(&d, &layer, q.level.as_deref().unwrap_or(""), z, x, y);
+    let body = s.tiles.get_with(key.clone(), || {
+        render(&d, &layer, q.level.as_deref(), z, x, y).map(|raw| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let _ = std::io::Write::write_all(&mut enc, &raw);
+            Arc::new(enc.finish().unwrap_or_default())
+        })
+    });
+    // camera layers change tile by tile with camera edits: their ETag is the content's hash
+    let etag = if camera_layer {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        body.as_ref().map(|b| b.as_slice()).hash(&mut h);
+        format!("\"{:016x}\"", h.finish())
+    } else {
+        format!("\"{}\"", key.split('/').next().unwrap_or(""))
+    };
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return Ok(Response::builder()
             .status(StatusCode::NOT_MODIFIED)
@@ -347,14 +379,6 @@ async fn tile(
             .body(Body::empty())
             .unwrap_or_default());
     }
-    let key = format!("{}/{layer}/{}/{z}/{x}/{y}", d.data_version(), q.level.as_deref().unwrap_or(""));
-    let body = s.tiles.get_with(key, || {
-        render(&d, &layer, q.level.as_deref(), z, x, y).map(|raw| {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            let _ = std::io::Write::write_all(&mut enc, &raw);
-            Arc::new(enc.finish().unwrap_or_default())
-        })
-    });
     let Some(gz) = body else {
         return Ok(Response::builder().status(StatusCode::NO_CONTENT).header(header::ETAG, &etag).body(Body::empty()).unwrap_or_default());
     };
@@ -375,6 +399,24 @@ async fn tile(
         h.insert(header::ETAG, v);
     }
     Ok(resp)
+}
+
+/// Tile layers that camera edits change (invalidated tile by tile).
+const CAMERA_TILE_LAYERS: [&str; 3] = ["cameras", "camera_views", "camera_gaps"];
+
+/// Cache key of a tile: the versions of the layers it depends on, then the layer, level and address.
+fn tile_key(d: &Dataset, layer: &str, level: &str, z: u8, x: u32, y: u32) -> String {
+    use wangge_engine::model::LayerKind as K;
+    let v = |k: K| d.versions.get(&k).copied().unwrap_or(0);
+    let deps = match layer {
+        "facilities" => format!("f{}", v(K::Facilities)),
+        "incidents" => format!("i{}", v(K::Incidents)),
+        "roads" => format!("r{}", v(K::Roads)),
+        // camera layers are not keyed by the cameras' version: edits invalidate the tiles they touch
+        "cameras" | "camera_views" | "camera_gaps" => format!("u{}-b{}-cam", v(K::Units), v(K::Buildings)),
+        _ => format!("u{}-b{}", v(K::Units), v(K::Buildings)),
+    };
+    format!("{deps}/{layer}/{level}/{z}/{x}/{y}")
 }
 
 async fn glyphs(Path((stack, range)): Path<(String, String)>) -> ApiResult {
@@ -706,6 +748,155 @@ async fn coverage_high_points(State(s): State<Arc<AppState>>, Query(q): Query<Hi
         v["unit_name"] = json!(h.units[i].name);
         v["geojson"] = geojson_out::collection(features);
         Ok(Json(v).into_response())
+    })
+    .await
+}
+
+/// Parse one camera from a GeoJSON Feature (or a FeatureCollection of one) with the importer's checks.
+fn parse_camera(body: &str, id: Option<&str>) -> Result<wangge_engine::model::Camera, ApiError> {
+    let mut v: Value = serde_json::from_str(body).map_err(|e| ApiError::bad(format!("request body: not JSON: {e}")))?;
+    if v["type"] == "Feature" {
+        v = json!({"type": "FeatureCollection", "features": [v]});
+    }
+    let n = v["features"].as_array().map_or(0, Vec::len);
+    if v["type"] != "FeatureCollection" || n != 1 {
+        return Err(ApiError::bad("request body: expected one GeoJSON Feature (a Point with the camera's properties)"));
+    }
+    if let Some(id) = id {
+        v["features"][0]["properties"]["id"] = json!(id);
+    }
+    let opts = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Cameras);
+    match crate::import::read_str(&v.to_string(), false, "request body", &opts) {
+        Ok(crate::import::Layer::Cameras(mut c)) if c.len() == 1 => Ok(c.remove(0)),
+        Ok(_) => Err(ApiError::bad("request body: expected one camera")),
+        Err(e) => Err(ApiError::bad(format!("cameras: {e}"))),
+    }
+}
+
+fn camera_json(d: &Dataset, i: usize) -> Value {
+    let c = &d.cameras[i];
+    let mut extra = Vec::new();
+    if let Some(cov) = d.coverage.get()
+        && let Some(v) = cov.views.get(i)
+    {
+        extra.push(("view_m2", json!(geo::Area::unsigned_area(&v.polygon))));
+        extra.push(("on_roof", json!(v.on_roof.map(|b| &d.buildings[b].id))));
+    }
+    geojson_out::camera_feature(c, extra)
+}
+
+async fn camera_get(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
+    let d = s.dataset();
+    let i = d.cameras.iter().position(|c| c.id == id).ok_or_else(|| ApiError::not_found(format!("no camera with id {id}")))?;
+    Ok(Json(camera_json(&d, i)).into_response())
+}
+
+/// Apply a camera edit: write the new cameras layer to the store (if any) first,
+/// then update the in-memory state incrementally and drop the touched tiles.
+fn edit_cameras(s: &AppState, make: impl FnOnce(&Dataset) -> Result<CameraEdit, ApiError>) -> Result<(Value, StatusCode), ApiError> {
+    let mut guard = match s.data.write() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    let edit = make(&guard)?;
+    let mut next = guard.cameras.clone();
+    let (status, id) = match &edit {
+        CameraEdit::Add(c) => {
+            next.push(c.clone());
+            (StatusCode::CREATED, Some(c.id.clone()))
+        }
+        CameraEdit::Replace(i, c) => {
+            next[*i] = c.clone();
+            (StatusCode::OK, Some(c.id.clone()))
+        }
+        CameraEdit::Remove(i) => {
+            next.remove(*i);
+            (StatusCode::OK, None)
+        }
+    };
+    let mut version = None;
+    if let Some(store) = &s.store {
+        let mut st = match store.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let v = st
+            .write_layer(&crate::import::Layer::Cameras(next), "http", "wgs84", |_| Ok(None))
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", format!("the edit was not saved: {e}")))?;
+        version = Some(v);
+    }
+    let d = Arc::make_mut(&mut guard);
+    let effect = CameraCoverage::apply(d, edit);
+    if let Some(v) = version {
+        d.versions.insert(wangge_engine::model::LayerKind::Cameras, v);
+    }
+    // drop the cached camera tiles the edit touched, at every zoom
+    if let Some(t) = effect.touched {
+        for z in 0..=MAX_ZOOM {
+            let (xs, ys) = crate::mvt::tiles_covering(t, z);
+            let max = (1u32 << z) - 1;
+            for x in xs.start().saturating_sub(1)..=(*xs.end() + 1).min(max) {
+                for y in ys.start().saturating_sub(1)..=(*ys.end() + 1).min(max) {
+                    for layer in CAMERA_TILE_LAYERS {
+                        s.tiles.invalidate(&tile_key(d, layer, "", z, x, y));
+                    }
+                }
+            }
+        }
+    }
+    let root = (0..d.hierarchy.len()).find(|&i| d.hierarchy.parent[i].is_none());
+    let kpi = root.and_then(|r| d.coverage.get().map(|c| &c.units[r]));
+    let camera = id.and_then(|id| d.cameras.iter().position(|c| c.id == id)).map(|i| camera_json(d, i));
+    Ok((
+        json!({
+            "camera": camera,
+            "version": version,
+            "recompute_ms": (effect.seconds * 1e4).round() / 10.0,
+            "touched_cells": effect.cells,
+            "touched_buildings": effect.buildings,
+            "cameras": d.cameras.len(),
+            "ground_share": kpi.map(|k| k.ground_share),
+        }),
+        status,
+    ))
+}
+
+async fn camera_create(State(s): State<Arc<AppState>>, body: String) -> ApiResult {
+    blocking(move || {
+        let (v, status) = edit_cameras(&s, |d| {
+            let c = parse_camera(&body, None)?;
+            if d.cameras.iter().any(|x| x.id == c.id) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!("a camera with id {} exists; PUT /api/cameras/{} to change it", c.id, c.id),
+                ));
+            }
+            Ok(CameraEdit::Add(c))
+        })?;
+        Ok((status, Json(v)).into_response())
+    })
+    .await
+}
+
+async fn camera_replace(State(s): State<Arc<AppState>>, Path(id): Path<String>, body: String) -> ApiResult {
+    blocking(move || {
+        let (v, status) = edit_cameras(&s, |d| {
+            let i = d.cameras.iter().position(|c| c.id == id).ok_or_else(|| ApiError::not_found(format!("no camera with id {id}")))?;
+            Ok(CameraEdit::Replace(i, parse_camera(&body, Some(&id))?))
+        })?;
+        Ok((status, Json(v)).into_response())
+    })
+    .await
+}
+
+async fn camera_delete(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || {
+        let (v, status) = edit_cameras(&s, |d| {
+            let i = d.cameras.iter().position(|c| c.id == id).ok_or_else(|| ApiError::not_found(format!("no camera with id {id}")))?;
+            Ok(CameraEdit::Remove(i))
+        })?;
+        Ok((status, Json(v)).into_response())
     })
     .await
 }

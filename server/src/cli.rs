@@ -559,7 +559,6 @@ fn execute(cli: Cli) -> Result<(), String> {
             let store = Store::open(&db.db).map_err(|e| e.to_string())?;
             let started = std::time::Instant::now();
             let d = Dataset::load(&store, check.config()?).map_err(|e| e.to_string())?;
-            drop(store);
             eprintln!(
                 "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
                 d.hierarchy.len(),
@@ -572,7 +571,8 @@ fn execute(cli: Cli) -> Result<(), String> {
             let t = std::time::Instant::now();
             let cov = d.coverage();
             eprintln!("camera views and coverage of {} cameras computed in {:.2} s", cov.views.len(), t.elapsed().as_secs_f64());
-            let state = crate::api::AppState::new(d, web);
+            // the server keeps the store: camera edits over HTTP become new layer versions
+            let state = crate::api::AppState::with_store(d, web, store);
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

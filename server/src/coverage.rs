@@ -15,7 +15,7 @@ use crate::state::Dataset;
 pub const STOREY_M: f64 = 3.0;
 
 /// Everything computed about the cameras of a dataset.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CameraCoverage {
     pub scene: Scene,
     /// One view per camera (metres, 2.5D).
@@ -29,8 +29,8 @@ pub struct CameraCoverage {
     /// Views in lon/lat (for tiles and GeoJSON) and their index.
     pub views_ll: Vec<MultiPolygon<f64>>,
     pub views_ll_index: PolygonIndex,
-    /// Gap pieces of at least 1 m² in lon/lat: (piece, m², owning unit), and their index.
-    pub gaps_ll: Vec<(MultiPolygon<f64>, f64, usize)>,
+    /// Gap pieces of at least 1 m² in lon/lat: (piece, m², owning unit, cell), and their index.
+    pub gaps_ll: Vec<(MultiPolygon<f64>, f64, usize, usize)>,
     pub gaps_ll_index: PolygonIndex,
 }
 
@@ -65,13 +65,14 @@ impl CameraCoverage {
         let facades = facades(&scene, &views);
         let views_ll: Vec<MultiPolygon<f64>> = views.iter().map(|v| proj.unproject_multi(&v.polygon)).collect();
         let views_ll_index = PolygonIndex::new(views_ll.iter().map(|v| v.bounding_rect()));
-        let gaps_ll: Vec<(MultiPolygon<f64>, f64, usize)> = cells
+        let gaps_ll: Vec<(MultiPolygon<f64>, f64, usize, usize)> = cells
             .iter()
             .zip(&covers)
-            .flat_map(|(c, cv)| cv.gaps.0.iter().map(move |p| (c.owner, p)))
-            .filter_map(|(owner, p)| {
+            .enumerate()
+            .flat_map(|(k, (c, cv))| cv.gaps.0.iter().map(move |p| (c.owner, k, p)))
+            .filter_map(|(owner, k, p)| {
                 let a = geo::Area::unsigned_area(p);
-                (a >= 1.0).then(|| (proj.unproject_multi(&MultiPolygon(vec![p.clone()])), a, owner))
+                (a >= 1.0).then(|| (proj.unproject_multi(&MultiPolygon(vec![p.clone()])), a, owner, k))
             })
             .collect();
         let gaps_ll_index = PolygonIndex::new(gaps_ll.iter().map(|g| g.0.bounding_rect()));
@@ -601,4 +602,119 @@ impl CameraCoverage {
             gaps,
         })
     }
+}
+
+/// What a camera edit changed: the region (lon/lat) whose tiles and figures it touched, and how long it took.
+#[derive(Debug, Clone, Copy)]
+pub struct EditEffect {
+    pub touched: Option<geo::Rect<f64>>,
+    pub cells: usize,
+    pub buildings: usize,
+    pub seconds: f64,
+}
+
+/// A camera edit.
+#[derive(Debug, Clone)]
+pub enum CameraEdit {
+    Add(wangge_engine::model::Camera),
+    Replace(usize, wangge_engine::model::Camera),
+    Remove(usize),
+}
+
+impl CameraCoverage {
+    /// Apply a camera edit to the dataset's cameras and recompute only what
+    /// the old and new views touch: that view, the cells and buildings under
+    /// them, then the sums per unit.
+    pub fn apply(d: &mut Dataset, edit: CameraEdit) -> EditEffect {
+        let started = std::time::Instant::now();
+        let mut cov = d.coverage.take();
+        let proj = cov.as_ref().map(|c| c.scene.proj);
+        let view_of = |c: &wangge_engine::model::Camera, cov: &CameraCoverage| {
+            let m = cov.scene.proj.project(c.position.0);
+            cov.scene.view_25d([m.x, m.y], &ViewSpec::of(c))
+        };
+        let mut touched: Option<geo::Rect<f64>> = None;
+        let mut grow = |r: Option<geo::Rect<f64>>| {
+            if let Some(r) = r {
+                touched = Some(touched.map_or(r, |t| wangge_engine::index::rect_union(t, r)));
+            }
+        };
+        let point_box = |c: &wangge_engine::model::Camera| Some(geo::Rect::new(c.position.0, c.position.0));
+        match &edit {
+            CameraEdit::Add(c) => {
+                grow(point_box(c));
+                d.cameras.push(c.clone());
+                if let Some(cv) = cov.as_mut() {
+                    let v = view_of(c, cv);
+                    grow(v.polygon.bounding_rect().map(|r| ll_rect(cv, r)));
+                    cv.views_ll.push(cv.scene.proj.unproject_multi(&v.polygon));
+                    cv.views.push(v);
+                }
+            }
+            CameraEdit::Replace(i, c) => {
+                grow(point_box(&d.cameras[*i]));
+                grow(point_box(c));
+                d.cameras[*i] = c.clone();
+                if let Some(cv) = cov.as_mut() {
+                    grow(cv.views[*i].polygon.bounding_rect().map(|r| ll_rect(cv, r)));
+                    let v = view_of(c, cv);
+                    grow(v.polygon.bounding_rect().map(|r| ll_rect(cv, r)));
+                    cv.views_ll[*i] = cv.scene.proj.unproject_multi(&v.polygon);
+                    cv.views[*i] = v;
+                }
+            }
+            CameraEdit::Remove(i) => {
+                grow(point_box(&d.cameras[*i]));
+                d.cameras.remove(*i);
+                if let Some(cv) = cov.as_mut() {
+                    grow(cv.views[*i].polygon.bounding_rect().map(|r| ll_rect(cv, r)));
+                    cv.views.remove(*i);
+                    cv.views_ll.remove(*i);
+                }
+            }
+        }
+        d.camera_index = PolygonIndex::new(d.cameras.iter().map(|c| Some(geo::Rect::new(c.position.0, c.position.0))));
+        let (mut cells_n, mut buildings_n) = (0, 0);
+        if let (Some(cv), Some(proj), Some(t)) = (cov.as_mut(), proj, touched) {
+            let region = geo::Rect::new(proj.project(t.min()), proj.project(t.max()));
+            cv.views_ll_index = PolygonIndex::new(cv.views_ll.iter().map(|v| v.bounding_rect()));
+            let view_refs: Vec<&MultiPolygon<f64>> = cv.views.iter().map(|v| &v.polygon).collect();
+            let view_index = PolygonIndex::new(cv.views.iter().map(|v| v.polygon.bounding_rect()));
+            let cells: Vec<usize> = cv.cell_index.query_rect(region).collect();
+            for &c in &cells {
+                cv.covers[c] = cover_with(&cv.cells[c], &view_refs, &view_index);
+            }
+            cells_n = cells.len();
+            // facades of the buildings the views could reach
+            let buildings: Vec<usize> = cv.scene.buildings_in(region).collect();
+            for &b in &buildings {
+                let Some(bb) = cv.scene.footprints[b].bounding_rect() else { continue };
+                let seen: Vec<wangge_engine::visibility::FacadeSeen> =
+                    view_index.query_rect(bb).flat_map(|v| cv.views[v].facades.iter().filter(|f| f.building == b).copied()).collect();
+                cv.facades[b] = wangge_engine::coverage::facade_of(&cv.scene, b, seen);
+            }
+            buildings_n = buildings.len();
+            // gap pieces of the touched cells
+            let touched_cells: std::collections::HashSet<usize> = cells.iter().copied().collect();
+            cv.gaps_ll.retain(|g| !touched_cells.contains(&g.3));
+            for &c in &cells {
+                for p in &cv.covers[c].gaps.0 {
+                    let a = geo::Area::unsigned_area(p);
+                    if a >= 1.0 {
+                        cv.gaps_ll.push((proj.unproject_multi(&MultiPolygon(vec![p.clone()])), a, cv.cells[c].owner, c));
+                    }
+                }
+            }
+            cv.gaps_ll_index = PolygonIndex::new(cv.gaps_ll.iter().map(|g| g.0.bounding_rect()));
+            cv.aggregate(d);
+        }
+        if let Some(cv) = cov {
+            let _ = d.coverage.set(cv);
+        }
+        EditEffect { touched, cells: cells_n, buildings: buildings_n, seconds: started.elapsed().as_secs_f64() }
+    }
+}
+
+fn ll_rect(cv: &CameraCoverage, r: geo::Rect<f64>) -> geo::Rect<f64> {
+    geo::Rect::new(cv.scene.proj.unproject(r.min()), cv.scene.proj.unproject(r.max()))
 }

@@ -15,7 +15,7 @@ use crate::import::Layer;
 use crate::store::{Store, StoreError};
 
 /// Everything loaded and indexed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dataset {
     pub versions: BTreeMap<LayerKind, i32>,
     pub hierarchy: Hierarchy,

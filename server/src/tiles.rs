@@ -240,7 +240,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
         "camera_gaps" => {
             let cov = d.coverage();
             for i in cov.gaps_ll_index.query_rect(bounds) {
-                let (g, a, owner) = &cov.gaps_ll[i];
+                let (g, a, owner, _) = &cov.gaps_ll[i];
                 let props = [("area_m2", Prop::Num(*a)), ("unit", Prop::Str(d.hierarchy.units[*owner].id.0.clone()))];
                 lb.add(None, &TileGeom::Polygons(tile_polygons(g, &tp)), &props);
             }

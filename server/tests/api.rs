@@ -339,3 +339,87 @@ async fn camera_coverage_gaps_and_siting() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+async fn send(app: &axum::Router, method: &str, uri: &str, body: &str) -> (StatusCode, Value) {
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_owned()))
+                .expect("req"),
+        )
+        .await
+        .expect("resp");
+    let status = resp.status();
+    let b = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn camera_edits_recompute_incrementally_and_persist() {
+    let store = wangge::store::Store::memory().expect("store");
+    let state = AppState::with_store(common::demo_dataset(), common::repo("web"), store);
+    let app = router(state.clone());
+    let d0 = state.data.read().expect("read").clone();
+    let cam0 = &d0.cameras[0];
+    let (lon, lat) = (cam0.position.x() + 0.0004, cam0.position.y() + 0.0003);
+    // a camera-views tile over the new camera, and one far away
+    let z = 17u8;
+    let (xs, ys) = wangge::mvt::tiles_covering(geo::Rect::new((lon, lat), (lon, lat)), z);
+    let near = format!("/tiles/camera_views/{z}/{}/{}.mvt", xs.start(), ys.start());
+    let b = d0.bounds().expect("bounds");
+    let (fx, fy) = wangge::mvt::tiles_covering(geo::Rect::new(b.min(), b.min()), z);
+    let far = format!("/tiles/camera_views/{z}/{}/{}.mvt", fx.start(), fy.start());
+    let (_, h_near, body_near) = get(&app, &near).await;
+    let (_, h_far, _) = get(&app, &far).await;
+
+    let feature = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"id": "CAM-NEW", "kind": "dome", "fov": 360, "range": 50, "height": 8, "heading": 0}});
+    let (s, r) = send(&app, "POST", "/api/cameras", &feature.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["version"], 1, "the edit is a new cameras version in the store");
+    assert!(r["touched_cells"].as_u64().expect("cells") > 0);
+    let (s, _) = send(&app, "POST", "/api/cameras", &feature.to_string()).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // the incremental state equals a full recomputation
+    let d1 = state.data.read().expect("read").clone();
+    let full = wangge::coverage::CameraCoverage::compute(&d1);
+    let inc = d1.coverage.get().expect("coverage");
+    for (a, b) in inc.units.iter().zip(&full.units) {
+        assert!((a.covered_m2 - b.covered_m2).abs() < 1e-6 * (1.0 + b.covered_m2), "{a:?} vs {b:?}");
+        assert!((a.facade_seen_m - b.facade_seen_m).abs() < 1e-6 * (1.0 + b.facade_seen_m));
+        assert_eq!((a.cameras, a.buildings_unseen), (b.cameras, b.buildings_unseen));
+    }
+    // the touched tile changed, the far one is still the cached one
+    let (_, h2, body2) = get(&app, &near).await;
+    assert_ne!(body2, body_near, "the tile under the new camera changed");
+    assert_ne!(h2[header::ETAG], h_near[header::ETAG]);
+    let (_, h3, _) = get(&app, &far).await;
+    assert_eq!(h3[header::ETAG], h_far[header::ETAG]);
+    // move it, then delete it: back to the first figures
+    let moved = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon + 0.0002, lat]},
+        "properties": {"kind": "fixed", "fov": 90, "range": 40, "height": 5, "heading": 45}});
+    let (s, r) = send(&app, "PUT", "/api/cameras/CAM-NEW", &moved.to_string()).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["camera"]["properties"]["kind"], "fixed");
+    let (s, _) = send(&app, "PUT", "/api/cameras/NOPE", &moved.to_string()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, e) = send(&app, "POST", "/api/cameras", r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[120.3,36.0]},"properties":{"id":"X","kind":"fixed","fov":-5,"range":40,"height":5,"heading":0}}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["message"].as_str().expect("m").contains("fov"), "{e}");
+    let (s, r) = send(&app, "DELETE", "/api/cameras/CAM-NEW", "").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["version"], 3);
+    let d3 = state.data.read().expect("read").clone();
+    let back = d3.coverage.get().expect("coverage");
+    let first = d0.coverage();
+    for (a, b) in back.units.iter().zip(&first.units) {
+        assert!((a.covered_m2 - b.covered_m2).abs() < 1e-6 * (1.0 + b.covered_m2));
+    }
+    let (s, _) = json(&app, "/api/cameras/CAM-NEW").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -589,6 +589,31 @@ mod tests {
     }
 
     #[test]
+    fn a_camera_in_a_courtyard_sees_the_courtyard() {
+        // a 60 × 60 block with a 20 × 20 courtyard; the camera in the courtyard
+        let outer = LineString::from(vec![(0.0, 0.0), (60.0, 0.0), (60.0, 60.0), (0.0, 60.0), (0.0, 0.0)]);
+        let hole = LineString::from(vec![(20.0, 20.0), (40.0, 20.0), (40.0, 40.0), (20.0, 40.0), (20.0, 20.0)]);
+        let block = MultiPolygon(vec![Polygon::new(outer, vec![hole])]);
+        for h in [Some(12.0), Some(3.0)] {
+            let s = scene(vec![block.clone()], vec![h]);
+            let spec = ViewSpec { heading_deg: 0.0, fov_deg: 360.0, range_m: 100.0, height_m: 5.0 };
+            let v = s.view_2d([30.0, 30.0], &spec);
+            assert!((v.polygon.unsigned_area() - 400.0).abs() < 1e-6, "2D: {}", v.polygon.unsigned_area());
+            assert_eq!(v.on_roof, None);
+            let seen: f64 = v.facades.iter().map(|f| f.t1 - f.t0).sum();
+            assert!((seen - 4.0).abs() < 1e-9, "the four courtyard walls");
+            let v = s.view_25d([30.0, 30.0], &spec);
+            let a = v.polygon.unsigned_area();
+            if h == Some(12.0) {
+                assert!((a - 400.0).abs() < 1e-6, "2.5D behind tall walls: {a}");
+            } else {
+                // over a 3 m block from 5 m: the ground beyond its shadow (to 2.5× the far edge) shows again
+                assert!(a > 400.0, "2.5D over low walls: {a}");
+            }
+        }
+    }
+
+    #[test]
     fn camera_on_a_roof_and_degenerate_buildings() {
         let s = scene(
             vec![rect(-5.0, -5.0, 5.0, 5.0), rect(5.0, -5.0, 15.0, 5.0), rect(30.0, 0.0, 30.0, 10.0)],

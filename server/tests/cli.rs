@@ -213,3 +213,39 @@ fn adjacency_alliances_and_abpairs_commands() {
     let o = wangge(&["alliances", "--db", p(&db), "--level", "grid", "--validate", p(&bad), "--out", p(&back)]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no-such-grid"));
 }
+
+#[test]
+fn coverage_command_on_real_helsinki_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    let f = |n: &str| common::fixture(n);
+    ok(&wangge(&["import", "--db", p(&db), "--layer", "units", p(&f("coverage/units.geojson"))]));
+    ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", "--field", "floors=levels", p(&f("helsinki/buildings.geojson"))]));
+    ok(&wangge(&[
+        "import",
+        "--db",
+        p(&db),
+        "--layer",
+        "cameras",
+        "--default",
+        "kind=dome",
+        "--default",
+        "range=40",
+        "--default",
+        "height=4",
+        p(&f("helsinki/cameras.geojson")),
+    ]));
+    let csv = dir.path().join("cov.csv");
+    let s = ok(&wangge(&["coverage", "--db", p(&db), "--out", p(&csv)]));
+    assert!(s.contains("221 cameras") && s.contains("open ground covered"), "{s}");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert_eq!(text.lines().count(), 1 + 10, "header and 10 units");
+    assert!(text.starts_with("id,name,level,ground_m2,covered_m2,ground_share"));
+    let gj = dir.path().join("gaps.geojson");
+    ok(&wangge(&["coverage", "--db", p(&db), "--unit", "HEL-11", "--out", p(&gj), "--min-area", "50"]));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&gj).expect("r")).expect("json");
+    let feats = v["features"].as_array().expect("features");
+    assert!(!feats.is_empty() && feats.iter().all(|f| f["properties"]["area_m2"].as_f64().is_some_and(|a| a >= 50.0)));
+    let o = wangge(&["coverage", "--db", p(&db), "--unit", "nope", "--out", p(&gj)]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no unit with id nope"));
+}

@@ -471,6 +471,15 @@ fn sweep(cam: [f64; 2], spec: &ViewSpec, edges: &[Edge], arc_step: f64) -> (Vec<
         out.push(cam);
     }
     let push = |out: &mut Vec<[f64; 2]>, u: [f64; 2], dist: f64| out.push([cam[0] + u[0] * dist, cam[1] + u[1] * dist]);
+    // the part of a piece between piece parameters sa and sb is seen: as parameters of its original edge
+    let credit = |facades: &mut Vec<FacadeSeen>, pc: &Piece, sa: f64, sb: f64| {
+        let e = &edges[pc.src];
+        let t = |s: f64| pc.tp + s.clamp(0.0, 1.0) * (pc.tq - pc.tp);
+        let (t0, t1) = (t(sa).min(t(sb)), t(sa).max(t(sb)));
+        if t1 > t0 {
+            facades.push(FacadeSeen { building: e.building, part: e.part, ring: e.ring, edge: e.edge, t0, t1 });
+        }
+    };
     for w in angles.windows(2) {
         let (alpha, beta) = (w[0], w[1]);
         if beta - alpha < 1e-12 {
@@ -504,12 +513,7 @@ fn sweep(cam: [f64; 2], spec: &ViewSpec, edges: &[Edge], arc_step: f64) -> (Vec<
                 {
                     let (_, sa) = hit(pc, ray(alpha)).unwrap_or((r, 0.0));
                     let (_, sb) = hit(pc, ray(beta)).unwrap_or((r, 1.0));
-                    let e = &edges[pc.src];
-                    let t = |s: f64| pc.tp + s.clamp(0.0, 1.0) * (pc.tq - pc.tp);
-                    let (t0, t1) = (t(sa).min(t(sb)), t(sa).max(t(sb)));
-                    if t1 > t0 {
-                        facades.push(FacadeSeen { building: e.building, part: e.part, ring: e.ring, edge: e.edge, t0, t1 });
-                    }
+                    credit(&mut facades, pc, sa, sb);
                 }
             }
         }
@@ -520,12 +524,7 @@ fn sweep(cam: [f64; 2], spec: &ViewSpec, edges: &[Edge], arc_step: f64) -> (Vec<
                 let (db, sb) = hit(pc, ub).unwrap_or((r, 1.0));
                 push(&mut out, ua, da.clamp(0.0, r));
                 push(&mut out, ub, db.clamp(0.0, r));
-                let e = &edges[pc.src];
-                let t = |s: f64| pc.tp + s.clamp(0.0, 1.0) * (pc.tq - pc.tp);
-                let (t0, t1) = (t(sa).min(t(sb)), t(sa).max(t(sb)));
-                if t1 > t0 {
-                    facades.push(FacadeSeen { building: e.building, part: e.part, ring: e.ring, edge: e.edge, t0, t1 });
-                }
+                credit(&mut facades, pc, sa, sb);
             }
             None => {
                 let steps = ((beta - alpha) / arc_step).ceil().max(1.0) as usize;

@@ -173,20 +173,7 @@ async fn tiles_status_codes_etag_and_tilejson() {
 }
 
 async fn post(app: &axum::Router, uri: &str, body: &str) -> (StatusCode, Value) {
-    let resp = app
-        .clone()
-        .oneshot(
-            Request::post(uri)
-                .header(header::HOST, "127.0.0.1:8080")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_owned()))
-                .expect("req"),
-        )
-        .await
-        .expect("resp");
-    let status = resp.status();
-    let b = resp.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    send(app, "POST", uri, body).await
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ pub mod assign;
 pub mod coverage;
 pub mod crs;
 pub mod hierarchy;
+pub mod hotspot;
 pub mod index;
 pub mod integrity;
 pub mod matching;

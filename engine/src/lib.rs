@@ -13,6 +13,7 @@ pub mod hierarchy;
 pub mod hotspot;
 pub mod index;
 pub mod integrity;
+pub mod lifecycle;
 pub mod matching;
 pub mod model;
 pub mod projection;

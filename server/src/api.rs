@@ -111,6 +111,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/coverage/gaps", get(coverage_gaps))
         .route("/api/coverage/siting", post(coverage_siting))
         .route("/api/coverage/high-points", get(coverage_high_points))
+        .route("/api/heatmap", get(heatmap))
+        .route("/api/hotspots", get(hotspots))
         .route("/api/cameras", post(camera_create))
         .route("/api/cameras/{id}", get(camera_get).put(camera_replace).delete(camera_delete))
         .route("/api/{*rest}", get(api_not_found))
@@ -897,6 +899,141 @@ async fn camera_delete(State(s): State<Arc<AppState>>, Path(id): Path<String>) -
             Ok(CameraEdit::Remove(i))
         })?;
         Ok((status, Json(v)).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct IncidentQuery {
+    res: Option<u8>,
+    k: Option<u32>,
+    from: Option<String>,
+    to: Option<String>,
+    category: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+    format: Option<String>,
+}
+
+/// The incidents matching a query's window, category, status and unit, as lon/lat points.
+fn incident_points(d: &Dataset, q: &IncidentQuery) -> Result<Vec<(f64, f64)>, ApiError> {
+    let time = |s: &Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
+        match s {
+            None => Ok(None),
+            Some(t) => crate::timefmt::parse_time(t, 8 * 3600)
+                .map(Some)
+                .ok_or_else(|| ApiError::bad(format!("{what} {t:?}: expected a time like 2026-11-01T00:00:00+08:00"))),
+        }
+    };
+    let (from, to) = (time(&q.from, "from")?, time(&q.to, "to")?);
+    let unit = match &q.unit {
+        Some(id) => Some(unit_index(d, id)?),
+        None => None,
+    };
+    let h = &d.hierarchy;
+    Ok(d.incidents
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| from.is_none_or(|f| i.occurred_at >= f) && to.is_none_or(|t| i.occurred_at < t))
+        .filter(|(_, i)| q.category.as_ref().is_none_or(|c| &i.category == c) && q.status.as_ref().is_none_or(|s| &i.status == s))
+        .filter(|(n, _)| unit.is_none_or(|u| d.incident_unit.get(*n).copied().flatten().is_some_and(|l| h.chain(l).contains(&u))))
+        .map(|(_, i)| (i.position.x(), i.position.y()))
+        .collect())
+}
+
+fn h3_res(r: Option<u8>, default: u8) -> Result<h3o::Resolution, ApiError> {
+    let r = r.unwrap_or(default);
+    if !(5..=11).contains(&r) {
+        return Err(ApiError::bad(format!("res {r}: use 5 to 11")));
+    }
+    h3o::Resolution::try_from(r).map_err(|_| ApiError::bad(format!("res {r}: use 5 to 11")))
+}
+
+fn hexagon(c: h3o::CellIndex) -> geo::Geometry<f64> {
+    let b = c.boundary();
+    let mut ring: Vec<geo::Coord<f64>> = b.iter().map(|p| geo::Coord { x: p.lng(), y: p.lat() }).collect();
+    if let Some(f) = ring.first().copied() {
+        ring.push(f);
+    }
+    geo::Geometry::Polygon(geo::Polygon::new(geo::LineString(ring), vec![]))
+}
+
+async fn heatmap(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let res = h3_res(q.res, 8)?;
+        let pts = incident_points(&d, &q)?;
+        let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
+        let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
+        match q.format.as_deref() {
+            None | Some("json") => {
+                let cells: Vec<Value> = counts.iter().map(|(c, n)| json!({"cell": c.to_string(), "count": n})).collect();
+                Ok(Json(json!({"res": u8::from(res), "incidents": pts.len(), "generated": generated, "cells": cells})).into_response())
+            }
+            Some("geojson") => {
+                let f = counts
+                    .iter()
+                    .map(|(c, n)| {
+                        geojson_out::feature(
+                            &hexagon(*c),
+                            serde_json::Map::from_iter([("cell".into(), json!(c.to_string())), ("count".into(), json!(n))]),
+                        )
+                    })
+                    .collect();
+                Ok(Json(geojson_out::collection(f)).into_response())
+            }
+            Some(f) => Err(ApiError::bad(format!("format {f:?}: use json or geojson"))),
+        }
+    })
+    .await
+}
+
+async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>) -> ApiResult {
+    let d = s.dataset();
+    blocking(move || {
+        let res = h3_res(q.res, 8)?;
+        let k = q.k.unwrap_or(1);
+        if !(1..=5).contains(&k) {
+            return Err(ApiError::bad(format!("k {k}: use 1 to 5")));
+        }
+        let pts = incident_points(&d, &q)?;
+        let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
+        let hs = wangge_engine::hotspot::gi_star(&counts, k);
+        let class = |h: &wangge_engine::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
+            (true, true) => "hot",
+            (true, false) => "cold",
+            _ => "none",
+        };
+        match q.format.as_deref() {
+            None | Some("json") => {
+                let cells: Vec<Value> = hs
+                    .iter()
+                    .map(|h| json!({"cell": h.cell.to_string(), "count": h.count, "z": h.z, "p": h.p, "q": h.q, "class": class(h)}))
+                    .collect();
+                Ok(Json(json!({"res": u8::from(res), "k": k, "incidents": pts.len(), "fdr": 0.05,
+                    "hot": hs.iter().filter(|h| class(h) == "hot").count(), "cold": hs.iter().filter(|h| class(h) == "cold").count(), "cells": cells}))
+                .into_response())
+            }
+            Some("geojson") => {
+                let f = hs
+                    .iter()
+                    .map(|h| {
+                        geojson_out::feature(
+                            &hexagon(h.cell),
+                            serde_json::Map::from_iter([
+                                ("cell".into(), json!(h.cell.to_string())),
+                                ("count".into(), json!(h.count)),
+                                ("z".into(), json!(h.z)),
+                                ("q".into(), json!(h.q)),
+                                ("class".into(), json!(class(h))),
+                            ]),
+                        )
+                    })
+                    .collect();
+                Ok(Json(geojson_out::collection(f)).into_response())
+            }
+            Some(f) => Err(ApiError::bad(format!("format {f:?}: use json or geojson"))),
+        }
     })
     .await
 }

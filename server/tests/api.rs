@@ -410,3 +410,39 @@ async fn camera_edits_recompute_incrementally_and_persist() {
     let (s, _) = json(&app, "/api/cameras/CAM-NEW").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn heatmap_and_hotspots_of_incidents() {
+    let (app, state) = app();
+    let d = state.data.read().expect("read").clone();
+    let (s, all) = json(&app, "/api/heatmap?res=8").await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    let total: u64 = all["cells"].as_array().expect("cells").iter().map(|c| c["count"].as_u64().expect("n")).sum();
+    assert_eq!(total as usize, d.incidents.len());
+    assert_eq!(all["generated"], true);
+    // a category and a window: the counts add up to the matching incidents
+    let cat = d.incidents[0].category.clone();
+    let (from, to) =
+        (d.incidents.iter().map(|i| i.occurred_at).min().expect("t"), d.incidents.iter().map(|i| i.occurred_at).max().expect("t"));
+    let mid = from + (to - from) / 2;
+    let want = d.incidents.iter().filter(|i| i.category == cat && i.occurred_at >= mid).count();
+    let uri = format!("/api/heatmap?res=9&category={}&from={}", urlencode(&cat), urlencode(&wangge::timefmt::format_time(mid)));
+    let (s, v) = json(&app, &uri).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["incidents"].as_u64(), Some(want as u64));
+    let (_, g) = json(&app, "/api/heatmap?res=7&format=geojson").await;
+    assert_eq!(g["features"][0]["geometry"]["type"], "Polygon");
+    let (s, h) = json(&app, "/api/hotspots?res=9&k=1").await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert!(h["cells"].as_array().expect("cells").iter().all(|c| c["q"].as_f64().expect("q") >= c["p"].as_f64().expect("p") - 1e-12));
+    for bad in ["/api/heatmap?res=3", "/api/heatmap?from=yesterday", "/api/hotspots?k=9", "/api/heatmap?unit=nope"] {
+        let (s, _) = json(&app, bad).await;
+        assert!(s == StatusCode::BAD_REQUEST || s == StatusCode::NOT_FOUND, "{bad}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

@@ -12,7 +12,7 @@
 pub mod lattice;
 mod people;
 
-pub use people::{IncidentSpec, generate_cameras, generate_facilities, generate_incidents};
+pub use people::{CATEGORIES, IncidentSpec, generate_cameras, generate_facilities, generate_incidents};
 
 use crate::index::rects_touch;
 use crate::model::{Building, Level, Unit, UnitId};

@@ -31,6 +31,8 @@ pub struct AppState {
     pub data: RwLock<Arc<Dataset>>,
     /// The store, when edits over HTTP are to be kept (serve); None in tests that only read.
     pub store: Option<std::sync::Mutex<crate::store::Store>>,
+    /// Incidents reported over HTTP, their lifecycle and the event stream.
+    pub live: crate::live::Live,
     /// Gzipped tiles by data version, layer, level and z/x/y (`None` = empty).
     pub tiles: moka::sync::Cache<String, Option<Arc<Vec<u8>>>>,
     pub web_dir: PathBuf,
@@ -44,17 +46,20 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(d: Dataset, web_dir: PathBuf) -> Arc<AppState> {
-        Arc::new(AppState { data: RwLock::new(Arc::new(d)), store: None, tiles: moka::sync::Cache::new(20_000), web_dir })
+        let live = crate::live::Live::new(default_taxonomy());
+        Arc::new(AppState { data: RwLock::new(Arc::new(d)), store: None, live, tiles: moka::sync::Cache::new(20_000), web_dir })
     }
 
     /// State whose camera edits are written to the store as new layer versions.
-    pub fn with_store(d: Dataset, web_dir: PathBuf, store: crate::store::Store) -> Arc<AppState> {
-        Arc::new(AppState {
+    pub fn with_store(d: Dataset, web_dir: PathBuf, store: crate::store::Store) -> Result<Arc<AppState>, String> {
+        let live = crate::live::Live::load(&store, default_taxonomy()).map_err(|e| format!("live incidents: {e}"))?;
+        Ok(Arc::new(AppState {
             data: RwLock::new(Arc::new(d)),
             store: Some(std::sync::Mutex::new(store)),
+            live,
             tiles: moka::sync::Cache::new(20_000),
             web_dir,
-        })
+        }))
     }
     fn dataset(&self) -> Arc<Dataset> {
         match self.data.read() {
@@ -62,6 +67,15 @@ impl AppState {
             Err(p) => p.into_inner().clone(),
         }
     }
+}
+
+/// The built-in taxonomy (checked by the engine's tests).
+fn default_taxonomy() -> wangge_engine::lifecycle::Taxonomy {
+    wangge_engine::lifecycle::Taxonomy::parse(crate::live::DEFAULT_TAXONOMY).unwrap_or_else(|_| wangge_engine::lifecycle::Taxonomy {
+        classes: Vec::new(),
+        departments: Vec::new(),
+        deadlines_h: Default::default(),
+    })
 }
 
 /// An API error.
@@ -111,6 +125,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/coverage/gaps", get(coverage_gaps))
         .route("/api/coverage/siting", post(coverage_siting))
         .route("/api/coverage/high-points", get(coverage_high_points))
+        .route("/api/incidents", post(incident_create).get(incident_list))
+        .route("/api/incidents/{id}", get(incident_get))
+        .route("/api/incidents/{id}/transitions", post(incident_transition))
+        .route("/api/stream", get(stream))
         .route("/api/heatmap", get(heatmap))
         .route("/api/hotspots", get(hotspots))
         .route("/api/cameras", post(camera_create))
@@ -915,8 +933,10 @@ struct IncidentQuery {
     format: Option<String>,
 }
 
-/// The incidents matching a query's window, category, status and unit, as lon/lat points.
-fn incident_points(d: &Dataset, q: &IncidentQuery) -> Result<Vec<(f64, f64)>, ApiError> {
+/// A query's time window (from, to) and unit.
+type Filters = (Option<i64>, Option<i64>, Option<usize>);
+
+fn incident_filters(d: &Dataset, q: &IncidentQuery) -> Result<Filters, ApiError> {
     let time = |s: &Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
         match s {
             None => Ok(None),
@@ -925,20 +945,36 @@ fn incident_points(d: &Dataset, q: &IncidentQuery) -> Result<Vec<(f64, f64)>, Ap
                 .ok_or_else(|| ApiError::bad(format!("{what} {t:?}: expected a time like 2026-11-01T00:00:00+08:00"))),
         }
     };
-    let (from, to) = (time(&q.from, "from")?, time(&q.to, "to")?);
     let unit = match &q.unit {
         Some(id) => Some(unit_index(d, id)?),
         None => None,
     };
+    Ok((time(&q.from, "from")?, time(&q.to, "to")?, unit))
+}
+
+/// The incidents (loaded and live) matching a query's window, category, status and unit, as lon/lat points.
+fn incident_points(d: &Dataset, live: &crate::live::Live, q: &IncidentQuery) -> Result<Vec<(f64, f64)>, ApiError> {
+    let (from, to, unit) = incident_filters(d, q)?;
     let h = &d.hierarchy;
-    Ok(d.incidents
+    let when = |t: i64| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
+    let mut pts: Vec<(f64, f64)> = d
+        .incidents
         .iter()
         .enumerate()
-        .filter(|(_, i)| from.is_none_or(|f| i.occurred_at >= f) && to.is_none_or(|t| i.occurred_at < t))
+        .filter(|(_, i)| when(i.occurred_at))
         .filter(|(_, i)| q.category.as_ref().is_none_or(|c| &i.category == c) && q.status.as_ref().is_none_or(|s| &i.status == s))
         .filter(|(n, _)| unit.is_none_or(|u| d.incident_unit.get(*n).copied().flatten().is_some_and(|l| h.chain(l).contains(&u))))
         .map(|(_, i)| (i.position.x(), i.position.y()))
-        .collect())
+        .collect();
+    pts.extend(
+        live.all()
+            .iter()
+            .filter(|i| when(i.occurred_at))
+            .filter(|i| q.category.as_ref().is_none_or(|c| &i.category == c) && q.status.as_ref().is_none_or(|s| i.status.as_str() == s))
+            .filter(|i| unit.is_none_or(|u| i.units.iter().any(|x| x == &h.units[u].id.0)))
+            .map(|i| (i.lon, i.lat)),
+    );
+    Ok(pts)
 }
 
 fn h3_res(r: Option<u8>, default: u8) -> Result<h3o::Resolution, ApiError> {
@@ -962,7 +998,7 @@ async fn heatmap(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>)
     let d = s.dataset();
     blocking(move || {
         let res = h3_res(q.res, 8)?;
-        let pts = incident_points(&d, &q)?;
+        let pts = incident_points(&d, &s.live, &q)?;
         let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
         let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
         match q.format.as_deref() {
@@ -996,7 +1032,7 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
         if !(1..=5).contains(&k) {
             return Err(ApiError::bad(format!("k {k}: use 1 to 5")));
         }
-        let pts = incident_points(&d, &q)?;
+        let pts = incident_points(&d, &s.live, &q)?;
         let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
         let hs = wangge_engine::hotspot::gi_star(&counts, k);
         let class = |h: &wangge_engine::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
@@ -1036,4 +1072,96 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
         }
     })
     .await
+}
+
+fn live_error(e: crate::live::LiveError) -> ApiError {
+    use crate::live::LiveError as L;
+    match e {
+        L::Bad(m) => ApiError::bad(m),
+        L::NotFound(m) => ApiError::not_found(m),
+        L::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+        L::Store(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", m),
+    }
+}
+
+async fn incident_create(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Json<crate::live::NewIncident>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(ApiError::bad("Idempotency-Key: 1 to 200 characters"));
+    }
+    let d = s.dataset();
+    blocking(move || {
+        let (v, replayed) = s.live.intake(&d, s.store.as_ref(), b, key).map_err(live_error)?;
+        let mut r = (StatusCode::CREATED, Json(v)).into_response();
+        if replayed {
+            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        Ok(r)
+    })
+    .await
+}
+
+async fn incident_get(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
+    s.live.get(&id).map(|v| Json(v).into_response()).ok_or_else(|| ApiError::not_found(format!("no live incident with id {id}")))
+}
+
+async fn incident_transition(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Json<crate::live::StepBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    blocking(move || Ok(Json(s.live.transition(s.store.as_ref(), &id, b).map_err(live_error)?).into_response())).await
+}
+
+async fn incident_list(State(s): State<Arc<AppState>>, Query(q): Query<IncidentListQuery>) -> ApiResult {
+    let d = s.dataset();
+    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    let iq =
+        IncidentQuery { res: None, k: None, from: q.from, to: q.to, category: q.category, status: q.status, unit: q.unit, format: None };
+    let (from, to, unit) = incident_filters(&d, &iq)?;
+    let inside = |x: f64, y: f64| bbox.is_none_or(|b| b.min().x <= x && x <= b.max().x && b.min().y <= y && y <= b.max().y);
+    let list: Vec<Value> = s
+        .live
+        .all()
+        .iter()
+        .filter(|i| from.is_none_or(|f| i.occurred_at >= f) && to.is_none_or(|t| i.occurred_at < t))
+        .filter(|i| iq.category.as_ref().is_none_or(|c| &i.category == c) && iq.status.as_ref().is_none_or(|st| i.status.as_str() == st))
+        .filter(|i| unit.is_none_or(|u| i.units.iter().any(|x| x == &d.hierarchy.units[u].id.0)) && inside(i.lon, i.lat))
+        .map(|i| s.live.json(i))
+        .collect();
+    Ok(Json(json!({"count": list.len(), "incidents": list})).into_response())
+}
+
+#[derive(Deserialize)]
+struct IncidentListQuery {
+    bbox: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    category: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+}
+
+async fn stream(
+    State(s): State<Arc<AppState>>,
+) -> axum::response::sse::Sse<impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let rx = s.live.events.subscribe();
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok((kind, data)) => return Some((Ok(Event::default().event(kind).data(data)), rx)),
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
 }

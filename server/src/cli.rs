@@ -572,7 +572,7 @@ fn execute(cli: Cli) -> Result<(), String> {
             let cov = d.coverage();
             eprintln!("camera views and coverage of {} cameras computed in {:.2} s", cov.views.len(), t.elapsed().as_secs_f64());
             // the server keeps the store: camera edits over HTTP become new layer versions
-            let state = crate::api::AppState::with_store(d, web, store);
+            let state = crate::api::AppState::with_store(d, web, store)?;
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

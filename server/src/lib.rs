@@ -8,6 +8,7 @@ pub mod geojson_out;
 pub mod glyphs;
 pub mod graphs;
 pub mod import;
+pub mod live;
 pub mod mvt;
 pub mod state;
 pub mod store;

@@ -349,7 +349,7 @@ async fn send(app: &axum::Router, method: &str, uri: &str, body: &str) -> (Statu
 #[tokio::test]
 async fn camera_edits_recompute_incrementally_and_persist() {
     let store = wangge::store::Store::memory().expect("store");
-    let state = AppState::with_store(common::demo_dataset(), common::repo("web"), store);
+    let state = AppState::with_store(common::demo_dataset(), common::repo("web"), store).expect("state");
     let app = router(state.clone());
     let d0 = state.data.read().expect("read").clone();
     let cam0 = &d0.cameras[0];

@@ -1,0 +1,363 @@
+//! Live incidents: intake over HTTP (idempotent, durable before the answer),
+//! the 下呼上应 lifecycle with every transition kept, and the event stream.
+//!
+//! Incidents reported over HTTP live in their own tables (`live_incidents`,
+//! `incident_transitions`) next to the versioned layers; one mutex orders
+//! intake and transitions, so two transitions on one incident cannot both
+//! win.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+use wangge_engine::lifecycle::{Deadlines, Flow, ResponseLevel, Status, Step, StepError, Taxonomy, Transition};
+
+use crate::state::Dataset;
+use crate::store::Store;
+
+/// The built-in taxonomy (`data/taxonomy.json`).
+pub const DEFAULT_TAXONOMY: &str = include_str!("../../data/taxonomy.json");
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS live_incidents (
+    id TEXT PRIMARY KEY, idempotency_key TEXT UNIQUE, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL,
+    occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, category TEXT NOT NULL, item TEXT,
+    status TEXT NOT NULL, units TEXT NOT NULL, reporter TEXT, note TEXT);
+CREATE TABLE IF NOT EXISTS incident_transitions (
+    incident_id TEXT NOT NULL, seq INTEGER NOT NULL, taken_at BIGINT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (incident_id, seq));
+";
+
+/// An incident reported over HTTP.
+#[derive(Debug, Clone)]
+pub struct LiveIncident {
+    pub id: String,
+    pub key: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub occurred_at: i64,
+    pub received_at: i64,
+    pub category: String,
+    pub item: Option<String>,
+    pub status: Status,
+    /// Ids of the units holding it, from the top level down.
+    pub units: Vec<String>,
+    pub reporter: Option<String>,
+    pub note: Option<String>,
+    pub transitions: Vec<Transition>,
+}
+
+/// A new incident as posted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    pub id: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub category: String,
+    pub item: Option<String>,
+    /// ISO 8601; the time of receipt when absent.
+    pub occurred_at: Option<String>,
+    pub reporter: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A step as posted: the lifecycle step and, optionally, the status the client saw.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StepBody {
+    #[serde(default)]
+    pub from: Option<Status>,
+    #[serde(flatten)]
+    pub step: Step,
+}
+
+/// Why a live operation failed (the API maps these to 400, 404, 409, 500).
+#[derive(Debug)]
+pub enum LiveError {
+    Bad(String),
+    NotFound(String),
+    Conflict(String),
+    Store(String),
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    list: Vec<LiveIncident>,
+    by_id: HashMap<String, usize>,
+    by_key: HashMap<String, usize>,
+}
+
+/// Live incidents, their lifecycle and the event stream.
+#[derive(Debug)]
+pub struct Live {
+    inner: Mutex<Inner>,
+    pub events: broadcast::Sender<(String, String)>,
+    pub taxonomy: Taxonomy,
+    flow: Flow,
+    pub deadlines: Deadlines,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Live {
+    /// Empty, with a taxonomy.
+    pub fn new(taxonomy: Taxonomy) -> Live {
+        let (events, _) = broadcast::channel(4096);
+        Live { inner: Mutex::new(Inner::default()), events, flow: taxonomy.flow(), deadlines: taxonomy.deadlines(), taxonomy }
+    }
+
+    /// Create the tables if needed and load what they hold.
+    pub fn load(store: &Store, taxonomy: Taxonomy) -> Result<Live, String> {
+        let c = store.connection();
+        c.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+        let live = Live::new(taxonomy);
+        let mut inner = live.lock();
+        let mut q = c
+            .prepare("SELECT id, idempotency_key, lon, lat, occurred_at, received_at, category, item, status, units, reporter, note FROM live_incidents ORDER BY received_at, id")
+            .map_err(|e| e.to_string())?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, f64>(2)?,
+                    r.get::<_, f64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                ))
+            })
+            .map_err(|e| e.to_string())?;
+        for row in rows {
+            let (id, key, lon, lat, occurred_at, received_at, category, item, status, units, reporter, note) =
+                row.map_err(|e| e.to_string())?;
+            let status = Status::parse(&status).ok_or_else(|| format!("live incident {id}: unknown status {status:?}"))?;
+            let units: Vec<String> = serde_json::from_str(&units).map_err(|e| e.to_string())?;
+            let inc = LiveIncident {
+                id,
+                key,
+                lon,
+                lat,
+                occurred_at,
+                received_at,
+                category,
+                item,
+                status,
+                units,
+                reporter,
+                note,
+                transitions: Vec::new(),
+            };
+            inner.insert(inc);
+        }
+        let mut q = c.prepare("SELECT incident_id, body FROM incident_transitions ORDER BY incident_id, seq").map_err(|e| e.to_string())?;
+        let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| e.to_string())?;
+        for row in rows {
+            let (id, body) = row.map_err(|e| e.to_string())?;
+            let t: Transition = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+            if let Some(&i) = inner.by_id.get(&id) {
+                inner.list[i].transitions.push(t);
+            }
+        }
+        drop(inner);
+        Ok(live)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Every live incident (a copy).
+    pub fn all(&self) -> Vec<LiveIncident> {
+        self.lock().list.clone()
+    }
+
+    /// One incident as JSON.
+    pub fn get(&self, id: &str) -> Option<Value> {
+        let inner = self.lock();
+        inner.by_id.get(id).map(|&i| self.json(&inner.list[i]))
+    }
+
+    /// The incident as JSON, with its overdue flag.
+    pub fn json(&self, i: &LiveIncident) -> Value {
+        // the current dispatch: the last transition to dispatched, unless resolved since
+        let dispatch = i.transitions.iter().rev().find(|t| t.step.to == Status::Dispatched);
+        let open = !matches!(i.status, Status::Resolved | Status::Evaluated);
+        let overdue = open && dispatch.is_some_and(|t| t.step.level.is_some_and(|l| self.deadlines.overdue(&i.category, l, t.at, now())));
+        let deadline_h =
+            dispatch.and_then(|t| t.step.level).and_then(|l| self.deadlines.0.get(&i.category).and_then(|m| m.get(&l)).copied());
+        json!({
+            "id": i.id, "lon": i.lon, "lat": i.lat,
+            "occurred_at": crate::timefmt::format_time(i.occurred_at), "received_at": crate::timefmt::format_time(i.received_at),
+            "category": i.category, "item": i.item, "status": i.status.as_str(), "units": i.units,
+            "reporter": i.reporter, "note": i.note,
+            "allowed_next": i.status.next().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "transitions": i.transitions, "deadline_h": deadline_h, "overdue": overdue,
+            "resolved_level": i.transitions.iter().rev().find(|t| t.step.to == Status::Resolved).and_then(|t| t.step.level).map(ResponseLevel::as_str),
+        })
+    }
+
+    /// Take a new incident: validated, assigned to its units, written (committed) before the answer.
+    /// With an idempotency key seen before, the first answer again (and `true`).
+    pub fn intake(
+        &self,
+        d: &Dataset,
+        store: Option<&Mutex<Store>>,
+        body: NewIncident,
+        key: Option<String>,
+    ) -> Result<(Value, bool), LiveError> {
+        let mut inner = self.lock();
+        if let Some(k) = &key
+            && let Some(&i) = inner.by_key.get(k)
+        {
+            return Ok((self.json(&inner.list[i]), true));
+        }
+        if !(body.lon.is_finite() && body.lat.is_finite() && (-180.0..=180.0).contains(&body.lon) && (-90.0..=90.0).contains(&body.lat)) {
+            return Err(LiveError::Bad(format!("lon/lat {}, {}: not a WGS84 position", body.lon, body.lat)));
+        }
+        let Some(class) = self.taxonomy.classes.iter().find(|c| c.name == body.category) else {
+            let names: Vec<&str> = self.taxonomy.classes.iter().map(|c| c.name.as_str()).collect();
+            return Err(LiveError::Bad(format!("category {:?} is not in the taxonomy: {}", body.category, names.join(", "))));
+        };
+        if let Some(item) = &body.item
+            && !class.items.contains(item)
+        {
+            return Err(LiveError::Bad(format!("item {item:?} is not an item of {}: {}", class.name, class.items.join(", "))));
+        }
+        let received_at = now();
+        let occurred_at = match &body.occurred_at {
+            Some(t) => {
+                crate::timefmt::parse_time(t, 8 * 3600).ok_or_else(|| LiveError::Bad(format!("occurred_at {t:?}: expected ISO 8601")))?
+            }
+            None => received_at,
+        };
+        let id = match body.id {
+            Some(id) if id.trim().is_empty() => return Err(LiveError::Bad("id: empty".into())),
+            Some(id) => id,
+            None => format!("INC-{received_at}-{}", inner.list.len() + 1),
+        };
+        if inner.by_id.contains_key(&id) {
+            return Err(LiveError::Conflict(format!("an incident with id {id} exists")));
+        }
+        let h = &d.hierarchy;
+        let units: Vec<String> = d
+            .locator
+            .locate(body.lon, body.lat)
+            .map_or(Vec::new(), |leaf| h.chain(leaf).into_iter().rev().map(|u| h.units[u].id.0.clone()).collect());
+        let inc = LiveIncident {
+            id,
+            key,
+            lon: body.lon,
+            lat: body.lat,
+            occurred_at,
+            received_at,
+            category: body.category,
+            item: body.item,
+            status: Status::Reported,
+            units,
+            reporter: body.reporter,
+            note: body.note,
+            transitions: Vec::new(),
+        };
+        if let Some(store) = store {
+            let st = match store.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            st.connection()
+                .execute(
+                    "INSERT INTO live_incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    duckdb::params![
+                        inc.id,
+                        inc.key,
+                        inc.lon,
+                        inc.lat,
+                        inc.occurred_at,
+                        inc.received_at,
+                        inc.category,
+                        inc.item,
+                        inc.status.as_str(),
+                        serde_json::to_string(&inc.units).unwrap_or_default(),
+                        inc.reporter,
+                        inc.note
+                    ],
+                )
+                .map_err(|e| LiveError::Store(format!("the incident was not stored: {e}")))?;
+        }
+        let v = self.json(&inc);
+        inner.insert(inc);
+        let _ = self.events.send(("incident".into(), v.to_string()));
+        Ok((v, false))
+    }
+
+    /// Take a lifecycle step; the transition is written before the answer.
+    pub fn transition(&self, store: Option<&Mutex<Store>>, id: &str, body: StepBody) -> Result<Value, LiveError> {
+        let mut inner = self.lock();
+        let i = *inner.by_id.get(id).ok_or_else(|| LiveError::NotFound(format!("no live incident with id {id}")))?;
+        let cur = inner.list[i].status;
+        let allowed = || cur.next().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        if let Some(from) = body.from
+            && from != cur
+        {
+            return Err(LiveError::Conflict(format!(
+                "incident {id} is {} now, not {}; allowed next: {}",
+                cur.as_str(),
+                from.as_str(),
+                allowed()
+            )));
+        }
+        let t = self.flow.step(cur, body.step, now()).map_err(|e| match e {
+            StepError::NotAllowed { .. } => LiveError::Conflict(e.to_string()),
+            StepError::Missing(m) => LiveError::Bad(m),
+        })?;
+        if let Some(store) = store {
+            let st = match store.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            let c = st.connection();
+            let write = || -> duckdb::Result<()> {
+                c.execute_batch("BEGIN TRANSACTION")?;
+                c.execute(
+                    "INSERT INTO incident_transitions VALUES (?, ?, ?, ?)",
+                    duckdb::params![id, inner.list[i].transitions.len() as i64, t.at, serde_json::to_string(&t).unwrap_or_default()],
+                )?;
+                c.execute("UPDATE live_incidents SET status = ? WHERE id = ?", duckdb::params![t.step.to.as_str(), id])?;
+                c.execute_batch("COMMIT")
+            };
+            if let Err(e) = write() {
+                let _ = c.execute_batch("ROLLBACK");
+                return Err(LiveError::Store(format!("the transition was not stored: {e}")));
+            }
+        }
+        let inc = &mut inner.list[i];
+        inc.status = t.step.to;
+        inc.transitions.push(t);
+        let v = self.json(inc);
+        let _ = self.events.send(("transition".into(), v.to_string()));
+        Ok(v)
+    }
+}
+
+impl Inner {
+    fn insert(&mut self, inc: LiveIncident) {
+        let i = self.list.len();
+        self.by_id.insert(inc.id.clone(), i);
+        if let Some(k) = &inc.key {
+            self.by_key.insert(k.clone(), i);
+        }
+        self.list.push(inc);
+    }
+}

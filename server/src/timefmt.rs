@@ -97,6 +97,15 @@ pub fn format_time(t: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// RFC 3339 at a fixed UTC offset (seconds east), e.g. `2026-03-02T00:00:00+08:00`.
+pub fn format_time_at(t: i64, offset_s: i64) -> String {
+    let l = t + offset_s;
+    let (y, m, d) = civil_from_days(l.div_euclid(86_400));
+    let s = l.rem_euclid(86_400);
+    let (sign, o) = if offset_s < 0 { ('-', -offset_s) } else { ('+', offset_s) };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}", s / 3600, s / 60 % 60, s % 60, o / 3600, o / 60 % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +122,9 @@ mod tests {
         assert_eq!(parse_time("yesterday", 0), None);
         assert_eq!(parse_time("2026-13-01", 0), None);
         assert_eq!(format_time(1_262_325_600), "2010-01-01T06:00:00Z");
+        assert_eq!(format_time_at(1_262_325_600, 8 * 3600), "2010-01-01T14:00:00+08:00");
+        assert_eq!(format_time_at(1_262_325_600, -6 * 3600), "2010-01-01T00:00:00-06:00");
+        assert_eq!(parse_time(&format_time_at(1_262_325_600, -6 * 3600), 0), Some(1_262_325_600));
         for t in [-86_400 * 400, 0, 1_700_000_000, 4_000_000_000] {
             assert_eq!(parse_time(&format_time(t), 0), Some(t));
         }

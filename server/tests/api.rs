@@ -446,3 +446,30 @@ fn urlencode(s: &str) -> String {
         .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
+
+#[tokio::test]
+async fn unit_incident_trend_and_resolution_levels() {
+    let (app, state) = app();
+    let d = state.data.read().expect("read").clone();
+    let (_, units) = json(&app, "/api/units?level=street").await;
+    let id = units["units"][0]["id"].as_str().expect("id").to_owned();
+    let (s, v) = json(&app, &format!("/api/units/{id}/incidents?period=week")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let buckets = v["trend"]["buckets"].as_array().expect("buckets");
+    let sum: u64 = buckets.iter().map(|b| b["count"].as_u64().expect("n")).sum();
+    assert_eq!(sum, v["incidents"].as_u64().expect("n"));
+    let i = d.hierarchy.get(&wangge_engine::model::UnitId(id.clone())).expect("unit");
+    assert_eq!(sum, d.unit_incidents[i], "the same incidents as the unit's count");
+    // weeks start on Monday 00:00 +08:00
+    assert!(buckets.iter().all(|b| b["start"].as_str().expect("t").ends_with("T00:00:00+08:00")), "{buckets:?}");
+    let r = &v["resolution"];
+    let shares = ["share_building_grid", "share_grid", "share_community", "share_above_community"]
+        .iter()
+        .map(|k| r[*k].as_f64().expect("s"))
+        .sum::<f64>();
+    assert!(r["resolved"].as_u64().expect("n") > 0 && shares > 0.99 && shares <= 1.0 + 1e-9, "{r}");
+    let (_, m) = json(&app, &format!("/api/units/{id}/incidents?period=month")).await;
+    assert!(m["trend"]["buckets"].as_array().expect("b").len() <= buckets.len());
+    let (s, _) = json(&app, &format!("/api/units/{id}/incidents?period=day")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

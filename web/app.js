@@ -161,6 +161,17 @@ async function openUnit(map, id, featureId = null) {
     );
     t.dataset.coverage = String(x.ground_share);
   }).catch(() => {});
+  getJson(`/api/units/${encodeURIComponent(u.id)}/incidents?period=week`).then((v) => {
+    if ($('panel').dataset.unit !== u.id) return;
+    const tr = v.trend;
+    const change = tr.change_pct === null ? '' : `（较前一周 ${tr.change_pct >= 0 ? '+' : ''}${fmt(tr.change_pct, 0)}%）`;
+    const r = v.resolution;
+    t.append(
+      figureRow('最近一周事件', `${fmt(tr.last ?? 0)}${change}`),
+      figureRow('楼栋/网格/社区内解决', `${fmt(r.share_building_grid * 100, 0)}% / ${fmt(r.share_grid * 100, 0)}% / ${fmt(r.share_community * 100, 0)}%`),
+    );
+    t.dataset.trend = String(tr.last ?? 0);
+  }).catch(() => {});
   const ul = $('unit-children');
   ul.replaceChildren();
   for (const c of u.children) {
@@ -330,6 +341,57 @@ function setupCameraTools(map, info) {
   })().catch(fail));
 }
 
+// ---- incidents: live stream, heatmap and hot spots ----
+
+const CATEGORIES = ['矛盾纠纷', '治安隐患', '安全生产', '环境卫生', '市容秩序', '基础设施', '民生服务', '消防安全', '其他'];
+
+function setupIncidentTools(map) {
+  const empty = { type: 'FeatureCollection', features: [] };
+  map.addSource('heat', { type: 'geojson', data: empty });
+  map.addLayer({ id: 'heat-fill', type: 'fill', source: 'heat',
+    paint: { 'fill-color': ['case', ['has', 'class'],
+      ['match', ['get', 'class'], 'hot', '#c53030', 'cold', '#2b6cb0', 'rgba(0,0,0,0)'],
+      ['interpolate', ['linear'], ['get', 'count'], 1, '#fed976', 10, '#fd8d3c', 50, '#e31a1c', 200, '#800026']],
+    'fill-opacity': 0.55, 'fill-outline-color': 'rgba(0,0,0,0.15)' } }, 'cameras');
+  const live = { type: 'FeatureCollection', features: [] };
+  map.addSource('live', { type: 'geojson', data: live });
+  map.addLayer({ id: 'live-incidents', type: 'circle', source: 'live',
+    paint: { 'circle-radius': 7, 'circle-color': ['match', ['get', 'status'], 'reported', '#e53e3e', 'resolved', '#38a169', 'evaluated', '#38a169', '#dd6b20'],
+             'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  const cat = $('h-cat');
+  for (const c of CATEGORIES) { const o = document.createElement('option'); o.value = c; o.textContent = c; cat.append(o); }
+  const fail = (err) => { $('status').textContent = `错误：${err.message}`; };
+  const query = () => `res=${$('h-res').value}${cat.value ? `&category=${encodeURIComponent(cat.value)}` : ''}`;
+  $('h-heat').addEventListener('click', () => (async () => {
+    const gj = await getJson(`/api/heatmap?${query()}&format=geojson`);
+    map.getSource('heat').setData(gj);
+    $('incident-form').dataset.heat = String(gj.features.length);
+  })().catch(fail));
+  $('h-hot').addEventListener('click', () => (async () => {
+    const [gj, v] = await Promise.all([getJson(`/api/hotspots?${query()}&k=1&format=geojson`), getJson(`/api/hotspots?${query()}&k=1`)]);
+    map.getSource('heat').setData({ type: 'FeatureCollection', features: gj.features.filter((f) => f.properties.class !== 'none') });
+    showGraphPanel('事件热点（Getis-Ord Gi*）', `H3 分辨率 ${v.res}，k = ${v.k}，${fmt(v.incidents)} 起事件：热点 ${v.hot} 格、冷点 ${v.cold} 格（错误发现率 FDR 5%）。`,
+      [], ['H3 格', '事件', 'z', 'q'], v.cells.filter((c) => c.class === 'hot').sort((a, b) => b.z - a.z).slice(0, 30)
+        .map((c) => [c.cell, fmt(c.count), fmt(c.z, 2), c.q.toExponential(1)]));
+    $('incident-form').dataset.hot = String(v.hot);
+  })().catch(fail));
+  $('h-clear').addEventListener('click', () => map.getSource('heat').setData(empty));
+  // new incidents and transitions pushed by the server
+  const byId = new Map();
+  const es = new EventSource('/api/stream');
+  const show = (e) => {
+    const v = JSON.parse(e.data);
+    byId.set(v.id, { type: 'Feature', geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
+      properties: { id: v.id, status: v.status, category: v.category, overdue: v.overdue } });
+    live.features = [...byId.values()];
+    map.getSource('live').setData(live);
+    $('live-count').textContent = `实时事件：${byId.size}（最新 ${v.id} · ${v.category} · ${v.status}）`;
+    $('live-count').dataset.last = v.id;
+  };
+  es.addEventListener('incident', show);
+  es.addEventListener('transition', show);
+}
+
 async function main() {
   const info = await getJson('/api/layers');
   const b = info.bounds;
@@ -347,7 +409,7 @@ async function main() {
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   buildSwitcher(map, info);
-  map.on('load', () => { setupGraphTools(map, info); setupCameraTools(map, info); });
+  map.on('load', () => { setupGraphTools(map, info); setupCameraTools(map, info); setupIncidentTools(map); });
   map.on('click', 'units-fill', (e) => {
     const f = e.features.slice().sort((a, c) => c.properties.depth - a.properties.depth)[0];
     if (f) openUnit(map, f.properties.id, f.id ?? null).catch((err) => { $('status').textContent = `错误：${err.message}`; });

@@ -133,6 +133,7 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
   await page.screenshot({ path: join(root, 'web', 'test-results', 'map.png') });
   writeFileSync(join(root, 'web', 'test-results', 'requests.txt'), requests.join('\n'));
+  await page.close();
 });
 
 test('alliances, adjacency links and AB pairs from the side panel', { timeout: 300000 }, async () => {
@@ -184,6 +185,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['abpairs'] }).length) > 0, 'AB pair links drawn');
   await page.screenshot({ path: join(root, 'web', 'test-results', 'abpairs.png') });
   assert.deepEqual(failures, []);
+  await page.close();
 });
 
 test('camera coverage: layers, unit figures, siting and the high-points answer', { timeout: 300000 }, async () => {
@@ -235,4 +237,42 @@ test('camera coverage: layers, unit figures, siting and the high-points answer',
   await idle(page);
   await page.screenshot({ path: join(root, 'web', 'test-results', 'high-points.png') });
   assert.deepEqual(failures, []);
+  await page.close();
+});
+
+test('incidents: a posted incident reaches the map by the event stream; heatmap and hot spots draw', { timeout: 300000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
+  await page.goto(`${base}/`);
+  await idle(page);
+  await page.waitForFunction(() => window.wanggeMap.getSource('live') !== undefined, null, { timeout: 20000 });
+  await page.waitForTimeout(300); // the event stream connects
+  const fc = await (await fetch(`${base}/api/features/buildings?limit=1`)).json();
+  const [lon, lat] = fc.features[0].geometry.coordinates[0][0][0];
+  const sent = Date.now();
+  const r = await fetch(`${base}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'browser-1' },
+    body: JSON.stringify({ lon, lat, category: '市容秩序', item: '占道经营', reporter: '浏览器测试' }) });
+  assert.equal(r.status, 201);
+  const inc = await r.json();
+  await page.waitForFunction((id) => document.getElementById('live-count').dataset.last === id, inc.id, { timeout: 5000 });
+  // timings belong in benchmarks: this only checks that it arrives, and says how fast
+  console.log(`# live incident on the map after ${Date.now() - sent} ms`);
+  assert.match(await page.locator('#live-count').textContent(), /实时事件：1/);
+
+  await page.click('#h-heat');
+  await page.waitForFunction(() => Number(document.getElementById('incident-form').dataset.heat) > 0, null, { timeout: 20000 });
+  await idle(page);
+  assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['heat-fill'] }).length) > 0, 'heatmap drawn');
+  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'heatmap.png') });
+  await page.click('#h-hot');
+  await page.waitForFunction(() => document.getElementById('incident-form').dataset.hot !== undefined, null, { timeout: 20000 });
+  const hs = await (await fetch(`${base}/api/hotspots?res=8&k=1`)).json();
+  assert.equal(Number(await page.locator('#incident-form').getAttribute('data-hot')), hs.hot);
+  await idle(page);
+  await page.screenshot({ path: join(root, 'web', 'test-results', 'hotspots.png') });
+  assert.deepEqual(failures, []);
+  await page.close();
 });

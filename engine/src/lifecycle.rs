@@ -191,6 +191,35 @@ pub struct Taxonomy {
     pub departments: Vec<String>,
     #[serde(default)]
     pub deadlines_h: std::collections::BTreeMap<String, std::collections::BTreeMap<ResponseLevel, f64>>,
+    /// Thresholds per sensor kind.
+    #[serde(default)]
+    pub sensor_kinds: std::collections::BTreeMap<String, SensorKind>,
+}
+
+/// A sensor kind: its unit, the allowed range, and the incident a reading outside it opens.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SensorKind {
+    pub unit: String,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    pub category: String,
+    #[serde(default)]
+    pub item: Option<String>,
+}
+
+impl SensorKind {
+    /// Why a reading is past the threshold, if it is.
+    pub fn breach(&self, value: f64) -> Option<String> {
+        if self.min.is_some_and(|m| value < m) {
+            return Some(format!("{value} {} below {}", self.unit, self.min.unwrap_or_default()));
+        }
+        if self.max.is_some_and(|m| value > m) {
+            return Some(format!("{value} {} above {}", self.unit, self.max.unwrap_or_default()));
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -218,6 +247,14 @@ impl Taxonomy {
         }
         if t.departments.is_empty() {
             return Err("taxonomy: no departments to dispatch to".into());
+        }
+        for (k, sk) in &t.sensor_kinds {
+            if !names.contains(&sk.category.as_str()) {
+                return Err(format!("taxonomy: sensor kind {k:?} opens incidents of unknown class {:?}", sk.category));
+            }
+            if sk.min.is_none() && sk.max.is_none() {
+                return Err(format!("taxonomy: sensor kind {k:?} has neither min nor max"));
+            }
         }
         Ok(t)
     }
@@ -299,6 +336,9 @@ mod tests {
             assert_eq!(t.deadlines_h.get(c).map(|m| m.len()), Some(5), "{c}: a deadline per level");
         }
         assert!(t.flow().departments.contains(&"城管执法".to_owned()));
+        let gas = &t.sensor_kinds["gas"];
+        assert!(gas.breach(25.0).is_some_and(|m| m.contains("above")) && gas.breach(5.0).is_none());
+        assert!(t.sensor_kinds["water_pressure"].breach(0.1).is_some_and(|m| m.contains("below")));
         assert!(Taxonomy::parse(r#"{"classes":[{"name":"a","items":[]},{"name":"a","items":[]}],"departments":["x"]}"#).is_err());
         assert!(Taxonomy::parse(r#"{"classes":[{"name":"a","items":[]}],"departments":["x"],"deadlines_h":{"a":{"grid":0}}}"#).is_err());
     }

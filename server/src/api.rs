@@ -75,6 +75,7 @@ fn default_taxonomy() -> wangge_engine::lifecycle::Taxonomy {
         classes: Vec::new(),
         departments: Vec::new(),
         deadlines_h: Default::default(),
+        sensor_kinds: Default::default(),
     })
 }
 
@@ -130,6 +131,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/incidents/{id}", get(incident_get))
         .route("/api/incidents/{id}/transitions", post(incident_transition))
         .route("/api/stream", get(stream))
+        .route("/api/sensors", post(sensor_create).get(sensor_list))
+        .route("/api/sensors/{id}/readings", post(sensor_reading))
         .route("/api/heatmap", get(heatmap))
         .route("/api/hotspots", get(hotspots))
         .route("/api/cameras", post(camera_create))
@@ -1246,4 +1249,26 @@ async fn unit_incidents(State(s): State<Arc<AppState>>, Path(id): Path<String>, 
         },
     }))
     .into_response())
+}
+
+async fn sensor_create(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<crate::live::Sensor>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    blocking(move || Ok((StatusCode::CREATED, Json(s.live.add_sensor(s.store.as_ref(), b).map_err(live_error)?)).into_response())).await
+}
+
+async fn sensor_list(State(s): State<Arc<AppState>>) -> ApiResult {
+    Ok(Json(json!({"sensors": s.live.sensors()})).into_response())
+}
+
+async fn sensor_reading(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Json<crate::live::Reading>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || Ok(Json(s.live.reading(&d, s.store.as_ref(), &id, b).map_err(live_error)?).into_response())).await
 }

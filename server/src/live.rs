@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS live_incidents (
     id TEXT PRIMARY KEY, idempotency_key TEXT UNIQUE, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL,
     occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, category TEXT NOT NULL, item TEXT,
     status TEXT NOT NULL, units TEXT NOT NULL, reporter TEXT, note TEXT);
+CREATE TABLE IF NOT EXISTS sensors (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, name TEXT);
+CREATE TABLE IF NOT EXISTS sensor_readings (
+    sensor_id TEXT NOT NULL, taken_at BIGINT NOT NULL, value DOUBLE NOT NULL, breach TEXT, incident_id TEXT);
 CREATE TABLE IF NOT EXISTS incident_transitions (
     incident_id TEXT NOT NULL, seq INTEGER NOT NULL, taken_at BIGINT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (incident_id, seq));
@@ -87,6 +91,33 @@ struct Inner {
     list: Vec<LiveIncident>,
     by_id: HashMap<String, usize>,
     by_key: HashMap<String, usize>,
+    sensors: std::collections::BTreeMap<String, Sensor>,
+}
+
+/// A sensor on the map (gas, water, power, smoke, camera status…).
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct Sensor {
+    pub id: String,
+    pub kind: String,
+    pub lon: f64,
+    pub lat: f64,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Last reading (time, value).
+    #[serde(default, skip_deserializing)]
+    pub last: Option<(i64, f64)>,
+    /// The incident its last breach opened, while that incident is open.
+    #[serde(default, skip_deserializing)]
+    pub incident: Option<String>,
+}
+
+/// A reading as posted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reading {
+    pub value: f64,
+    /// ISO 8601; the time of receipt when absent.
+    pub at: Option<String>,
 }
 
 /// Live incidents, their lifecycle and the event stream.
@@ -168,8 +199,148 @@ impl Live {
                 inner.list[i].transitions.push(t);
             }
         }
+        let mut q = c.prepare("SELECT id, kind, lon, lat, name FROM sensors ORDER BY id").map_err(|e| e.to_string())?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(Sensor { id: r.get(0)?, kind: r.get(1)?, lon: r.get(2)?, lat: r.get(3)?, name: r.get(4)?, last: None, incident: None })
+            })
+            .map_err(|e| e.to_string())?;
+        for row in rows {
+            let s = row.map_err(|e| e.to_string())?;
+            inner.sensors.insert(s.id.clone(), s);
+        }
+        let mut q = c
+            .prepare("SELECT sensor_id, taken_at, value, incident_id FROM sensor_readings ORDER BY taken_at")
+            .map_err(|e| e.to_string())?;
+        let rows = q
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, f64>(2)?, r.get::<_, Option<String>>(3)?)))
+            .map_err(|e| e.to_string())?;
+        for row in rows {
+            let (id, at, v, inc) = row.map_err(|e| e.to_string())?;
+            if let Some(s) = inner.sensors.get_mut(&id) {
+                s.last = Some((at, v));
+                if inc.is_some() {
+                    s.incident = inc;
+                }
+            }
+        }
         drop(inner);
         Ok(live)
+    }
+
+    /// Register a sensor.
+    pub fn add_sensor(&self, store: Option<&Mutex<Store>>, s: Sensor) -> Result<Value, LiveError> {
+        if s.id.trim().is_empty() {
+            return Err(LiveError::Bad("id: empty".into()));
+        }
+        if !self.taxonomy.sensor_kinds.contains_key(&s.kind) {
+            let kinds: Vec<&str> = self.taxonomy.sensor_kinds.keys().map(String::as_str).collect();
+            return Err(LiveError::Bad(format!("kind {:?}: use one of {}", s.kind, kinds.join(", "))));
+        }
+        if !(s.lon.is_finite() && s.lat.is_finite() && (-180.0..=180.0).contains(&s.lon) && (-90.0..=90.0).contains(&s.lat)) {
+            return Err(LiveError::Bad(format!("lon/lat {}, {}: not a WGS84 position", s.lon, s.lat)));
+        }
+        let mut inner = self.lock();
+        if inner.sensors.contains_key(&s.id) {
+            return Err(LiveError::Conflict(format!("a sensor with id {} exists", s.id)));
+        }
+        if let Some(store) = store {
+            let st = match store.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            st.connection()
+                .execute("INSERT INTO sensors VALUES (?, ?, ?, ?, ?)", duckdb::params![s.id, s.kind, s.lon, s.lat, s.name])
+                .map_err(|e| LiveError::Store(format!("the sensor was not stored: {e}")))?;
+        }
+        let v = self.sensor_json(&s, &inner);
+        inner.sensors.insert(s.id.clone(), s);
+        Ok(v)
+    }
+
+    fn sensor_json(&self, s: &Sensor, inner: &Inner) -> Value {
+        let kind = self.taxonomy.sensor_kinds.get(&s.kind);
+        let breach = s.last.and_then(|(_, v)| kind.and_then(|k| k.breach(v)));
+        let open = s.incident.as_ref().and_then(|id| inner.by_id.get(id)).map(|&i| &inner.list[i]);
+        json!({
+            "id": s.id, "kind": s.kind, "lon": s.lon, "lat": s.lat, "name": s.name,
+            "unit": kind.map(|k| &k.unit), "min": kind.and_then(|k| k.min), "max": kind.and_then(|k| k.max),
+            "last": s.last.map(|(t, v)| json!({"at": crate::timefmt::format_time(t), "value": v})),
+            "alarm": breach.is_some(), "breach": breach,
+            "incident": open.map(|i| json!({"id": i.id, "status": i.status.as_str()})),
+        })
+    }
+
+    /// Every sensor with its state.
+    pub fn sensors(&self) -> Vec<Value> {
+        let inner = self.lock();
+        inner.sensors.values().map(|s| self.sensor_json(s, &inner)).collect()
+    }
+
+    /// Record a reading; past its threshold it opens an incident (one while that incident is open).
+    pub fn reading(&self, d: &Dataset, store: Option<&Mutex<Store>>, id: &str, r: Reading) -> Result<Value, LiveError> {
+        if !r.value.is_finite() {
+            return Err(LiveError::Bad(format!("value {}: not a number", r.value)));
+        }
+        let at = match &r.at {
+            Some(t) => crate::timefmt::parse_time(t, 8 * 3600).ok_or_else(|| LiveError::Bad(format!("at {t:?}: expected ISO 8601")))?,
+            None => now(),
+        };
+        let (sensor, breach, open) = {
+            let inner = self.lock();
+            let s = inner.sensors.get(id).ok_or_else(|| LiveError::NotFound(format!("no sensor with id {id}")))?.clone();
+            let kind = self.taxonomy.sensor_kinds.get(&s.kind).cloned();
+            let breach = kind.as_ref().and_then(|k| k.breach(r.value)).map(|b| (b, kind));
+            let open = s
+                .incident
+                .as_ref()
+                .and_then(|i| inner.by_id.get(i))
+                .is_some_and(|&i| !matches!(inner.list[i].status, Status::Resolved | Status::Evaluated));
+            (s, breach, open)
+        };
+        // a breach opens an incident unless the sensor's last one is still open; the key makes a repeated reading exactly-once
+        let mut opened = None;
+        if let Some((why, Some(kind))) = &breach
+            && !open
+        {
+            let body = NewIncident {
+                id: None,
+                lon: sensor.lon,
+                lat: sensor.lat,
+                category: kind.category.clone(),
+                item: kind.item.clone(),
+                occurred_at: Some(crate::timefmt::format_time(at)),
+                reporter: Some(format!("sensor {id}")),
+                note: Some(format!("{} {}: {why}", sensor.kind, id)),
+            };
+            let (v, _) = self.intake(d, store, body, Some(format!("sensor-{id}-{at}")))?;
+            opened = v["id"].as_str().map(str::to_owned);
+        }
+        if let Some(store) = store {
+            let st = match store.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            st.connection()
+                .execute(
+                    "INSERT INTO sensor_readings VALUES (?, ?, ?, ?, ?)",
+                    duckdb::params![id, at, r.value, breach.as_ref().map(|b| b.0.clone()), opened],
+                )
+                .map_err(|e| LiveError::Store(format!("the reading was not stored: {e}")))?;
+        }
+        let mut inner = self.lock();
+        let v = {
+            let s = inner.sensors.get_mut(id).ok_or_else(|| LiveError::NotFound(format!("no sensor with id {id}")))?;
+            s.last = Some((at, r.value));
+            if opened.is_some() {
+                s.incident = opened.clone();
+            }
+            s.clone()
+        };
+        let out = self.sensor_json(&v, &inner);
+        inner.sensors.insert(v.id.clone(), v);
+        let _ = self.events.send(("sensor".into(), out.to_string()));
+        Ok(json!({"sensor": out, "opened_incident": opened}))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -118,3 +118,40 @@ async fn intake_lifecycle_and_stream() {
     assert_eq!(all[0].transitions.len(), 5);
     assert_eq!(all[0].status.as_str(), "evaluated");
 }
+
+#[tokio::test]
+async fn a_sensor_past_its_threshold_opens_an_incident() {
+    let store = wangge::store::Store::memory().expect("store");
+    let d = common::demo_dataset();
+    let c = d.buildings[3].footprint.0[0].exterior().0[0];
+    let state = AppState::with_store(d, common::repo("web"), store).expect("state");
+    let app = router(state.clone());
+    let (s, _, v) =
+        call(&app, "POST", "/api/sensors", json!({"id": "GAS-1", "kind": "gas", "lon": c.x, "lat": c.y, "name": "燃气探头"}), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _, e) = call(&app, "POST", "/api/sensors", json!({"id": "X", "kind": "radon", "lon": c.x, "lat": c.y}), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["message"].as_str().expect("m").contains("gas"), "{e}");
+    // normal reading: nothing opens
+    let (s, _, v) = call(&app, "POST", "/api/sensors/GAS-1/readings", json!({"value": 3.0}), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opened_incident"], Value::Null);
+    assert_eq!(v["sensor"]["alarm"], false);
+    // past the threshold: an incident of the configured class, assigned to its units
+    let (_, _, v) =
+        call(&app, "POST", "/api/sensors/GAS-1/readings", json!({"value": 35.0, "at": "2026-11-20T10:00:00+08:00"}), None).await;
+    let id = v["opened_incident"].as_str().expect("an incident").to_owned();
+    assert_eq!(v["sensor"]["alarm"], true);
+    let (_, _, inc) = call(&app, "GET", &format!("/api/incidents/{id}"), Value::Null, None).await;
+    assert_eq!(inc["category"], "安全生产");
+    assert!(inc["note"].as_str().expect("note").contains("above 20"), "{inc}");
+    assert!(!inc["units"].as_array().expect("units").is_empty());
+    // still alarming while that incident is open: no second incident
+    let (_, _, v) = call(&app, "POST", "/api/sensors/GAS-1/readings", json!({"value": 40.0}), None).await;
+    assert_eq!(v["opened_incident"], Value::Null);
+    assert_eq!(state.live.all().len(), 1);
+    let (s, _, _) = call(&app, "POST", "/api/sensors/NOPE/readings", json!({"value": 1.0}), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, _, l) = call(&app, "GET", "/api/sensors", Value::Null, None).await;
+    assert_eq!(l["sensors"][0]["incident"]["id"], id.as_str());
+}

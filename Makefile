@@ -64,3 +64,4 @@ bench: anchors
 	bash benches/run.sh
 	bash benches/adjacency.sh
 	bash benches/views.sh
+	bash benches/incidents.sh

@@ -1,0 +1,149 @@
+//! Sustained incident intake over HTTP (issue 6): the real server (router,
+//! DuckDB store on a temp file, every incident committed before its 201) on
+//! 127.0.0.1, C keep-alive connections posting N incidents in all (each with
+//! an Idempotency-Key), one event-stream subscriber timing POST → SSE.
+//! Afterwards every acknowledged incident must be in the store.
+//!
+//! usage: intake_bench INCIDENTS CONNECTIONS
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { 0.0 } else { v[((v.len() as f64 - 1.0) * p).round() as usize] }
+}
+
+/// One HTTP/1.1 request on a kept-alive connection; the status and body.
+async fn post(conn: &mut BufReader<TcpStream>, path: &str, key: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    conn.get_mut().write_all(req.as_bytes()).await?;
+    let mut line = String::new();
+    conn.read_line(&mut line).await?;
+    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut len = 0usize;
+    loop {
+        line.clear();
+        conn.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut buf = vec![0u8; len];
+    conn.read_exact(&mut buf).await?;
+    Ok((status, String::from_utf8_lossy(&buf).into_owned()))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (n, conns): (usize, usize) = match &args[..] {
+        [_, n, c] => (n.parse()?, c.parse()?),
+        _ => {
+            eprintln!("usage: intake_bench INCIDENTS CONNECTIONS");
+            std::process::exit(2);
+        }
+    };
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("intake.duckdb");
+    // a small generated district for unit assignment (labelled generated)
+    let units = wangge_benches::city(400, 0, 3);
+    let mut d = wangge::state::Dataset::empty(wangge_engine::integrity::IntegrityConfig::default());
+    d.set(wangge::import::Layer::Units(units.clone())).map_err(|e| e.to_string())?;
+    d.rebuild();
+    let pts = wangge_benches::points(&units, n, 5);
+    let store = wangge::store::Store::open(&db)?;
+    let state = wangge::api::AppState::with_store(d, std::path::PathBuf::from("web"), store)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = wangge::api::router(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        // the subscriber: event arrival times by incident id
+        let arrived: Arc<Mutex<HashMap<String, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
+        let mut sse = TcpStream::connect(addr).await?;
+        sse.write_all(b"GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").await?;
+        let seen = arrived.clone();
+        tokio::spawn(async move {
+            let mut r = BufReader::new(sse);
+            let mut line = String::new();
+            while r.read_line(&mut line).await.unwrap_or(0) > 0 {
+                if let Some(data) = line.strip_prefix("data: ")
+                    && let Some(i) = data.find("\"id\":\"")
+                {
+                    let rest = &data[i + 6..];
+                    if let Some(e) = rest.find('"') {
+                        seen.lock().map(|mut m| m.insert(rest[..e].to_owned(), Instant::now())).ok();
+                    }
+                }
+                line.clear();
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
+        let started = Instant::now();
+        let per = n.div_ceil(conns);
+        let mut tasks = Vec::new();
+        for c in 0..conns {
+            let pts: Vec<(f64, f64)> = pts.iter().skip(c * per).take(per).copied().collect();
+            let sent = sent.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(pts.len());
+                let mut ok = 0usize;
+                let mut conn = BufReader::new(TcpStream::connect(addr).await?);
+                for (k, (x, y)) in pts.iter().enumerate() {
+                    let id = format!("B-{c}-{k}");
+                    let body = format!("{{\"id\":\"{id}\",\"lon\":{x},\"lat\":{y},\"category\":\"环境卫生\",\"item\":\"垃圾堆放\"}}");
+                    let t = Instant::now();
+                    sent.lock().map(|mut m| m.insert(id.clone(), t)).ok();
+                    let (status, _) = post(&mut conn, "/api/incidents", &id, &body).await?;
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    if status == 201 {
+                        ok += 1;
+                    }
+                }
+                Ok::<_, std::io::Error>((lat, ok))
+            }));
+        }
+        let mut lat = Vec::new();
+        let mut acked = 0;
+        for t in tasks {
+            let (l, ok) = t.await??;
+            lat.extend(l);
+            acked += ok;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (sent, arrived) = (sent.lock().map(|m| m.clone()).unwrap_or_default(), arrived.lock().map(|m| m.clone()).unwrap_or_default());
+        let mut sse_ms: Vec<f64> = sent.iter().filter_map(|(id, t)| arrived.get(id).map(|a| a.duration_since(*t).as_secs_f64() * 1000.0)).collect();
+        let delivered = sse_ms.len();
+        // every acknowledged incident is in the store
+        let stored: i64 = {
+            let st = state.store.as_ref().ok_or("no store")?.lock().map_err(|_| "lock")?;
+            st.connection().query_row("SELECT count(*) FROM live_incidents", [], |r| r.get(0))?
+        };
+        println!(
+            "{{\"incidents\": {n}, \"connections\": {conns}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",
+            n as f64 / secs,
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99),
+            pct(&mut lat, 1.0),
+            pct(&mut sse_ms, 0.5),
+            pct(&mut sse_ms, 0.99)
+        );
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+    Ok(())
+}

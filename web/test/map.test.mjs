@@ -62,6 +62,21 @@ async function idle(page) {
   }));
 }
 
+/** A new page on the map, at idle, with errors collected in `failures` and the given layers switched off. */
+async function openMap(off) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
+  await page.goto(`${base}/`);
+  await idle(page);
+  for (const l of off) {
+    const box = page.locator(`#layer-list input[data-layer="${l}"]`);
+    if (await box.count()) await box.uncheck();
+  }
+  return { page, failures };
+}
+
 test('the page loads offline, draws the units and opens a unit panel with the right figures', { timeout: 300000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   const requests = [];
@@ -137,16 +152,7 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
 });
 
 test('alliances, adjacency links and AB pairs from the side panel', { timeout: 300000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const failures = [];
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
-  await page.goto(`${base}/`);
-  await idle(page);
-  for (const l of ['buildings', 'cameras', 'facilities', 'incidents', 'problems']) {
-    const box = page.locator(`#layer-list input[data-layer="${l}"]`);
-    if (await box.count()) await box.uncheck();
-  }
+  const { page, failures } = await openMap(['buildings', 'cameras', 'facilities', 'incidents', 'problems']);
   await page.selectOption('#g-level', 'community');
 
   // neighbour links
@@ -189,16 +195,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
 });
 
 test('camera coverage: layers, unit figures, siting and the high-points answer', { timeout: 300000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const failures = [];
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
-  await page.goto(`${base}/`);
-  await idle(page);
-  for (const l of ['buildings', 'facilities', 'incidents', 'problems']) {
-    const box = page.locator(`#layer-list input[data-layer="${l}"]`);
-    if (await box.count()) await box.uncheck();
-  }
+  const { page, failures } = await openMap(['buildings', 'facilities', 'incidents', 'problems']);
   for (const l of ['camera_views', 'camera_gaps']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
 
   // open a community and zoom to it: its coverage figures come from the API
@@ -241,12 +238,7 @@ test('camera coverage: layers, unit figures, siting and the high-points answer',
 });
 
 test('incidents: a posted incident reaches the map by the event stream; heatmap and hot spots draw', { timeout: 300000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const failures = [];
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
-  await page.goto(`${base}/`);
-  await idle(page);
+  const { page, failures } = await openMap([]);
   await page.waitForFunction(() => window.wanggeMap.getSource('live') !== undefined, null, { timeout: 20000 });
   await page.waitForTimeout(300); // the event stream connects
   const fc = await (await fetch(`${base}/api/features/buildings?limit=1`)).json();

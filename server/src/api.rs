@@ -35,6 +35,8 @@ pub struct AppState {
     pub live: crate::live::Live,
     /// Gzipped tiles by data version, layer, level and z/x/y (`None` = empty).
     pub tiles: moka::sync::Cache<String, Option<Arc<Vec<u8>>>>,
+    /// Cells of heatmap and hot-spot layers per query and version.
+    pub heat: moka::sync::Cache<String, Arc<Vec<crate::tiles::HeatCell>>>,
     pub web_dir: PathBuf,
 }
 
@@ -47,7 +49,14 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(d: Dataset, web_dir: PathBuf) -> Arc<AppState> {
         let live = crate::live::Live::new(default_taxonomy());
-        Arc::new(AppState { data: RwLock::new(Arc::new(d)), store: None, live, tiles: moka::sync::Cache::new(20_000), web_dir })
+        Arc::new(AppState {
+            data: RwLock::new(Arc::new(d)),
+            store: None,
+            live,
+            tiles: moka::sync::Cache::new(20_000),
+            heat: moka::sync::Cache::new(64),
+            web_dir,
+        })
     }
 
     /// State whose camera edits are written to the store as new layer versions.
@@ -58,6 +67,7 @@ impl AppState {
             store: Some(std::sync::Mutex::new(store)),
             live,
             tiles: moka::sync::Cache::new(20_000),
+            heat: moka::sync::Cache::new(64),
             web_dir,
         }))
     }
@@ -166,12 +176,14 @@ async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {
         "roads" => d.roads.len(),
         "camera_views" => d.cameras.len(),
         "camera_gaps" => d.coverage().gaps_ll.len(),
+        "heatmap" | "hotspots" => d.incidents.len() + s.live.all().len(),
         _ => d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len(),
     };
     let generated = |l: &str| match l {
         "units" => d.hierarchy.units.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "buildings" => d.buildings.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "cameras" | "camera_views" | "camera_gaps" => d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "heatmap" | "hotspots" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "facilities" => d.facilities.iter().any(|u| Dataset::is_generated(&u.attributes)),
         "incidents" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
         _ => false,
@@ -356,10 +368,71 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+#[derive(Deserialize)]
+struct TileQuery {
+    level: Option<String>,
+    res: Option<u8>,
+    k: Option<u32>,
+    from: Option<String>,
+    to: Option<String>,
+    category: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+}
+
+/// The cells of a heatmap or hot-spot tile layer for a query (res from the zoom when not given).
+fn heat_cells(s: &AppState, d: &Dataset, layer: &str, q: &TileQuery, z: u8) -> Result<Vec<crate::tiles::HeatCell>, ApiError> {
+    use crate::mvt::Prop;
+    let auto = (z / 2 + 2).clamp(5, 11);
+    let res = h3_res(q.res.or(Some(auto)), auto)?;
+    let iq = IncidentQuery {
+        res: None,
+        k: None,
+        from: q.from.clone(),
+        to: q.to.clone(),
+        category: q.category.clone(),
+        status: q.status.clone(),
+        unit: q.unit.clone(),
+        format: None,
+    };
+    let pts = incident_points(d, &s.live, &iq)?;
+    let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
+    if layer == "heatmap" {
+        return Ok(counts
+            .into_iter()
+            .map(|(c, n)| (c, vec![("cell", Prop::Str(c.to_string())), ("count", Prop::Int(n as i64))]))
+            .collect());
+    }
+    let k = q.k.unwrap_or(1);
+    if !(1..=5).contains(&k) {
+        return Err(ApiError::bad(format!("k {k}: use 1 to 5")));
+    }
+    Ok(wangge_engine::hotspot::gi_star(&counts, k)
+        .into_iter()
+        .map(|h| {
+            let class = match (h.q < 0.05, h.z > 0.0) {
+                (true, true) => "hot",
+                (true, false) => "cold",
+                _ => "none",
+            };
+            (
+                h.cell,
+                vec![
+                    ("cell", Prop::Str(h.cell.to_string())),
+                    ("count", Prop::Int(h.count as i64)),
+                    ("z", Prop::Num(h.z)),
+                    ("q", Prop::Num(h.q)),
+                    ("class", Prop::Str(class.into())),
+                ],
+            )
+        })
+        .collect())
+}
+
 async fn tile(
     State(s): State<Arc<AppState>>,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
-    Query(q): Query<LevelQuery>,
+    Query(q): Query<TileQuery>,
     headers: HeaderMap,
 ) -> ApiResult {
     if !TILE_LAYERS.contains(&layer.as_str()) {
@@ -379,14 +452,37 @@ async fn tile(
     }
     let d = s.dataset();
     let camera_layer = CAMERA_TILE_LAYERS.contains(&layer.as_str());
-    let key = tile_key(&d, &layer, q.level.as_deref().unwrap_or(""), z, x, y);
-    let body = s.tiles.get_with(key.clone(), || {
-        render(&d, &layer, q.level.as_deref(), z, x, y).map(|raw| {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            let _ = std::io::Write::write_all(&mut enc, &raw);
-            Arc::new(enc.finish().unwrap_or_default())
-        })
-    });
+    let gz = |raw: Vec<u8>| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let _ = std::io::Write::write_all(&mut enc, &raw);
+        Arc::new(enc.finish().unwrap_or_default())
+    };
+    let (key, body) = if layer == "heatmap" || layer == "hotspots" {
+        // keyed by the filters and the live incidents' version; the cells are shared by the tiles of one query
+        let filters = format!("{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", q.res, q.k, q.from, q.to, q.category, q.status, q.unit);
+        let auto = (z / 2 + 2).clamp(5, 11);
+        let version = format!(
+            "i{}-l{}",
+            d.versions.get(&wangge_engine::model::LayerKind::Incidents).copied().unwrap_or(0),
+            s.live.version.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        let cells_key = format!("{version}/{layer}/{filters}/{}", q.res.unwrap_or(auto));
+        let cells = match s.heat.get(&cells_key) {
+            Some(c) => c,
+            None => {
+                let c = Arc::new(heat_cells(&s, &d, &layer, &q, z)?);
+                s.heat.insert(cells_key.clone(), c.clone());
+                c
+            }
+        };
+        let key = format!("{version}/{layer}/{filters}/{z}/{x}/{y}");
+        let body = s.tiles.get_with(key.clone(), || crate::tiles::render_cells(&layer, &cells, z, x, y).map(gz));
+        (key, body)
+    } else {
+        let key = tile_key(&d, &layer, q.level.as_deref().unwrap_or(""), z, x, y);
+        let body = s.tiles.get_with(key.clone(), || render(&d, &layer, q.level.as_deref(), z, x, y).map(gz));
+        (key, body)
+    };
     // camera layers change tile by tile with camera edits: their ETag is the content's hash
     let etag = if camera_layer {
         use std::hash::{Hash, Hasher};

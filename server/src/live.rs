@@ -135,6 +135,8 @@ pub struct Reading {
 /// Live incidents, their lifecycle and the event stream.
 #[derive(Debug)]
 pub struct Live {
+    /// Bumped by every change (intake, transition): keys heatmap caches.
+    pub version: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
     group: Mutex<Group>,
     written: std::sync::Condvar,
@@ -153,6 +155,7 @@ impl Live {
     pub fn new(taxonomy: Taxonomy) -> Live {
         let (events, _) = broadcast::channel(4096);
         Live {
+            version: std::sync::atomic::AtomicU64::new(0),
             inner: Mutex::new(Inner::default()),
             group: Mutex::new(Group::default()),
             written: std::sync::Condvar::new(),
@@ -487,6 +490,7 @@ impl Live {
         written.map_err(|e| LiveError::Store(format!("the incident was not stored: {e}")))?;
         let v = self.json(&inc);
         inner.insert(inc);
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let _ = self.events.send(("incident".into(), v.to_string()));
         Ok((v, false))
     }
@@ -570,6 +574,7 @@ impl Live {
         inc.status = t.step.to;
         inc.transitions.push(t);
         let v = self.json(inc);
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let _ = self.events.send(("transition".into(), v.to_string()));
         Ok(v)
     }

@@ -7,8 +7,8 @@ use crate::mvt::{BUFFER, LayerBuilder, Prop, TileGeom, TileProj, tile_bounds, ti
 use crate::state::Dataset;
 
 /// Tile layers served under `/tiles/{layer}/…`.
-pub const TILE_LAYERS: [&str; 9] =
-    ["units", "buildings", "cameras", "facilities", "incidents", "roads", "problems", "camera_views", "camera_gaps"];
+pub const TILE_LAYERS: [&str; 11] =
+    ["units", "buildings", "cameras", "facilities", "incidents", "roads", "problems", "camera_views", "camera_gaps", "heatmap", "hotspots"];
 
 /// Fields of each tile layer (for TileJSON `vector_layers`).
 pub fn layer_fields(layer: &str) -> &'static [(&'static str, &'static str)] {
@@ -46,6 +46,8 @@ pub fn layer_fields(layer: &str) -> &'static [(&'static str, &'static str)] {
         }
         "camera_views" => &[("id", "String"), ("kind", "String"), ("area_m2", "Number"), ("on_roof", "String"), ("generated", "Boolean")],
         "camera_gaps" => &[("area_m2", "Number"), ("unit", "String")],
+        "heatmap" => &[("cell", "String"), ("count", "Number")],
+        "hotspots" => &[("cell", "String"), ("count", "Number"), ("z", "Number"), ("q", "Number"), ("class", "String")],
         _ => &[],
     }
 }
@@ -246,6 +248,27 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
             }
         }
         _ => return None,
+    }
+    if lb.is_empty() { None } else { Some(lb.encode()) }
+}
+
+/// One H3 cell of a heatmap or hot-spot layer, with its properties.
+pub type HeatCell = (h3o::CellIndex, Vec<(&'static str, Prop)>);
+
+/// Encode the cells of a heatmap or hot-spot layer that meet one tile; `None` when none does.
+pub fn render_cells(layer: &str, cells: &[HeatCell], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+    let tp = TileProj::new(z, x, y);
+    let bounds = tile_bounds(z, x, y, f64::from(BUFFER));
+    let mut lb = LayerBuilder::new(layer);
+    for (c, props) in cells {
+        let b = c.boundary();
+        let mut ring: Vec<geo::Coord<f64>> = b.iter().map(|p| geo::Coord { x: p.lng(), y: p.lat() }).collect();
+        let Some(first) = ring.first().copied() else { continue };
+        ring.push(first);
+        let hex = MultiPolygon(vec![geo::Polygon::new(geo::LineString(ring), vec![])]);
+        if hex.bounding_rect().is_some_and(|r| wangge_engine::index::rects_touch(r, bounds)) {
+            lb.add(Some(u64::from(*c)), &TileGeom::Polygons(tile_polygons(&hex, &tp)), props);
+        }
     }
     if lb.is_empty() { None } else { Some(lb.encode()) }
 }

@@ -434,6 +434,48 @@ async fn heatmap_and_hotspots_of_incidents() {
     assert_eq!(g["features"][0]["geometry"]["type"], "Polygon");
     let (s, h) = json(&app, "/api/hotspots?res=9&k=1").await;
     assert_eq!(s, StatusCode::OK, "{h}");
+    // the same as vector tiles: every cell once over the tiles covering the data (z 11), counts adding up
+    let b = d.bounds().expect("bounds");
+    let (xs, ys) = wangge::mvt::tiles_covering(b, 11);
+    let mut cells: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for x in xs.clone() {
+        for y in ys.clone() {
+            let (s, _, body) = get(&app, &format!("/tiles/heatmap/11/{x}/{y}.mvt?res=7")).await;
+            if s == StatusCode::NO_CONTENT {
+                continue;
+            }
+            for f in mvt_reader::Reader::new(body).expect("decodes").get_features(0).expect("features") {
+                let p = f.properties.expect("props");
+                let (Some(mvt_reader::feature::Value::String(c)), Some(n)) = (p.get("cell"), p.get("count")) else { panic!("props") };
+                let n = match n {
+                    mvt_reader::feature::Value::SInt(n) | mvt_reader::feature::Value::Int(n) => *n,
+                    mvt_reader::feature::Value::UInt(n) => *n as i64,
+                    other => panic!("count {other:?}"),
+                };
+                cells.insert(c.clone(), n);
+            }
+        }
+    }
+    assert_eq!(cells.values().sum::<i64>() as usize, d.incidents.len());
+    let mut hot = std::collections::BTreeSet::new();
+    for x in xs.clone() {
+        for y in ys.clone() {
+            let (s, _, body) = get(&app, &format!("/tiles/hotspots/11/{x}/{y}.mvt?res=9&k=1")).await;
+            if s == StatusCode::NO_CONTENT {
+                continue;
+            }
+            for f in mvt_reader::Reader::new(body).expect("decodes").get_features(0).expect("features") {
+                let p = f.properties.expect("props");
+                if let (Some(mvt_reader::feature::Value::String(c)), Some(mvt_reader::feature::Value::String(k))) =
+                    (p.get("cell"), p.get("class"))
+                    && k == "hot"
+                {
+                    hot.insert(c.clone());
+                }
+            }
+        }
+    }
+    assert_eq!(hot.len() as u64, h["hot"].as_u64().expect("hot"));
     assert!(h["cells"].as_array().expect("cells").iter().all(|c| c["q"].as_f64().expect("q") >= c["p"].as_f64().expect("p") - 1e-12));
     for bad in ["/api/heatmap?res=3", "/api/heatmap?from=yesterday", "/api/hotspots?k=9", "/api/heatmap?unit=nope"] {
         let (s, _) = json(&app, bad).await;

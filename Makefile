@@ -65,3 +65,4 @@ bench: anchors
 	bash benches/adjacency.sh
 	bash benches/views.sh
 	bash benches/incidents.sh
+	bash benches/heatmap.sh

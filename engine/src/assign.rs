@@ -212,24 +212,7 @@ impl PointLocator {
 
 /// Prepare many polygons, split over the machine's cores.
 pub fn prepare_all(polys: &[&MultiPolygon<f64>]) -> Vec<PreparedPolygon> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || polys.len() < 1_000 {
-        return polys.iter().map(|p| PreparedPolygon::new(p)).collect();
-    }
-    let chunk = polys.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> =
-            polys.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|p| PreparedPolygon::new(p)).collect::<Vec<_>>())).collect();
-        let mut out = Vec::with_capacity(polys.len());
-        for (h, part) in handles.into_iter().zip(polys.chunks(chunk)) {
-            // a worker cannot panic on valid input; if one did, redo its part here
-            match h.join() {
-                Ok(v) => out.extend(v),
-                Err(_) => out.extend(part.iter().map(|p| PreparedPolygon::new(p))),
-            }
-        }
-        out
-    })
+    crate::par::map(polys, 1_000, |p| PreparedPolygon::new(p))
 }
 
 /// Interleave the low 16 bits of `v` with zeros (for Morton codes).

@@ -17,6 +17,7 @@ pub mod integrity;
 pub mod lifecycle;
 pub mod matching;
 pub mod model;
+pub mod par;
 pub mod projection;
 pub mod siting;
 pub mod synth;

@@ -249,16 +249,7 @@ impl Scene {
 
 /// Views of many cameras (positions in the scene's metres), over the machine's cores.
 pub fn views(scene: &Scene, cams: &[([f64; 2], ViewSpec)], with_heights: bool) -> Vec<View> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
-    let one = |(c, s): &([f64; 2], ViewSpec)| if with_heights { scene.view_25d(*c, s) } else { scene.view_2d(*c, s) };
-    if threads <= 1 || cams.len() < 64 {
-        return cams.iter().map(one).collect();
-    }
-    let chunk = cams.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = cams.chunks(chunk).map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<View>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+    crate::par::map(cams, 64, |(c, s)| if with_heights { scene.view_25d(*c, s) } else { scene.view_2d(*c, s) })
 }
 
 /// The region a footprint hides from a camera when scaled about it from 1 to

@@ -176,7 +176,7 @@ async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {
         "roads" => d.roads.len(),
         "camera_views" => d.cameras.len(),
         "camera_gaps" => d.coverage().gaps_ll.len(),
-        "heatmap" | "hotspots" => d.incidents.len() + s.live.all().len(),
+        "heatmap" | "hotspots" => d.incidents.len() + s.live.len(),
         _ => d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len(),
     };
     let generated = |l: &str| match l {
@@ -936,10 +936,7 @@ fn edit_cameras(s: &AppState, make: impl FnOnce(&Dataset) -> Result<CameraEdit, 
     };
     let mut version = None;
     if let Some(store) = &s.store {
-        let mut st = match store.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut st = crate::live::lock(store);
         let v = st
             .write_layer(&crate::import::Layer::Cameras(next), "http", "wgs84", |_| Ok(None))
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", format!("the edit was not saved: {e}")))?;
@@ -1086,12 +1083,7 @@ fn h3_res(r: Option<u8>, default: u8) -> Result<h3o::Resolution, ApiError> {
 }
 
 fn hexagon(c: h3o::CellIndex) -> geo::Geometry<f64> {
-    let b = c.boundary();
-    let mut ring: Vec<geo::Coord<f64>> = b.iter().map(|p| geo::Coord { x: p.lng(), y: p.lat() }).collect();
-    if let Some(f) = ring.first().copied() {
-        ring.push(f);
-    }
-    geo::Geometry::Polygon(geo::Polygon::new(geo::LineString(ring), vec![]))
+    geo::Geometry::Polygon(crate::tiles::hexagon(c))
 }
 
 async fn heatmap(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>) -> ApiResult {

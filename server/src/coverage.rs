@@ -202,16 +202,7 @@ fn cover_with(c: &Cell, views: &[&MultiPolygon<f64>], index: &PolygonIndex) -> C
 
 /// Map over a slice on the machine's cores, keeping the order.
 fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
-    if threads <= 1 || items.len() < 32 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(chunk).map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+    wangge_engine::par::map(items, 32, f)
 }
 
 /// The camera to site (the user's model).

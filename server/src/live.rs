@@ -146,6 +146,14 @@ pub struct Live {
     pub deadlines: Deadlines,
 }
 
+/// Lock a mutex, recovering the data if a holder panicked (the state it guards stays usable).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
@@ -270,10 +278,7 @@ impl Live {
             return Err(LiveError::Conflict(format!("a sensor with id {} exists", s.id)));
         }
         if let Some(store) = store {
-            let st = match store.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let st = lock(store);
             st.connection()
                 .execute("INSERT INTO sensors VALUES (?, ?, ?, ?, ?)", duckdb::params![s.id, s.kind, s.lon, s.lat, s.name])
                 .map_err(|e| LiveError::Store(format!("the sensor was not stored: {e}")))?;
@@ -342,10 +347,7 @@ impl Live {
             opened = v["id"].as_str().map(str::to_owned);
         }
         if let Some(store) = store {
-            let st = match store.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let st = lock(store);
             st.connection()
                 .execute(
                     "INSERT INTO sensor_readings VALUES (?, ?, ?, ?, ?)",
@@ -369,10 +371,16 @@ impl Live {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        match self.inner.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+        lock(&self.inner)
+    }
+
+    /// How many live incidents there are.
+    pub fn len(&self) -> usize {
+        self.lock().list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Every live incident (a copy).
@@ -498,11 +506,7 @@ impl Live {
     /// Group commit: queue the incident; the first waiting thread writes
     /// everything queued in one transaction, the others wait for it.
     fn write_grouped(&self, store: &Mutex<Store>, inc: LiveIncident) -> Result<(), String> {
-        let lock = || match self.group.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let mut g = lock();
+        let mut g = lock(&self.group);
         let ticket = g.next;
         g.next += 1;
         g.queue.push((ticket, inc));
@@ -515,7 +519,7 @@ impl Live {
                 let batch = std::mem::take(&mut g.queue);
                 drop(g);
                 let r = write_batch(store, batch.iter().map(|b| &b.1));
-                g = lock();
+                g = lock(&self.group);
                 g.writing = false;
                 for (t, _) in &batch {
                     g.done.insert(*t, r.clone());
@@ -551,10 +555,7 @@ impl Live {
             StepError::Missing(m) => LiveError::Bad(m),
         })?;
         if let Some(store) = store {
-            let st = match store.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let st = lock(store);
             let c = st.connection();
             let write = || -> duckdb::Result<()> {
                 c.execute_batch("BEGIN TRANSACTION")?;
@@ -582,10 +583,7 @@ impl Live {
 
 /// Write incidents in one transaction.
 fn write_batch<'a>(store: &Mutex<Store>, batch: impl Iterator<Item = &'a LiveIncident>) -> Result<(), String> {
-    let st = match store.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    };
+    let st = lock(store);
     let c = st.connection();
     let run = || -> duckdb::Result<()> {
         c.execute_batch("BEGIN TRANSACTION")?;

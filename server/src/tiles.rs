@@ -255,17 +255,22 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
 /// One H3 cell of a heatmap or hot-spot layer, with its properties.
 pub type HeatCell = (h3o::CellIndex, Vec<(&'static str, Prop)>);
 
+/// An H3 cell's boundary as a lon/lat polygon.
+pub fn hexagon(c: h3o::CellIndex) -> geo::Polygon<f64> {
+    let mut ring: Vec<geo::Coord<f64>> = c.boundary().iter().map(|p| geo::Coord { x: p.lng(), y: p.lat() }).collect();
+    if let Some(f) = ring.first().copied() {
+        ring.push(f);
+    }
+    geo::Polygon::new(geo::LineString(ring), vec![])
+}
+
 /// Encode the cells of a heatmap or hot-spot layer that meet one tile; `None` when none does.
 pub fn render_cells(layer: &str, cells: &[HeatCell], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
     let tp = TileProj::new(z, x, y);
     let bounds = tile_bounds(z, x, y, f64::from(BUFFER));
     let mut lb = LayerBuilder::new(layer);
     for (c, props) in cells {
-        let b = c.boundary();
-        let mut ring: Vec<geo::Coord<f64>> = b.iter().map(|p| geo::Coord { x: p.lng(), y: p.lat() }).collect();
-        let Some(first) = ring.first().copied() else { continue };
-        ring.push(first);
-        let hex = MultiPolygon(vec![geo::Polygon::new(geo::LineString(ring), vec![])]);
+        let hex = MultiPolygon(vec![hexagon(*c)]);
         if hex.bounding_rect().is_some_and(|r| wangge_engine::index::rects_touch(r, bounds)) {
             lb.add(Some(u64::from(*c)), &TileGeom::Polygons(tile_polygons(&hex, &tp)), props);
         }

@@ -78,27 +78,13 @@ fn main() -> std::io::Result<()> {
     let grid_m: Vec<geo::MultiPolygon<f64>> = grids.iter().map(|g| proj.project_multi(&g.geometry)).collect();
     let view_refs: Vec<&geo::MultiPolygon<f64>> = views25.iter().map(|v| &v.polygon).collect();
     let vindex = wangge_engine::index::PolygonIndex::new(view_refs.iter().map(|v| geo::BoundingRect::bounding_rect(*v)));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = grid_m.len().div_ceil(threads);
-    let covered: f64 = std::thread::scope(|s| {
-        let hs: Vec<_> = grid_m
-            .chunks(chunk)
-            .map(|part| {
-                let (scene, view_refs, vindex) = (&scene, &view_refs, &vindex);
-                s.spawn(move || {
-                    part.iter()
-                        .map(|g| {
-                            let cell = Cell::new(0, g, scene);
-                            let near: Vec<&geo::MultiPolygon<f64>> =
-                                cell.bbox.map_or(Vec::new(), |b| vindex.query_rect(b).map(|i| view_refs[i]).collect());
-                            cover_cell(&cell, &near).covered_m2
-                        })
-                        .sum::<f64>()
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
-    });
+    let covered: f64 = wangge_engine::par::map(&grid_m, 1, |g| {
+        let cell = Cell::new(0, g, &scene);
+        let near: Vec<&geo::MultiPolygon<f64>> = cell.bbox.map_or(Vec::new(), |b| vindex.query_rect(b).map(|i| view_refs[i]).collect());
+        cover_cell(&cell, &near).covered_m2
+    })
+    .into_iter()
+    .sum();
     let unit_s = t.elapsed().as_secs_f64();
     report.push(format!("\"units\": {}, \"unit_coverage_s\": {unit_s:.4}, \"covered_m2\": {covered:.1}", grid_m.len()));
     let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("wangge_areas.csv"))?);

@@ -12,7 +12,7 @@ cargo build --release -p wangge-benches --bin heat_bench
 W=$(./target/release/heat_bench $OUT "$N")
 read -r FROM TO CAT < <(python3 -c "import json,sys; w=json.loads(sys.argv[1]); print(w['from'], w['to'], w['category'])" "$W")
 A=$(python3 benches/anchors/heatmap.py $OUT "$FROM" "$TO" "$CAT")
-echo "| incidents | wangge build s (cells at res 11 + exact coarser cells + sort) | h3-py res-8 cells s | wangge 30 days, 1 category ms | all categories ms | a whole year ms | DuckDB ms | DuckDB sorted by time ms | pandas ms | same counts (DuckDB, pandas) |"
+echo "| incidents | wangge build s (exact cells at res 5–11 + sort by class and time) | h3-py res-8 cells s | wangge 30 days, 1 category ms | all categories ms | a whole year ms | DuckDB ms | DuckDB sorted by time ms | pandas ms | same counts (DuckDB, pandas) |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 python3 - "$W" "$A" <<'PY'
 import json, sys

@@ -395,8 +395,7 @@ fn heat_cells(s: &AppState, d: &Dataset, layer: &str, q: &TileQuery, z: u8) -> R
         unit: q.unit.clone(),
         format: None,
     };
-    let pts = incident_points(d, &s.live, &iq)?;
-    let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
+    let (counts, _) = heat_counts(d, &s.live, &iq, res)?;
     if layer == "heatmap" {
         return Ok(counts
             .into_iter()
@@ -1049,29 +1048,16 @@ fn incident_filters(d: &Dataset, q: &IncidentQuery) -> Result<Filters, ApiError>
     Ok((time(&q.from, "from")?, time(&q.to, "to")?, unit))
 }
 
-/// The incidents (loaded and live) matching a query's window, category, status and unit, as lon/lat points.
-fn incident_points(d: &Dataset, live: &crate::live::Live, q: &IncidentQuery) -> Result<Vec<(f64, f64)>, ApiError> {
+/// Counts per cell of the incidents (loaded and live) matching a query's window, category, status and unit, and their total.
+fn heat_counts(
+    d: &Dataset,
+    live: &crate::live::Live,
+    q: &IncidentQuery,
+    res: h3o::Resolution,
+) -> Result<(std::collections::BTreeMap<h3o::CellIndex, u64>, u64), ApiError> {
     let (from, to, unit) = incident_filters(d, q)?;
-    let h = &d.hierarchy;
-    let when = |t: i64| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
-    let mut pts: Vec<(f64, f64)> = d
-        .incidents
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| when(i.occurred_at))
-        .filter(|(_, i)| q.category.as_ref().is_none_or(|c| &i.category == c) && q.status.as_ref().is_none_or(|s| &i.status == s))
-        .filter(|(n, _)| unit.is_none_or(|u| d.incident_unit.get(*n).copied().flatten().is_some_and(|l| h.chain(l).contains(&u))))
-        .map(|(_, i)| (i.position.x(), i.position.y()))
-        .collect();
-    pts.extend(
-        live.all()
-            .iter()
-            .filter(|i| when(i.occurred_at))
-            .filter(|i| q.category.as_ref().is_none_or(|c| &i.category == c) && q.status.as_ref().is_none_or(|s| i.status.as_str() == s))
-            .filter(|i| unit.is_none_or(|u| i.units.iter().any(|x| x == &h.units[u].id.0)))
-            .map(|i| (i.lon, i.lat)),
-    );
-    Ok(pts)
+    let f = crate::heat::Filter { from, to, category: q.category.as_deref(), status: q.status.as_deref(), unit };
+    Ok(crate::heat::counts(d, live, &f, res))
 }
 
 fn h3_res(r: Option<u8>, default: u8) -> Result<h3o::Resolution, ApiError> {
@@ -1090,13 +1076,12 @@ async fn heatmap(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>)
     let d = s.dataset();
     blocking(move || {
         let res = h3_res(q.res, 8)?;
-        let pts = incident_points(&d, &s.live, &q)?;
-        let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
+        let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
         let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
         match q.format.as_deref() {
             None | Some("json") => {
                 let cells: Vec<Value> = counts.iter().map(|(c, n)| json!({"cell": c.to_string(), "count": n})).collect();
-                Ok(Json(json!({"res": u8::from(res), "incidents": pts.len(), "generated": generated, "cells": cells})).into_response())
+                Ok(Json(json!({"res": u8::from(res), "incidents": total, "generated": generated, "cells": cells})).into_response())
             }
             Some("geojson") => {
                 let f = counts
@@ -1124,8 +1109,7 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
         if !(1..=5).contains(&k) {
             return Err(ApiError::bad(format!("k {k}: use 1 to 5")));
         }
-        let pts = incident_points(&d, &s.live, &q)?;
-        let counts = wangge_engine::hotspot::counts_by_cell(pts.iter().copied(), res);
+        let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
         let hs = wangge_engine::hotspot::gi_star(&counts, k);
         let class = |h: &wangge_engine::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
             (true, true) => "hot",
@@ -1138,7 +1122,7 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
                     .iter()
                     .map(|h| json!({"cell": h.cell.to_string(), "count": h.count, "z": h.z, "p": h.p, "q": h.q, "class": class(h)}))
                     .collect();
-                Ok(Json(json!({"res": u8::from(res), "k": k, "incidents": pts.len(), "fdr": 0.05,
+                Ok(Json(json!({"res": u8::from(res), "k": k, "incidents": total, "fdr": 0.05,
                     "hot": hs.iter().filter(|h| class(h) == "hot").count(), "cold": hs.iter().filter(|h| class(h) == "cold").count(), "cells": cells}))
                 .into_response())
             }

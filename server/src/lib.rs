@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod geojson_out;
 pub mod glyphs;
 pub mod graphs;
+pub mod heat;
 pub mod import;
 pub mod live;
 pub mod mvt;

@@ -388,6 +388,13 @@ impl Live {
         self.lock().list.clone()
     }
 
+    /// Visit every live incident under the lock (no copy; keep `f` short).
+    pub fn each(&self, mut f: impl FnMut(&LiveIncident)) {
+        for i in &self.lock().list {
+            f(i);
+        }
+    }
+
     /// One incident as JSON.
     pub fn get(&self, id: &str) -> Option<Value> {
         let inner = self.lock();

@@ -42,6 +42,8 @@ pub struct Dataset {
     pub road_index: PolygonIndex,
     /// Camera coverage, computed on first use.
     pub coverage: std::sync::OnceLock<crate::coverage::CameraCoverage>,
+    /// The heat index of the loaded incidents, built on first use (`crate::heat`).
+    pub heat: std::sync::OnceLock<Option<std::sync::Arc<crate::heat::LoadedHeat>>>,
 }
 
 fn point_rect(p: geo::Point<f64>) -> Option<Rect<f64>> {
@@ -94,6 +96,7 @@ impl Dataset {
             incident_index: PolygonIndex::new(std::iter::empty()),
             road_index: PolygonIndex::new(std::iter::empty()),
             coverage: std::sync::OnceLock::new(),
+            heat: std::sync::OnceLock::new(),
         }
     }
 
@@ -138,6 +141,7 @@ impl Dataset {
             .collect();
         self.report = check(h, &self.buildings, &self.building_assignment, &self.config);
         self.coverage = std::sync::OnceLock::new();
+        self.heat = std::sync::OnceLock::new();
     }
 
     /// Camera coverage (views, per-unit figures, gaps), computed on first use.

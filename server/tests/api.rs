@@ -430,6 +430,37 @@ async fn heatmap_and_hotspots_of_incidents() {
     let (s, v) = json(&app, &uri).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["incidents"].as_u64(), Some(want as u64));
+    // cell by cell, the heat index's counts (category, status, window) equal direct counting
+    let status = d.incidents[0].status.clone();
+    for res in [5u8, 8, 11] {
+        let uri = format!(
+            "/api/heatmap?res={res}&category={}&status={}&from={}",
+            urlencode(&cat),
+            urlencode(&status),
+            urlencode(&wangge::timefmt::format_time(mid))
+        );
+        let (s, v) = json(&app, &uri).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let ours: std::collections::BTreeMap<String, u64> = v["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .map(|c| (c["cell"].as_str().expect("cell").to_owned(), c["count"].as_u64().expect("n")))
+            .collect();
+        let sel = d.incidents.iter().filter(|i| i.category == cat && i.status == status && i.occurred_at >= mid);
+        let direct = wangge_engine::hotspot::counts_by_cell(
+            sel.map(|i| (i.position.x(), i.position.y())),
+            h3o::Resolution::try_from(res).expect("res"),
+        );
+        let direct: std::collections::BTreeMap<String, u64> = direct.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+        assert!(!direct.is_empty());
+        assert_eq!(ours, direct, "res {res}");
+    }
+    // a unit filter (counted directly): the incidents of that unit at any level below
+    let u = d.hierarchy.units.iter().position(|u| u.parent.is_none()).expect("top unit");
+    let want = d.incident_unit.iter().filter(|l| l.is_some_and(|l| d.hierarchy.chain(l).contains(&u))).count();
+    let (_, v) = json(&app, &format!("/api/heatmap?res=8&unit={}", urlencode(&d.hierarchy.units[u].id.0))).await;
+    assert_eq!(v["incidents"].as_u64(), Some(want as u64));
     let (_, g) = json(&app, "/api/heatmap?res=7&format=geojson").await;
     assert_eq!(g["features"][0]["geometry"]["type"], "Polygon");
     let (s, h) = json(&app, "/api/hotspots?res=9&k=1").await;

@@ -1,5 +1,6 @@
 //! Heatmap counts and Gi* hot spots on the 86,309 real Houston incidents
-//! (fixture and oracle: server/tests/fixtures/houston/MANIFEST.md).
+//! (fixture and oracle: server/tests/fixtures/houston/MANIFEST.md), counted
+//! directly and through the columnar heat index.
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::io::Read;
 
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_str};
+use wangge_engine::heatindex::HeatIndex;
 use wangge_engine::hotspot::{counts_by_cell, gi_star};
 use wangge_engine::model::{Incident, LayerKind};
 
@@ -30,6 +32,15 @@ fn heatmap_counts_and_gi_star_match_h3_py_and_esda() {
     assert_eq!(inc.len(), 86_309, "every row imported, outliers and duplicates included");
     let e: Value =
         serde_json::from_str(&std::fs::read_to_string(common::fixture("houston/expected.json")).expect("fixture")).expect("json");
+    // the columnar heat index over the same incidents, grouped by category
+    let mut cats: Vec<String> = inc.iter().map(|i| i.category.clone()).collect();
+    cats.sort();
+    cats.dedup();
+    let group: Vec<u16> = inc.iter().map(|i| cats.binary_search(&i.category).expect("category") as u16).collect();
+    let all: Vec<(f64, f64)> = inc.iter().map(|i| (i.position.x(), i.position.y())).collect();
+    let times: Vec<i64> = inc.iter().map(|i| i.occurred_at).collect();
+    let ix = HeatIndex::build(&all, &times, &group, cats);
+    assert_eq!(ix.len(), inc.len());
     for (name, w) in e["windows"].as_object().expect("windows") {
         let (from, to, cat) = (w["from"].as_i64(), w["to"].as_i64(), w["category"].as_str());
         let pts: Vec<(f64, f64)> = inc
@@ -46,6 +57,11 @@ fn heatmap_counts_and_gi_star_match_h3_py_and_esda() {
             assert_eq!(ours.len(), theirs.len(), "{name} res {res}: cells");
             for (c, n) in &ours {
                 assert_eq!(theirs.get(&c.to_string()).and_then(Value::as_u64), Some(*n), "{name} res {res} cell {c}");
+            }
+            let indexed = ix.counts_of(res, from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX), cat);
+            assert_eq!(indexed.len(), theirs.len(), "{name} res {res}: cells of the index");
+            for (c, n) in &indexed {
+                assert_eq!(theirs.get(&c.to_string()).and_then(Value::as_u64), Some(u64::from(*n)), "{name} res {res} cell {c} (index)");
             }
         }
     }

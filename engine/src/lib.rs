@@ -9,6 +9,7 @@ pub mod alliance;
 pub mod assign;
 pub mod coverage;
 pub mod crs;
+pub mod h3locate;
 pub mod heatindex;
 pub mod hierarchy;
 pub mod hotspot;

@@ -390,6 +390,17 @@ function setupIncidentTools(map) {
   };
   es.addEventListener('incident', show);
   es.addEventListener('transition', show);
+  // KPI figures pushed on connect and on every change (小事不出楼栋、纠纷不出网格、矛盾不出社区)
+  es.addEventListener('kpi', (e) => {
+    const k = JSON.parse(e.data);
+    const pct = (x) => (x == null ? '—' : `${fmt(x * 100, 0)}%`);
+    const el = $('live-kpi');
+    el.textContent = `未办结 ${fmt(k.open)} · 超时 ${fmt(k.overdue)} · 办结于楼栋 ${pct(k.share_building_grid)} / 网格 ${pct(k.share_grid)}`
+      + ` / 社区 ${pct(k.share_community)} / 街道以上 ${pct(k.share_above_community)}`
+      + (k.satisfaction_mean == null ? '' : ` · 满意度 ${fmt(k.satisfaction_mean, 1)}`);
+    el.dataset.open = String(k.open);
+    el.dataset.incidents = String(k.incidents);
+  });
 }
 
 async function main() {

@@ -141,6 +141,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/incidents/{id}", get(incident_get))
         .route("/api/incidents/{id}/transitions", post(incident_transition))
         .route("/api/stream", get(stream))
+        .route("/api/kpi", get(kpi))
         .route("/api/sensors", post(sensor_create).get(sensor_list))
         .route("/api/sensors/{id}/readings", post(sensor_reading))
         .route("/api/heatmap", get(heatmap))
@@ -1224,22 +1225,45 @@ struct IncidentListQuery {
     unit: Option<String>,
 }
 
+/// Server-sent events: `incident`, `transition` and `sensor` as they happen;
+/// `kpi` on connect and whenever the figures change (checked every 500 ms).
 async fn stream(
     State(s): State<Arc<AppState>>,
 ) -> axum::response::sse::Sse<impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use tokio::sync::broadcast::error::RecvError;
     let rx = s.live.events.subscribe();
-    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let events = futures_util::stream::unfold((rx, tick, s, String::new()), |(mut rx, mut tick, s, mut last)| async move {
         loop {
-            match rx.recv().await {
-                Ok((kind, data)) => return Some((Ok(Event::default().event(kind).data(data)), rx)),
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return None,
+            tokio::select! {
+                m = rx.recv() => match m {
+                    Ok((kind, data)) => return Some((Ok(Event::default().event(kind).data(data)), (rx, tick, s, last))),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = tick.tick() => {
+                    let mut k = s.live.kpi();
+                    // "at" changes every call; compare the figures only
+                    let at = k.as_object_mut().and_then(|o| o.remove("at"));
+                    let figures = k.to_string();
+                    if figures != last {
+                        last = figures;
+                        if let (Some(o), Some(at)) = (k.as_object_mut(), at) {
+                            o.insert("at".into(), at);
+                        }
+                        return Some((Ok(Event::default().event("kpi").data(k.to_string())), (rx, tick, s, last)));
+                    }
+                }
             }
         }
     });
     Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+async fn kpi(State(s): State<Arc<AppState>>) -> ApiResult {
+    Ok(Json(s.live.kpi()).into_response())
 }
 
 #[derive(Deserialize)]

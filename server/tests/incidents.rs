@@ -23,6 +23,21 @@ async fn call(app: &axum::Router, method: &str, uri: &str, body: Value, key: Opt
     (status, headers, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
+/// The data of the next server-sent event of a kind (others skipped), within 2 s.
+async fn next_event(body: &mut Body, kind: &str) -> String {
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame())
+            .await
+            .unwrap_or_else(|_| panic!("a {kind} event within 2 s"))
+            .expect("frame")
+            .expect("ok");
+        let text = String::from_utf8_lossy(frame.data_ref().expect("data")).into_owned();
+        if text.contains(&format!("event: {kind}\n")) {
+            return text.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n");
+        }
+    }
+}
+
 #[tokio::test]
 async fn intake_lifecycle_and_stream() {
     let store = wangge::store::Store::memory().expect("store");
@@ -48,14 +63,11 @@ async fn intake_lifecycle_and_stream() {
     assert_eq!(v["status"], "reported");
     assert_eq!(v["units"][0], "district-5655440", "assigned from the district down: {v}");
     assert!(v["units"].as_array().expect("units").len() >= 4);
-    // the stream delivers it
-    let frame = tokio::time::timeout(std::time::Duration::from_secs(2), sse_body.frame())
-        .await
-        .expect("an event within 2 s")
-        .expect("frame")
-        .expect("ok");
-    let text = String::from_utf8_lossy(frame.data_ref().expect("data")).into_owned();
-    assert!(text.contains("event: incident") && text.contains(&id), "{text}");
+    // the stream opened with the KPI figures, then delivers the incident
+    let first = next_event(&mut sse_body, "kpi").await;
+    assert!(first.contains("\"open\":"), "{first}");
+    let text = next_event(&mut sse_body, "incident").await;
+    assert!(text.contains(&id), "{text}");
     // a retry with the same key: the same incident, not a second one
     let (s, h, again) = call(&app, "POST", "/api/incidents", new.clone(), Some("k-1")).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -108,6 +120,19 @@ async fn intake_lifecycle_and_stream() {
     assert_eq!(v["allowed_next"].as_array().map(Vec::len), Some(0));
     let (_, _, l) = call(&app, "GET", "/api/incidents?status=evaluated", Value::Null, None).await;
     assert_eq!(l["count"], 1);
+    // the KPI figures follow on the stream and at /api/kpi: resolved at community level, satisfaction 5
+    loop {
+        let k = next_event(&mut sse_body, "kpi").await;
+        let k: Value = serde_json::from_str(k.trim_start_matches(|c| c != '{').trim_end()).expect("kpi json");
+        if k["by_status"]["evaluated"] == 1 {
+            assert_eq!(k["open"], 0);
+            assert_eq!(k["share_community"], 1.0);
+            assert_eq!(k["satisfaction_mean"], 5.0);
+            break;
+        }
+    }
+    let (_, _, k) = call(&app, "GET", "/api/kpi", Value::Null, None).await;
+    assert_eq!((k["incidents"].as_u64(), k["resolved_by_level"]["community"].as_u64()), (Some(1), Some(1)), "{k}");
 
     // everything acknowledged is in the store: a fresh load sees it
     let st = state.store.as_ref().expect("store").lock().expect("lock");

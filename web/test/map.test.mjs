@@ -252,6 +252,10 @@ test('incidents: a posted incident reaches the map by the event stream; heatmap 
   // timings belong in benchmarks: this only checks that it arrives, and says how fast
   console.log(`# live incident on the map after ${Date.now() - sent} ms`);
   assert.match(await page.locator('#live-count').textContent(), /实时事件：1/);
+  // the KPI line follows from the stream: one open incident
+  await page.waitForFunction(() => document.getElementById('live-kpi').dataset.incidents === '1', null, { timeout: 5000 });
+  assert.equal(await page.locator('#live-kpi').getAttribute('data-open'), '1');
+  assert.match(await page.locator('#live-kpi').textContent(), /未办结 1/);
 
   await page.click('#h-heat');
   await page.waitForFunction(() => Number(document.getElementById('incident-form').dataset.heat) > 0, null, { timeout: 20000 });

@@ -390,6 +390,8 @@ function setupIncidentTools(map) {
   };
   es.addEventListener('incident', show);
   es.addEventListener('transition', show);
+  // a bulk import: reload the live incidents at once
+  es.addEventListener('bulk', () => getJson('/api/incidents').then((l) => { for (const v of l.incidents) show({ data: JSON.stringify(v) }); }).catch(fail));
   // KPI figures pushed on connect and on every change (小事不出楼栋、纠纷不出网格、矛盾不出社区)
   es.addEventListener('kpi', (e) => {
     const k = JSON.parse(e.data);

@@ -138,6 +138,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/coverage/siting", post(coverage_siting))
         .route("/api/coverage/high-points", get(coverage_high_points))
         .route("/api/incidents", post(incident_create).get(incident_list))
+        .route("/api/incidents/bulk", post(incident_bulk).layer(axum::extract::DefaultBodyLimit::max(256 << 20)))
         .route("/api/incidents/{id}", get(incident_get))
         .route("/api/incidents/{id}/transitions", post(incident_transition))
         .route("/api/stream", get(stream))
@@ -1174,6 +1175,48 @@ async fn incident_create(
     let d = s.dataset();
     blocking(move || {
         let (v, replayed) = s.live.intake(&d, s.store.as_ref(), b, key).map_err(live_error)?;
+        let mut r = (StatusCode::CREATED, Json(v)).into_response();
+        if replayed {
+            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        Ok(r)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct BulkQuery {
+    format: Option<String>,
+    crs: Option<String>,
+}
+
+/// Many incidents from a CSV or GeoJSON body into the live lifecycle, all or nothing.
+async fn incident_bulk(State(s): State<Arc<AppState>>, Query(q): Query<BulkQuery>, headers: HeaderMap, body: String) -> ApiResult {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let is_csv = match q.format.as_deref() {
+        Some("csv") => true,
+        Some("geojson") => false,
+        None => content_type.contains("csv"),
+        Some(f) => return Err(ApiError::bad(format!("format {f:?}: use csv or geojson"))),
+    };
+    let mut o = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Incidents);
+    if let Some(c) = &q.crs {
+        o.crs = wangge_engine::crs::SourceCrs::parse(c).ok_or_else(|| ApiError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
+    }
+    o.defaults.insert("status".into(), json!("reported"));
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(ApiError::bad("Idempotency-Key: 1 to 200 characters"));
+    }
+    let d = s.dataset();
+    blocking(move || {
+        let name = if is_csv { "incidents.csv" } else { "incidents.geojson" };
+        let rows = match crate::import::read_str(&body, is_csv, name, &o) {
+            Ok(crate::import::Layer::Incidents(v)) => v,
+            Ok(_) => return Err(ApiError::bad("not an incidents layer")),
+            Err(e) => return Err(ApiError::bad(e.to_string())),
+        };
+        let (v, replayed) = s.live.bulk(&d, s.store.as_ref(), rows, key).map_err(live_error)?;
         let mut r = (StatusCode::CREATED, Json(v)).into_response();
         if replayed {
             r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));

@@ -23,6 +23,25 @@ async fn call(app: &axum::Router, method: &str, uri: &str, body: Value, key: Opt
     (status, headers, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
+/// The data of the first server-sent event of each kind (others skipped), each within 2 s.
+async fn first_events(body: &mut Body, kinds: &[&str]) -> std::collections::HashMap<String, String> {
+    let mut got = std::collections::HashMap::new();
+    while got.len() < kinds.len() {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame())
+            .await
+            .unwrap_or_else(|_| panic!("events {kinds:?} within 2 s; got {got:?}"))
+            .expect("frame")
+            .expect("ok");
+        let text = String::from_utf8_lossy(frame.data_ref().expect("data")).into_owned();
+        for k in kinds {
+            if text.contains(&format!("event: {k}\n")) && !got.contains_key(*k) {
+                got.insert((*k).to_owned(), text.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n"));
+            }
+        }
+    }
+    got
+}
+
 /// The data of the next server-sent event of a kind (others skipped), within 2 s.
 async fn next_event(body: &mut Body, kind: &str) -> String {
     loop {
@@ -64,10 +83,9 @@ async fn intake_lifecycle_and_stream() {
     assert_eq!(v["units"][0], "district-5655440", "assigned from the district down: {v}");
     assert!(v["units"].as_array().expect("units").len() >= 4);
     // the stream opened with the KPI figures, then delivers the incident
-    let first = next_event(&mut sse_body, "kpi").await;
-    assert!(first.contains("\"open\":"), "{first}");
-    let text = next_event(&mut sse_body, "incident").await;
-    assert!(text.contains(&id), "{text}");
+    let got = first_events(&mut sse_body, &["kpi", "incident"]).await;
+    assert!(got["kpi"].contains("\"open\":"), "{got:?}");
+    assert!(got["incident"].contains(&id), "{got:?}");
     // a retry with the same key: the same incident, not a second one
     let (s, h, again) = call(&app, "POST", "/api/incidents", new.clone(), Some("k-1")).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -179,4 +197,95 @@ async fn a_sensor_past_its_threshold_opens_an_incident() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, _, l) = call(&app, "GET", "/api/sensors", Value::Null, None).await;
     assert_eq!(l["sensors"][0]["incident"]["id"], id.as_str());
+}
+
+async fn send_text(
+    app: &axum::Router,
+    uri: &str,
+    ctype: &str,
+    body: String,
+    key: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut r = Request::builder().method("POST").uri(uri).header(header::HOST, "127.0.0.1").header(header::CONTENT_TYPE, ctype);
+    if let Some(k) = key {
+        r = r.header("Idempotency-Key", k);
+    }
+    let resp = app.clone().oneshot(r.body(Body::from(body)).expect("req")).await.expect("resp");
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let b = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn bulk_import_enters_the_lifecycle_all_or_nothing() {
+    let store = wangge::store::Store::memory().expect("store");
+    let d = common::demo_dataset();
+    let pts: Vec<(f64, f64)> =
+        d.buildings.iter().take(40).map(|b| b.footprint.0[0].exterior().0[0]).map(|c| (c.x + 1e-5, c.y + 1e-5)).collect();
+    let state = AppState::with_store(d, common::repo("web"), store).expect("state");
+    let app = router(state.clone());
+    let csv = |rows: &[(usize, &str, &str)]| {
+        let mut t = String::from("id,lon,lat,category,item,occurred_at,status,reporter\n");
+        for &(n, cat, status) in rows {
+            let (x, y) = pts[n];
+            t.push_str(&format!("B-{n},{x},{y},{cat},,2026-11-0{}T08:00:00+08:00,{status},热线\n", 1 + n % 9));
+        }
+        t
+    };
+    // a bad row (category not in the taxonomy) and a bad status: nothing imported, both named
+    let bad = csv(&[(0, "环境卫生", "reported"), (1, "天气", "reported"), (2, "环境卫生", "lost")]);
+    let (s, _, e) = send_text(&app, "/api/incidents/bulk", "text/csv", bad, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let m = e["message"].as_str().expect("m");
+    assert!(m.contains("B-1") && m.contains("天气") && m.contains("B-2") && m.contains("lost"), "{m}");
+    assert_eq!(state.live.len(), 0);
+    // a bad position: the importer's message names the feature
+    let (s, _, e) = send_text(
+        &app,
+        "/api/incidents/bulk",
+        "text/csv",
+        "id,lon,lat,category,occurred_at\nX,500,36,环境卫生,2026-11-01T08:00:00+08:00\n".into(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["message"].as_str().expect("m").contains("X"), "{e}");
+    // 30 good rows, some already dispatched
+    let rows: Vec<(usize, &str, &str)> =
+        (0..30).map(|n| (n, if n % 2 == 0 { "环境卫生" } else { "市容秩序" }, if n < 25 { "reported" } else { "dispatched" })).collect();
+    let (s, h, v) = send_text(&app, "/api/incidents/bulk", "text/csv", csv(&rows), Some("bulk-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(h.get("idempotent-replayed").is_none());
+    assert_eq!(v["imported"], 30);
+    // a retry with the key: the same answer, nothing twice
+    let (s, h, again) = send_text(&app, "/api/incidents/bulk", "text/csv", csv(&rows), Some("bulk-1")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.get("idempotent-replayed").and_then(|x| x.to_str().ok()), Some("true"));
+    assert_eq!(again["ids"], v["ids"]);
+    assert_eq!(state.live.len(), 30);
+    // the same ids without the key: 409, nothing imported
+    let (s, _, e) = send_text(&app, "/api/incidents/bulk", "text/csv", csv(&rows[..3]), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().expect("m").contains("B-0"), "{e}");
+    // each is assigned to its units and takes lifecycle steps from its status
+    let (_, _, one) = call(&app, "GET", "/api/incidents/B-3", Value::Null, None).await;
+    assert!(one["units"].as_array().expect("units").len() >= 4, "{one}");
+    assert_eq!(one["reporter"], "热线");
+    let (s, _, v) = call(&app, "POST", "/api/incidents/B-26/transitions", json!({"to": "in_progress", "actor": "城管执法"}), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _, _) = call(&app, "POST", "/api/incidents/B-4/transitions", json!({"to": "in_progress", "actor": "城管执法"}), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "reported cannot go to in progress");
+    // GeoJSON too, with the coordinates converted from GCJ-02 when told
+    let (x, y) = pts[35];
+    let (gx, gy) = wangge_engine::crs::wgs84_to_gcj02(x, y);
+    let gj = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [gx, gy]},
+        "properties": {"id": "G-1", "category": "环境卫生", "occurred_at": "2026-11-05T09:00:00+08:00"}}]});
+    let (s, _, v) = send_text(&app, "/api/incidents/bulk?crs=gcj02", "application/geo+json", gj.to_string(), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, _, g) = call(&app, "GET", "/api/incidents/G-1", Value::Null, None).await;
+    assert!((g["lon"].as_f64().expect("lon") - x).abs() < 1e-6 && (g["lat"].as_f64().expect("lat") - y).abs() < 1e-6, "{g}");
+    // durable: a fresh load sees all 31
+    let st = state.store.as_ref().expect("store").lock().expect("lock");
+    let tax = wangge_engine::lifecycle::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
+    assert_eq!(wangge::live::Live::load(&st, tax).expect("load").len(), 31);
 }

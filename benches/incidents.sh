@@ -18,3 +18,23 @@ w = json.loads(sys.argv[1])
 print(f"| {w['incidents']} | {w['connections']} | {w['per_s']:.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['max_ms']:.1f} | {w['acked']} | {w['stored']} | {w['sse_delivered']} | {w['sse_p50_ms']:.1f} | {w['sse_p99_ms']:.1f} |")
 PY
 done
+
+# Assignment of one arriving incident to its unit at every level (goal < 1 ms):
+# the demo district (real 市南区 streets, generated levels below) and a
+# generated city of 50,000 90-vertex grids; each point timed alone.
+cargo build --release -p wangge --bin wangge
+cargo build --release -p wangge-benches --bin assign_one
+GEN=$(mktemp -d)
+./target/release/wangge gen demo --admin data/shinan/admin.geojson --out "$GEN" --split 3,3,2 --incidents 10 >/dev/null
+echo
+echo "| units (generated where said) | units | levels | points placed | mean µs | p50 µs | p99 µs | max µs |"
+echo "|---|---|---|---|---|---|---|---|"
+for W in "$(./target/release/assign_one 300000 data/shinan/admin.geojson "$GEN/units.geojson")" "$(./target/release/assign_one 100000 --city 50000 14)"; do
+  python3 - "$W" <<'PY'
+import json, sys
+w = json.loads(sys.argv[1])
+label = w['units_of'] if w['units_of'].startswith('generated') else 'demo: real 市南区 streets + generated communities, grids, building grids'
+print(f"| {label} | {w['units']} | {w['levels']} | {w['placed']} | {w['mean_us']:.2f} | {w['p50_us']:.2f} | {w['p99_us']:.2f} | {w['max_us']:.0f} |")
+PY
+done
+rm -rf "$GEN"

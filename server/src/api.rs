@@ -1350,10 +1350,13 @@ async fn unit_incidents(State(s): State<Arc<AppState>>, Path(id): Path<String>, 
             (i.occurred_at, lvl)
         })
         .collect();
-    for i in s.live.all().iter().filter(|i| i.units.iter().any(|x| x == &id)) {
-        let lvl = i.transitions.iter().rev().find(|t| t.step.to == wangge_engine::lifecycle::Status::Resolved).and_then(|t| t.step.level);
-        rows.push((i.occurred_at, lvl.map(|l| l.as_str().to_owned())));
-    }
+    s.live.each(|i| {
+        if i.units.iter().any(|x| x == &id) {
+            let lvl =
+                i.transitions.iter().rev().find(|t| t.step.to == wangge_engine::lifecycle::Status::Resolved).and_then(|t| t.step.level);
+            rows.push((i.occurred_at, lvl.map(|l| l.as_str().to_owned())));
+        }
+    });
     let mut buckets: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
     for (t, _) in &rows {
         *buckets.entry(period_start(*t, month)).or_insert(0) += 1;

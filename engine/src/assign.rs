@@ -216,7 +216,7 @@ pub fn prepare_all(polys: &[&MultiPolygon<f64>]) -> Vec<PreparedPolygon> {
 }
 
 /// Interleave the low 16 bits of `v` with zeros (for Morton codes).
-fn spread(v: u32) -> u32 {
+pub(crate) fn spread(v: u32) -> u32 {
     let mut v = v & 0xFFFF;
     v = (v | (v << 8)) & 0x00FF_00FF;
     v = (v | (v << 4)) & 0x0F0F_0F0F;

@@ -322,15 +322,6 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// Spread the low 16 bits of `v` to the even bits.
-fn spread(v: u32) -> u32 {
-    let mut x = v & 0xffff;
-    x = (x | (x << 8)) & 0x00ff_00ff;
-    x = (x | (x << 4)) & 0x0f0f_0f0f;
-    x = (x | (x << 2)) & 0x3333_3333;
-    (x | (x << 1)) & 0x5555_5555
-}
-
 /// A Morton order of ~10 m grid cells over the bulk of the points (at most
 /// 2048 cells a side); points outside it come last.
 #[derive(Debug, Clone, Copy)]
@@ -368,7 +359,7 @@ impl Morton {
         let i = ((x - self.x0) * self.coslat / self.cell).floor();
         let j = ((y - self.y0) / self.cell).floor();
         if i >= 0.0 && j >= 0.0 && (i as u32) < self.n && (j as u32) < self.n {
-            u64::from(spread(i as u32) | spread(j as u32) << 1)
+            u64::from(crate::assign::spread(i as u32) | crate::assign::spread(j as u32) << 1)
         } else {
             u64::from(self.n) * u64::from(self.n)
         }

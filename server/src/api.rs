@@ -1162,24 +1162,35 @@ fn live_error(e: crate::live::LiveError) -> ApiError {
     }
 }
 
+/// The request's `Idempotency-Key`, if any (1 to 200 characters).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(ApiError::bad("Idempotency-Key: 1 to 200 characters"));
+    }
+    Ok(key)
+}
+
+/// 201 with the body, marked when it replays an earlier answer to the same key.
+fn created(v: Value, replayed: bool) -> Response {
+    let mut r = (StatusCode::CREATED, Json(v)).into_response();
+    if replayed {
+        r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    r
+}
+
 async fn incident_create(
     State(s): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Json<crate::live::NewIncident>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Json(b) = body.map_err(body_error)?;
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
-        return Err(ApiError::bad("Idempotency-Key: 1 to 200 characters"));
-    }
+    let key = idempotency_key(&headers)?;
     let d = s.dataset();
     blocking(move || {
         let (v, replayed) = s.live.intake(&d, s.store.as_ref(), b, key).map_err(live_error)?;
-        let mut r = (StatusCode::CREATED, Json(v)).into_response();
-        if replayed {
-            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-        }
-        Ok(r)
+        Ok(created(v, replayed))
     })
     .await
 }
@@ -1204,10 +1215,7 @@ async fn incident_bulk(State(s): State<Arc<AppState>>, Query(q): Query<BulkQuery
         o.crs = wangge_engine::crs::SourceCrs::parse(c).ok_or_else(|| ApiError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
     }
     o.defaults.insert("status".into(), json!("reported"));
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
-        return Err(ApiError::bad("Idempotency-Key: 1 to 200 characters"));
-    }
+    let key = idempotency_key(&headers)?;
     let d = s.dataset();
     blocking(move || {
         let name = if is_csv { "incidents.csv" } else { "incidents.geojson" };
@@ -1217,11 +1225,7 @@ async fn incident_bulk(State(s): State<Arc<AppState>>, Query(q): Query<BulkQuery
             Err(e) => return Err(ApiError::bad(e.to_string())),
         };
         let (v, replayed) = s.live.bulk(&d, s.store.as_ref(), rows, key).map_err(live_error)?;
-        let mut r = (StatusCode::CREATED, Json(v)).into_response();
-        if replayed {
-            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-        }
-        Ok(r)
+        Ok(created(v, replayed))
     })
     .await
 }

@@ -23,16 +23,21 @@ async fn call(app: &axum::Router, method: &str, uri: &str, body: Value, key: Opt
     (status, headers, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
+/// The next frame of the event stream as text, within 2 s.
+async fn next_frame(body: &mut Body, waiting_for: &str) -> String {
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame())
+        .await
+        .unwrap_or_else(|_| panic!("{waiting_for} within 2 s"))
+        .expect("frame")
+        .expect("ok");
+    String::from_utf8_lossy(frame.data_ref().expect("data")).into_owned()
+}
+
 /// The data of the first server-sent event of each kind (others skipped), each within 2 s.
 async fn first_events(body: &mut Body, kinds: &[&str]) -> std::collections::HashMap<String, String> {
     let mut got = std::collections::HashMap::new();
     while got.len() < kinds.len() {
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame())
-            .await
-            .unwrap_or_else(|_| panic!("events {kinds:?} within 2 s; got {got:?}"))
-            .expect("frame")
-            .expect("ok");
-        let text = String::from_utf8_lossy(frame.data_ref().expect("data")).into_owned();
+        let text = next_frame(body, &format!("events {kinds:?}; got {got:?}")).await;
         for k in kinds {
             if text.contains(&format!("event: {k}\n")) && !got.contains_key(*k) {
                 got.insert((*k).to_owned(), text.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n"));
@@ -45,12 +50,7 @@ async fn first_events(body: &mut Body, kinds: &[&str]) -> std::collections::Hash
 /// The data of the next server-sent event of a kind (others skipped), within 2 s.
 async fn next_event(body: &mut Body, kind: &str) -> String {
     loop {
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame())
-            .await
-            .unwrap_or_else(|_| panic!("a {kind} event within 2 s"))
-            .expect("frame")
-            .expect("ok");
-        let text = String::from_utf8_lossy(frame.data_ref().expect("data")).into_owned();
+        let text = next_frame(body, &format!("a {kind} event")).await;
         if text.contains(&format!("event: {kind}\n")) {
             return text.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n");
         }

@@ -311,6 +311,8 @@ impl<'a> Worker<'a> {
                 && fh.corners.iter().all(|v| ch.holds(v))
             {
                 fine.within[r] = c;
+            } else if fine.seen[r].contains(&c) {
+                // a point near an edge of a cell already remembered
             } else if let Some(slot) = fine.seen[r].iter_mut().find(|s| **s == NONE) {
                 *slot = c;
             } else {

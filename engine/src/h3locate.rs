@@ -137,8 +137,10 @@ struct Fine {
     within: [u32; COARSE],
     /// Per coarser resolution: coarse cells its points were found in.
     seen: [[u32; CANDIDATES]; COARSE],
-    /// Its six neighbours, once asked for.
-    around: Option<[u32; 6]>,
+    /// Its six neighbours, once asked for (itself six times for a pentagon's ring).
+    around: Option<[CellIndex; 6]>,
+    /// Their local ids, once created.
+    nb: Option<[u32; 6]>,
 }
 
 /// Cells of one resolution seen by a worker: local id → cell and hexagon.
@@ -171,6 +173,8 @@ pub struct Worker<'a> {
     recent: [u32; RECENT],
     /// Points sent to `to_cell` (misses, margins, special cells), for the record.
     pub exact_calls: usize,
+    /// Points located so far.
+    points: usize,
     morton: Morton,
     /// Per Morton slot, the fine cell of the last point seen there.
     grid: Vec<u32>,
@@ -185,6 +189,7 @@ impl<'a> Worker<'a> {
             dicts: (0..LEVELS).map(|_| Dict::default()).collect(),
             recent: [NONE; RECENT],
             exact_calls: 0,
+            points: 0,
             grid: vec![NONE; morton.n as usize * morton.n as usize],
             morton,
         }
@@ -221,21 +226,34 @@ impl<'a> Worker<'a> {
         None
     }
 
-    /// The six neighbours of a fine cell (none for a pentagon's odd ring).
+    /// The local ids of a fine cell's six neighbours that have been seen ([`NONE`] for the others).
     fn around(&mut self, f: u32) -> [u32; 6] {
-        if let Some(a) = self.fine[f as usize].around {
-            return a;
-        }
-        let c = self.dicts[COARSE].cells[f as usize];
-        let mut a = [NONE; 6];
-        let ring: Vec<CellIndex> = c.grid_disk::<Vec<_>>(1).into_iter().filter(|&n| n != c).collect();
-        if ring.len() == 6 {
-            for (k, n) in ring.into_iter().enumerate() {
-                a[k] = self.fine_id(n);
+        let ring = match self.fine[f as usize].around {
+            Some(r) => r,
+            None => {
+                let c = self.dicts[COARSE].cells[f as usize];
+                let mut r = [c; 6];
+                let ring: Vec<CellIndex> = c.grid_disk::<Vec<_>>(1).into_iter().filter(|&n| n != c).collect();
+                if ring.len() == 6 {
+                    r.copy_from_slice(&ring);
+                }
+                self.fine[f as usize].around = Some(r);
+                r
             }
+        };
+        // Where points are dense, a neighbour is worth creating (its points will
+        // come); where they are sparse, only cells seen already are tried, as
+        // creating them would cost more than asking H3.
+        if let Some(nb) = self.fine[f as usize].nb {
+            nb
+        } else if self.points > 8 * self.fine.len() {
+            let me = self.dicts[COARSE].cells[f as usize];
+            let nb = ring.map(|n| if n == me { NONE } else { self.fine_id(n) });
+            self.fine[f as usize].nb = Some(nb);
+            nb
+        } else {
+            ring.map(|n| self.dicts[COARSE].ids.get(&n).copied().unwrap_or(NONE))
         }
-        self.fine[f as usize].around = Some(a);
-        a
     }
 
     /// The local id of a fine cell; a new one starts with its parents as candidates.
@@ -244,7 +262,7 @@ impl<'a> Worker<'a> {
         let f = self.dicts[COARSE].id(c, self.faces);
         if f as usize == before {
             let hex = self.dicts[COARSE].hexes[f as usize].clone();
-            let mut fine = Fine { hex, within: [NONE; COARSE], seen: [[NONE; CANDIDATES]; COARSE], around: None };
+            let mut fine = Fine { hex, within: [NONE; COARSE], seen: [[NONE; CANDIDATES]; COARSE], around: None, nb: None };
             for r in 0..COARSE {
                 let Some(parent) = Resolution::try_from(MIN_RES + r as u8).ok().and_then(|res| c.parent(res)) else { continue };
                 let pid = self.dicts[r].id(parent, self.faces);
@@ -265,6 +283,7 @@ impl<'a> Worker<'a> {
     pub fn cells(&mut self, lat: f64, lon: f64) -> [u32; LEVELS] {
         let p = xyz(lat, lon);
         let ll = LatLng::new(lat, lon).ok();
+        self.points += 1;
         let mut out = [NONE; LEVELS];
         // the fine cell: one of the last few, the last one in this grid slot or
         // a neighbour of either, else H3's own

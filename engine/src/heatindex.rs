@@ -92,8 +92,8 @@ impl HeatIndex {
                     let faces = &faces;
                     s.spawn(move || {
                         let mut w = Worker::new(faces, morton);
-                        // this run's rows of each id column (allocated here, so its pages are touched in parallel)
-                        let mut cols: Vec<Vec<u32>> = (0..LEVELS).map(|_| vec![NONE; rows.len()]).collect();
+                        // this run's rows of each id column (zeroed lazily by the kernel; every row is written below)
+                        let mut cols: Vec<Vec<u32>> = (0..LEVELS).map(|_| vec![0; rows.len()]).collect();
                         let mut keys: Vec<u64> = Vec::with_capacity(BLOCK);
                         let mut pts: Vec<(f64, f64)> = Vec::with_capacity(BLOCK);
                         let mut buf: Vec<[u32; LEVELS]> = Vec::with_capacity(BLOCK);

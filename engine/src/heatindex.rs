@@ -60,9 +60,29 @@ impl HeatIndex {
                 .map(|&i| ((u64::from(group[i as usize]) << tb | (times[i as usize] - tmin) as u64) << ib) | u64::from(i))
                 .collect();
             drop(keep);
-            k.sort_unstable();
+            // two halves sorted in parallel, merged straight into the outputs
+            let mid = k.len() / 2;
+            let (a, b) = k.split_at_mut(mid);
+            std::thread::scope(|s| {
+                s.spawn(|| a.sort_unstable());
+                b.sort_unstable();
+            });
+            let (a, b) = k.split_at(mid);
             let (mask, tmask) = ((1u64 << ib) - 1, (1u64 << tb) - 1);
-            (k.iter().map(|k| (k & mask) as u32).collect(), k.into_iter().map(|k| tmin + ((k >> ib) & tmask) as i64).collect())
+            let (mut order, mut t) = (Vec::with_capacity(k.len()), Vec::with_capacity(k.len()));
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() || j < b.len() {
+                let key = if j >= b.len() || (i < a.len() && a[i] <= b[j]) {
+                    i += 1;
+                    a[i - 1]
+                } else {
+                    j += 1;
+                    b[j - 1]
+                };
+                order.push((key & mask) as u32);
+                t.push(tmin + ((key >> ib) & tmask) as i64);
+            }
+            (order, t)
         } else {
             let mut k = keep;
             k.sort_unstable_by_key(|&i| (group[i as usize], times[i as usize], i));

@@ -158,9 +158,18 @@ impl Dataset {
             .join("-")
     }
 
-    /// Whether a unit (or anything) carries the generated label.
+    /// Whether a unit (or anything) carries the generated label: JSON `true` or `1`, or, as a CSV
+    /// column arrives, the text `true`, `1` or `yes` (any case).
     pub fn is_generated(attrs: &wangge_engine::model::Attributes) -> bool {
-        attrs.get("generated").and_then(serde_json::Value::as_bool).unwrap_or(false)
+        match attrs.get("generated") {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::Number(n)) => n.as_f64() == Some(1.0),
+            Some(serde_json::Value::String(s)) => {
+                let s = s.trim();
+                s.eq_ignore_ascii_case("true") || s == "1" || s.eq_ignore_ascii_case("yes")
+            }
+            _ => false,
+        }
     }
 
     /// Bounds of everything loaded.
@@ -182,4 +191,25 @@ pub fn report_for_store(store: &Store, config: &IntegrityConfig) -> Result<Optio
     let bv = d.versions.get(&LayerKind::Buildings).copied().unwrap_or(0);
     let json = serde_json::to_string(&d.report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(Some((uv, bv, json)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dataset;
+    use serde_json::{Value, json};
+
+    fn attrs(v: Value) -> wangge_engine::model::Attributes {
+        [("generated".to_owned(), v)].into_iter().collect()
+    }
+
+    #[test]
+    fn generated_label_from_geojson_and_csv_values() {
+        for v in [json!(true), json!(1), json!("true"), json!("TRUE"), json!(" 1 "), json!("yes")] {
+            assert!(Dataset::is_generated(&attrs(v.clone())), "{v}");
+        }
+        for v in [json!(false), json!(0), json!("false"), json!(""), json!("0"), json!("no"), json!(null), json!(2)] {
+            assert!(!Dataset::is_generated(&attrs(v.clone())), "{v}");
+        }
+        assert!(!Dataset::is_generated(&wangge_engine::model::Attributes::default()));
+    }
 }

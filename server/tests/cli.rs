@@ -37,6 +37,13 @@ fn gen_import_check_export_round_trip() {
     assert!(s.contains("as version 1"), "{s}");
     ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", p(&out.join("buildings.geojson"))]));
     ok(&wangge(&["import", "--db", p(&db), "--layer", "incidents", p(&out.join("incidents.csv"))]));
+    {
+        // the CSV's `generated` column (text "true") keeps the label through the import
+        let store = wangge::store::Store::open(&db).expect("open");
+        let d = wangge::state::Dataset::load(&store, Default::default()).expect("load");
+        assert_eq!(d.incidents.len(), 500);
+        assert!(d.incidents.iter().all(|i| wangge::state::Dataset::is_generated(&i.attributes)));
+    }
     let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", p(&out.join("buildings.geojson"))]));
     assert!(s.contains("as version 2"), "{s}");
     let s = ok(&wangge(&["versions", "--db", p(&db)]));

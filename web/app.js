@@ -370,7 +370,7 @@ function setupIncidentTools(map) {
   $('h-hot').addEventListener('click', () => (async () => {
     const [gj, v] = await Promise.all([getJson(`/api/hotspots?${query()}&k=1&format=geojson`), getJson(`/api/hotspots?${query()}&k=1`)]);
     map.getSource('heat').setData({ type: 'FeatureCollection', features: gj.features.filter((f) => f.properties.class !== 'none') });
-    showGraphPanel('事件热点（Getis-Ord Gi*）', `H3 分辨率 ${v.res}，k = ${v.k}，${fmt(v.incidents)} 起事件：热点 ${v.hot} 格、冷点 ${v.cold} 格（错误发现率 FDR 5%）。`,
+    showGraphPanel('事件热点（Getis-Ord Gi*）', `H3 分辨率 ${v.res}，k = ${v.k}，${fmt(v.incidents)} 起事件${v.generated ? '（生成数据）' : ''}：热点 ${v.hot} 格、冷点 ${v.cold} 格（错误发现率 FDR 5%）。`,
       [], ['H3 格', '事件', 'z', 'q'], v.cells.filter((c) => c.class === 'hot').sort((a, b) => b.z - a.z).slice(0, 30)
         .map((c) => [c.cell, fmt(c.count), fmt(c.z, 2), c.q.toExponential(1)]));
     $('incident-form').dataset.hot = String(v.hot);

@@ -1113,6 +1113,7 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
         }
         let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
         let hs = wangge_engine::hotspot::gi_star(&counts, k);
+        let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
         let class = |h: &wangge_engine::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
             (true, true) => "hot",
             (true, false) => "cold",
@@ -1124,7 +1125,7 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
                     .iter()
                     .map(|h| json!({"cell": h.cell.to_string(), "count": h.count, "z": h.z, "p": h.p, "q": h.q, "class": class(h)}))
                     .collect();
-                Ok(Json(json!({"res": u8::from(res), "k": k, "incidents": total, "fdr": 0.05,
+                Ok(Json(json!({"res": u8::from(res), "k": k, "incidents": total, "generated": generated, "fdr": 0.05,
                     "hot": hs.iter().filter(|h| class(h) == "hot").count(), "cold": hs.iter().filter(|h| class(h) == "cold").count(), "cells": cells}))
                 .into_response())
             }

@@ -465,6 +465,7 @@ async fn heatmap_and_hotspots_of_incidents() {
     assert_eq!(g["features"][0]["geometry"]["type"], "Polygon");
     let (s, h) = json(&app, "/api/hotspots?res=9&k=1").await;
     assert_eq!(s, StatusCode::OK, "{h}");
+    assert_eq!(h["generated"], true);
     // the same as vector tiles: every cell once over the tiles covering the data (z 11), counts adding up
     let b = d.bounds().expect("bounds");
     let (xs, ys) = wangge::mvt::tiles_covering(b, 11);

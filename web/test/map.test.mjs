@@ -267,6 +267,10 @@ test('incidents: a posted incident reaches the map by the event stream; heatmap 
   await page.waitForFunction(() => document.getElementById('incident-form').dataset.hot !== undefined, null, { timeout: 20000 });
   const hs = await (await fetch(`${base}/api/hotspots?res=8&k=1`)).json();
   assert.equal(Number(await page.locator('#incident-form').getAttribute('data-hot')), hs.hot);
+  // the incidents came from the generated CSV (text "true"): labelled as generated on the layer list and in the panel
+  assert.equal(hs.generated, true);
+  assert.match(await page.locator('#graph-summary').textContent(), /起事件（生成数据）/);
+  assert.match(await page.locator('#layer-list label', { has: page.locator('input[data-layer="incidents"]') }).textContent(), /生成数据/);
   await idle(page);
   await page.screenshot({ path: join(root, 'web', 'test-results', 'hotspots.png') });
   assert.deepEqual(failures, []);

@@ -1,13 +1,14 @@
 //! wangge server: the DuckDB store, import and export, vector tiles, the HTTP
 //! API and the web page, used by the `wangge` binary.
 
-pub mod api;
 pub mod cli;
 pub mod coverage;
+pub mod events;
 pub mod geojson_out;
 pub mod glyphs;
 pub mod graphs;
 pub mod heat;
+pub mod http;
 pub mod import;
 pub mod live;
 pub mod mvt;

@@ -11,7 +11,6 @@ use std::sync::Mutex;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
 use wangge_engine::lifecycle::{Deadlines, Flow, ResponseLevel, Status, Step, StepError, Taxonomy, Transition};
 
 use crate::state::Dataset;
@@ -140,7 +139,7 @@ pub struct Live {
     inner: Mutex<Inner>,
     group: Mutex<Group>,
     written: std::sync::Condvar,
-    pub events: broadcast::Sender<(String, String)>,
+    pub events: crate::events::EventLog,
     pub taxonomy: Taxonomy,
     flow: Flow,
     pub deadlines: Deadlines,
@@ -163,7 +162,7 @@ fn now() -> i64 {
 impl Live {
     /// Empty, with a taxonomy.
     pub fn new(taxonomy: Taxonomy) -> Live {
-        let (events, _) = broadcast::channel(4096);
+        let events = crate::events::EventLog::default();
         Live {
             version: std::sync::atomic::AtomicU64::new(0),
             inner: Mutex::new(Inner::default()),
@@ -369,7 +368,7 @@ impl Live {
         };
         let out = self.sensor_json(&v, &inner);
         inner.sensors.insert(v.id.clone(), v);
-        let _ = self.events.send(("sensor".into(), out.to_string()));
+        self.events.publish("sensor", out.to_string());
         Ok(json!({"sensor": out, "opened_incident": opened}))
     }
 
@@ -564,7 +563,7 @@ impl Live {
         let v = self.json(&inc);
         inner.insert(inc);
         self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let _ = self.events.send(("incident".into(), v.to_string()));
+        self.events.publish("incident", v.to_string());
         Ok((v, false))
     }
 
@@ -675,7 +674,7 @@ impl Live {
             inner.insert(i);
         }
         self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let _ = self.events.send(("bulk".into(), json!({"imported": ids.len()}).to_string()));
+        self.events.publish("bulk", json!({"imported": ids.len()}).to_string());
         Ok((json!({"imported": ids.len(), "ids": ids, "outside_every_unit": unplaced}), false))
     }
 
@@ -752,7 +751,7 @@ impl Live {
         inc.transitions.push(t);
         let v = self.json(inc);
         self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let _ = self.events.send(("transition".into(), v.to_string()));
+        self.events.publish("transition", v.to_string());
         Ok(v)
     }
 }

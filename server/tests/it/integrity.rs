@@ -2,9 +2,7 @@
 //! (overlap, gap, sliver, hole, multipolygon, child outside parent, cut and
 //! unassigned buildings), and on the real 市南区 streets.
 
-mod common;
-
-use common::{fixture, shinan};
+use crate::common::{fixture, shinan};
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_path};
 use wangge_engine::assign::assign_buildings;

@@ -1,6 +1,6 @@
 //! Vector tiles decoded with mvt-reader and checked against the source features.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -2,7 +2,7 @@
 //! (fixture and oracle: server/tests/fixtures/houston/MANIFEST.md), counted
 //! directly and through the columnar heat index.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -1,7 +1,7 @@
 //! The `wangge` binary on temp files: gen, import (with GCJ-02 conversion and
 //! field mapping), versions, check, export.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

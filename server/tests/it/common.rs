@@ -1,5 +1,4 @@
 //! Shared test helpers: the real 市南区 boundaries plus small generated layers.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

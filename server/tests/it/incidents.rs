@@ -2,14 +2,14 @@
 //! idempotent retries, durable writes, allowed and forbidden transitions,
 //! concurrent transitions (one wins), and the event stream.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use wangge::api::{AppState, router};
+use wangge::http::{AppState, app as router};
 
 async fn call(app: &axum::Router, method: &str, uri: &str, body: Value, key: Option<&str>) -> (StatusCode, axum::http::HeaderMap, Value) {
     let mut r =

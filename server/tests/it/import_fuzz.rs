@@ -1,7 +1,7 @@
 //! Bad input never panics: thousands of mutated files (byte flips, cuts,
 //! swapped values) are either imported or refused with errors.
 
-mod common;
+use crate::common;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

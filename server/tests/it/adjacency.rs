@@ -1,7 +1,7 @@
 //! The neighbour graph on the real Qingdao street boundaries against libpysal
 //! and shapely (fixture made by benches/oracles/adjacency_qingdao.py).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

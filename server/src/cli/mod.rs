@@ -18,6 +18,8 @@ use crate::state::{Dataset, report_for_store};
 use crate::store::{DEFAULT_DB, Store};
 use crate::timefmt::format_time;
 
+mod serve;
+
 #[derive(Debug, Parser)]
 #[command(name = "wangge", version, about = "网格 — spatial analytics for grid-based community governance")]
 pub struct Cli {
@@ -135,17 +137,7 @@ pub enum Command {
         db: DbArg,
     },
     /// Serve the API, the tiles and the map.
-    Serve {
-        #[command(flatten)]
-        db: DbArg,
-        #[arg(long, env = "WANGGE_ADDR", default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// Directory of the web page (with node_modules/maplibre-gl).
-        #[arg(long, env = "WANGGE_WEB", default_value = "web")]
-        web: PathBuf,
-        #[command(flatten)]
-        check: CheckArgs,
-    },
+    Serve(serve::ServeArgs),
     /// The neighbour graph of a level: shared lengths, rook/queen, same or cross parent.
     Adjacency {
         #[command(flatten)]
@@ -555,37 +547,7 @@ fn execute(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Serve { db, addr, web, check } => {
-            let store = Store::open(&db.db).map_err(|e| e.to_string())?;
-            let started = std::time::Instant::now();
-            let d = Dataset::load(&store, check.config()?).map_err(|e| e.to_string())?;
-            eprintln!(
-                "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
-                d.hierarchy.len(),
-                d.buildings.len(),
-                d.cameras.len(),
-                d.facilities.len(),
-                d.incidents.len(),
-                started.elapsed().as_secs_f64()
-            );
-            let t = std::time::Instant::now();
-            let cov = d.coverage();
-            eprintln!("camera views and coverage of {} cameras computed in {:.2} s", cov.views.len(), t.elapsed().as_secs_f64());
-            // the server keeps the store: camera edits over HTTP become new layer versions
-            let state = crate::api::AppState::with_store(d, web, store)?;
-            let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-                let local = listener.local_addr().map_err(|e| e.to_string())?;
-                eprintln!("serving the map at http://{local}/");
-                axum::serve(listener, crate::api::router(state))
-                    .with_graceful_shutdown(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
-                    .await
-                    .map_err(|e| e.to_string())
-            })
-        }
+        Command::Serve(args) => serve::run(args),
         Command::Gen { what } => match what {
             GenCommand::Demo { admin, out, seed, split, buildings_per_leaf, incidents } => {
                 gen_demo(&admin, &out, seed, &split, buildings_per_leaf, incidents)

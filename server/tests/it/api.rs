@@ -1,13 +1,13 @@
 //! The HTTP API in-process (tower oneshot) on 市南区 with generated layers.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use wangge::api::{AppState, router};
+use wangge::http::{AppState, app as router};
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let resp = app

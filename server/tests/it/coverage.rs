@@ -4,7 +4,7 @@
 //! grid), against an independent shapely/pyproj computation (fixture:
 //! `python3 benches/oracles/coverage_helsinki.py server/tests/fixtures/coverage`).
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_path};

@@ -2,11 +2,9 @@
 //! naming the layer, the feature (index and id), the field and the problem,
 //! through the real `wangge import` binary, and the store is unchanged.
 
-mod common;
-
 use std::process::Command;
 
-use common::fixture;
+use crate::common::fixture;
 use wangge::store::Store;
 
 /// (file, layer, substrings the message must contain)

@@ -1,0 +1,152 @@
+//! Adjacency graphs, alliances and AB-post pairs of one level.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use wangge_engine::abpost::AbOptions;
+use wangge_engine::adjacency::AdjacencyOptions;
+use wangge_engine::alliance::AllianceSpec;
+
+use super::error::{AppError, AppResult, body_error};
+use super::params::*;
+use super::{AppState, blocking};
+use crate::graphs::{WeightBy, level_graph, pair_weight};
+
+pub(crate) fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/adjacency", get(adjacency))
+        .route("/api/alliances/propose", post(alliances_propose))
+        .route("/api/alliances/validate", post(alliances_validate))
+        .route("/api/ab-pairs", get(ab_pairs))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GraphQuery {
+    pub(crate) level: Option<String>,
+    pub(crate) tolerance: Option<f64>,
+    pub(crate) min_shared: Option<f64>,
+    pub(crate) format: Option<String>,
+    pub(crate) within: Option<String>,
+    pub(crate) weight: Option<String>,
+}
+
+pub(crate) fn graph_opts(tolerance: Option<f64>, min_shared: Option<f64>) -> AdjacencyOptions {
+    let d = AdjacencyOptions::default();
+    AdjacencyOptions { tolerance_m: tolerance.unwrap_or(d.tolerance_m), min_shared_m: min_shared.unwrap_or(d.min_shared_m) }
+}
+
+pub(crate) async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -> AppResult {
+    let d = s.dataset();
+    blocking(move || {
+        let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
+        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(AppError::bad)?;
+        match q.format.as_deref() {
+            None | Some("json") => Ok(Json(g.adjacency_json()).into_response()),
+            Some("geojson") => Ok(Json(g.adjacency_geojson()).into_response()),
+            Some("csv") => {
+                let mut buf = Vec::new();
+                g.adjacency_csv(&mut buf).map_err(|e| AppError::bad(e.to_string()))?;
+                Ok(csv_response(buf))
+            }
+            Some(f) => Err(AppError::bad(format!("format {f:?}: use json, geojson or csv"))),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProposeBody {
+    pub(crate) level: String,
+    pub(crate) count: Option<usize>,
+    pub(crate) min_size: Option<usize>,
+    pub(crate) max_size: Option<usize>,
+    #[serde(default)]
+    pub(crate) weight: WeightBy,
+    #[serde(default)]
+    pub(crate) straddle: bool,
+    #[serde(default)]
+    pub(crate) seed: u64,
+    pub(crate) tolerance: Option<f64>,
+    pub(crate) min_shared: Option<f64>,
+    #[serde(default)]
+    pub(crate) geojson: bool,
+}
+
+pub(crate) async fn alliances_propose(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
+) -> AppResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || {
+        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(AppError::bad)?;
+        let (min_size, max_size) = match (b.count, b.min_size, b.max_size) {
+            (Some(_), lo, hi) => (lo.unwrap_or(1), hi.unwrap_or(usize::MAX)),
+            (None, lo, hi) => (lo.unwrap_or(2), hi.unwrap_or(4)),
+        };
+        let spec = AllianceSpec { groups: b.count, min_size, max_size, straddle: b.straddle, seed: b.seed };
+        let mut v = g.propose(b.weight, &spec).map_err(AppError::bad)?;
+        if b.geojson {
+            v["geojson"] = g.alliances_geojson(&v);
+        }
+        Ok(Json(v).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ValidateBody {
+    pub(crate) level: String,
+    pub(crate) groups: Vec<Vec<String>>,
+    #[serde(default)]
+    pub(crate) weight: WeightBy,
+    pub(crate) tolerance: Option<f64>,
+    pub(crate) min_shared: Option<f64>,
+}
+
+pub(crate) async fn alliances_validate(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<ValidateBody>, axum::extract::rejection::JsonRejection>,
+) -> AppResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || {
+        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(AppError::bad)?;
+        Ok(Json(g.validate(b.weight, &b.groups).map_err(AppError::bad)?).into_response())
+    })
+    .await
+}
+
+pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -> AppResult {
+    let d = s.dataset();
+    blocking(move || {
+        let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
+        let within_parent = match q.within.as_deref() {
+            None | Some("parent") => true,
+            Some("any") => false,
+            Some(w) => return Err(AppError::bad(format!("within {w:?}: use parent or any"))),
+        };
+        let weight = pair_weight(q.weight.as_deref().unwrap_or("shared")).map_err(AppError::bad)?;
+        let opts = AbOptions { within_parent, weight };
+        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(AppError::bad)?;
+        let r = g.ab_pairs(&opts);
+        match q.format.as_deref() {
+            None | Some("json") => Ok(Json(g.ab_json(&r, &opts)).into_response()),
+            Some("geojson") => Ok(Json(g.ab_geojson(&r)).into_response()),
+            Some("csv") => {
+                let mut buf = Vec::new();
+                g.ab_csv(&r, &mut buf).map_err(|e| AppError::bad(e.to_string()))?;
+                Ok(csv_response(buf))
+            }
+            Some(f) => Err(AppError::bad(format!("format {f:?}: use json, geojson or csv"))),
+        }
+    })
+    .await
+}

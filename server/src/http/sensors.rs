@@ -1,0 +1,39 @@
+//! Sensors and their readings.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::error::{AppResult, body_error, live_error};
+use super::{AppState, blocking};
+
+pub(crate) fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/api/sensors", post(sensor_create).get(sensor_list)).route("/api/sensors/{id}/readings", post(sensor_reading))
+}
+
+pub(crate) async fn sensor_create(
+    State(s): State<Arc<AppState>>,
+    body: Result<Json<crate::live::Sensor>, axum::extract::rejection::JsonRejection>,
+) -> AppResult {
+    let Json(b) = body.map_err(body_error)?;
+    blocking(move || Ok((StatusCode::CREATED, Json(s.live.add_sensor(s.store.as_ref(), b).map_err(live_error)?)).into_response())).await
+}
+
+pub(crate) async fn sensor_list(State(s): State<Arc<AppState>>) -> AppResult {
+    Ok(Json(json!({"sensors": s.live.sensors()})).into_response())
+}
+
+pub(crate) async fn sensor_reading(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Json<crate::live::Reading>, axum::extract::rejection::JsonRejection>,
+) -> AppResult {
+    let Json(b) = body.map_err(body_error)?;
+    let d = s.dataset();
+    blocking(move || Ok(Json(s.live.reading(&d, s.store.as_ref(), &id, b).map_err(live_error)?).into_response())).await
+}

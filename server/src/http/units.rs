@@ -1,0 +1,185 @@
+//! Units, layers, features and the integrity report.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::params::*;
+use crate::geojson_out;
+use crate::state::Dataset;
+use crate::tiles::TILE_LAYERS;
+
+pub(crate) fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/layers", get(layers))
+        .route("/api/units", get(units))
+        .route("/api/units/{id}", get(unit))
+        .route("/api/features/{layer}", get(features))
+        .route("/api/check", get(check))
+}
+
+pub(crate) async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {
+    let d = s.dataset();
+    let count = |l: &str| match l {
+        "units" => d.hierarchy.len(),
+        "buildings" => d.buildings.len(),
+        "cameras" => d.cameras.len(),
+        "facilities" => d.facilities.len(),
+        "incidents" => d.incidents.len(),
+        "roads" => d.roads.len(),
+        "camera_views" => d.cameras.len(),
+        "camera_gaps" => d.coverage().gaps_ll.len(),
+        "heatmap" | "hotspots" => d.incidents.len() + s.live.len(),
+        _ => d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len(),
+    };
+    let generated = |l: &str| match l {
+        "units" => d.hierarchy.units.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "buildings" => d.buildings.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "cameras" | "camera_views" | "camera_gaps" => d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "heatmap" | "hotspots" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "facilities" => d.facilities.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        "incidents" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
+        _ => false,
+    };
+    let list: Vec<Value> = TILE_LAYERS
+        .iter()
+        .map(|l| {
+            let version = wangge_engine::model::LayerKind::parse(l).and_then(|k| d.versions.get(&k).copied());
+            json!({"name": l, "version": version, "features": count(l), "generated": generated(l),
+                   "tiles": format!("/tiles/{l}.json")})
+        })
+        .collect();
+    Json(json!({"data_version": d.data_version(), "levels": d.hierarchy.levels, "bounds": bounds_json(&d), "layers": list}))
+}
+
+pub(crate) fn bounds_json(d: &Dataset) -> Value {
+    match d.bounds() {
+        Some(r) => json!([r.min().x, r.min().y, r.max().x, r.max().y]),
+        None => json!([-180.0, -85.0, 180.0, 85.0]),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LevelQuery {
+    pub(crate) level: Option<String>,
+}
+
+pub(crate) fn unit_summary(d: &Dataset, i: usize) -> Value {
+    let u = &d.hierarchy.units[i];
+    let l = &d.report.loads[i];
+    json!({
+        "id": u.id.0, "name": u.name, "level": u.level.0, "parent_id": u.parent.as_ref().map(|p| &p.0),
+        "households": l.households, "population": l.population, "buildings": l.buildings,
+        "incidents": d.unit_incidents[i], "children": d.hierarchy.children[i].len(),
+        "area_m2": d.unit_area_m2[i], "generated": Dataset::is_generated(&u.attributes),
+        "load_status": l.status,
+    })
+}
+
+pub(crate) async fn units(State(s): State<Arc<AppState>>, Query(q): Query<LevelQuery>) -> AppResult {
+    let d = s.dataset();
+    if let Some(l) = &q.level
+        && !d.hierarchy.levels.iter().any(|x| &x.0 == l)
+    {
+        let known: Vec<&str> = d.hierarchy.levels.iter().map(|x| x.0.as_str()).collect();
+        return Err(AppError::bad(format!("unknown level {l:?}; levels are {}", known.join(", "))));
+    }
+    let list: Vec<Value> = (0..d.hierarchy.len())
+        .filter(|&i| q.level.as_ref().is_none_or(|l| &d.hierarchy.units[i].level.0 == l))
+        .map(|i| unit_summary(&d, i))
+        .collect();
+    Ok(Json(json!({"units": list})).into_response())
+}
+
+pub(crate) async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> AppResult {
+    let d = s.dataset();
+    let h = &d.hierarchy;
+    let i = h.get(&wangge_engine::model::UnitId(id.clone())).ok_or_else(|| AppError::not_found(format!("no unit with id {id}")))?;
+    let mut v = unit_summary(&d, i);
+    let chain: Vec<Value> = h.chain(i)[1..]
+        .iter()
+        .rev()
+        .map(|&p| json!({"id": h.units[p].id.0, "name": h.units[p].name, "level": h.units[p].level.0}))
+        .collect();
+    let children: Vec<Value> = h.children[i].iter().map(|&c| unit_summary(&d, c)).collect();
+    let r = &d.report;
+    let uid = &h.units[i].id.0;
+    let gaps: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
+    let slivers: f64 =
+        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
+    let overlaps: Vec<Value> =
+        r.overlaps.iter().filter(|o| &o.a == uid || &o.b == uid).map(|o| json!({"a": o.a, "b": o.b, "area_m2": o.area_m2})).collect();
+    let outside: f64 = r.outside_parent.iter().filter(|o| &o.unit == uid).map(|o| o.area_m2).sum();
+    v["chain"] = json!(chain);
+    v["children"] = json!(children);
+    v["norm"] = json!(r.loads[i].norm);
+    v["attributes"] = json!(h.units[i].attributes);
+    v["integrity"] = json!({"gap_m2": gaps, "sliver_m2": slivers, "overlaps": overlaps, "outside_parent_m2": outside});
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FeatureQuery {
+    pub(crate) bbox: Option<String>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) level: Option<String>,
+}
+
+pub(crate) async fn features(State(s): State<Arc<AppState>>, Path(layer): Path<String>, Query(q): Query<FeatureQuery>) -> AppResult {
+    let d = s.dataset();
+    if layer == "problems" {
+        return Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response());
+    }
+    let index = match layer.as_str() {
+        "units" => &d.unit_index,
+        "buildings" => &d.building_index,
+        "cameras" => &d.camera_index,
+        "facilities" => &d.facility_index,
+        "incidents" => &d.incident_index,
+        "roads" => &d.road_index,
+        _ => return Err(AppError::not_found(format!("no layer {layer:?}; layers are {}", TILE_LAYERS.join(", ")))),
+    };
+    let bbox = match &q.bbox {
+        Some(b) => parse_bbox(b)?,
+        None => geo::Rect::new((-180.0, -90.0), (180.0, 90.0)),
+    };
+    let limit = q.limit.unwrap_or(10_000).min(100_000);
+    let mut idx: Vec<usize> = index.query_rect(bbox).collect();
+    if layer == "units"
+        && let Some(l) = &q.level
+    {
+        idx.retain(|&i| &d.hierarchy.units[i].level.0 == l);
+    }
+    idx.sort_unstable();
+    let total = idx.len();
+    idx.truncate(limit);
+    let mut fc = geojson_out::collection(geojson_out::layer_features(&d, &layer, &idx));
+    fc["total"] = json!(total);
+    fc["truncated"] = json!(total > idx.len());
+    Ok(Json(fc).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CheckQuery {
+    pub(crate) format: Option<String>,
+}
+
+pub(crate) async fn check(State(s): State<Arc<AppState>>, Query(q): Query<CheckQuery>) -> AppResult {
+    let d = s.dataset();
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(serde_json::to_value(&d.report).unwrap_or(Value::Null)).into_response()),
+        Some("geojson") => Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response()),
+        Some(f) => Err(AppError::bad(format!("format {f:?}: use json or geojson"))),
+    }
+}
+
+pub(crate) fn unit_index(d: &Dataset, id: &str) -> Result<usize, AppError> {
+    d.hierarchy.get(&wangge_engine::model::UnitId(id.to_owned())).ok_or_else(|| AppError::not_found(format!("no unit with id {id}")))
+}

@@ -1,0 +1,13 @@
+//! The server's integration tests, one binary: the real router in-process and the real CLI on temp files.
+
+mod adjacency;
+mod api;
+mod cli;
+mod common;
+mod coverage;
+mod houston;
+mod import_errors;
+mod import_fuzz;
+mod incidents;
+mod integrity;
+mod tiles;

@@ -26,7 +26,8 @@ function addLayers({ map, legend }) {
       'line-dasharray': expr(['case', ['==', ['get', 'contact'], 'queen'], ['literal', [1, 2]], ['literal', [1, 0]]]) } });
   addOverlayLayer(map, { id: 'abpairs', type: 'line', source: 'abpairs', paint: { 'line-color': AB_COLOUR, 'line-width': 4, 'line-opacity': 0.85 } });
   legend.add({ key: 'alliances', title: '毗邻联盟', layers: ['alliances-fill'],
-    items: GROUP_COLOURS.slice(0, 4).map((c, i) => ({ label: `第 ${i} 组`, colour: c })).concat([{ label: '…（按组着色）', colour: '#fff' }]) });
+    items: [1, 2, 3, 4].map((g) => ({ label: `第 ${g} 组`, colour: GROUP_COLOURS[g % GROUP_COLOURS.length] }))
+      .concat([{ label: '…（每组一色，见结果表）', colour: '#fff' }]) });
   legend.add({ key: 'adjacency', title: '邻接关系', layers: ['adjacency'],
     items: [{ label: '同上级', colour: LINK_SAME, shape: 'line' }, { label: '跨上级', colour: LINK_CROSS, shape: 'line' }] });
   legend.add({ key: 'abpairs', title: 'AB岗配对', layers: ['abpairs'], items: [{ label: 'A岗 ↔ B岗', colour: AB_COLOUR, shape: 'line' }] });

@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo demo-data test lint unit browser web-deps chromium bench anchors clean-demo
 
-## Install the web page's npm packages (MapLibre GL JS, playwright-core) if missing or stale.
+## Install the web page's npm packages (MapLibre GL JS, TypeScript for `make lint`, playwright-core) if missing or stale.
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 
@@ -43,9 +43,10 @@ demo-data: $(DEMO_DB)
 demo: web-deps demo-data
 	$(WANGGE) serve --db $(DEMO_DB) --addr $(ADDR) --web web
 
-lint:
+lint: web-deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd web && npx tsc --noEmit -p .
 
 unit:
 	$(CARGO) test --workspace

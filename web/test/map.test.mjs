@@ -2,49 +2,17 @@
 // our own binary on 127.0.0.1 with no internet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, launchBrowser, idle, watch, outside, drawnShare, artifacts } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const bin = resolve(root, process.env.WANGGE_BIN || 'target/debug/wangge');
 let server;
 let base;
 let browser;
 
-function run(args) {
-  return execFileSync(bin, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wangge-web-'));
-  const gen = join(dir, 'gen');
-  const db = join(dir, 'w.duckdb');
-  run(['gen', 'demo', '--admin', 'data/shinan/admin.geojson', '--out', gen, '--split', '3,3,2', '--incidents', '3000']);
-  run(['import', '--db', db, '--layer', 'units', 'data/shinan/admin.geojson', join(gen, 'units.geojson')]);
-  run(['import', '--db', db, '--layer', 'buildings', join(gen, 'buildings.geojson')]);
-  run(['import', '--db', db, '--layer', 'cameras', join(gen, 'cameras.geojson')]);
-  run(['import', '--db', db, '--layer', 'facilities', join(gen, 'facilities.geojson')]);
-  run(['import', '--db', db, '--layer', 'incidents', join(gen, 'incidents.csv')]);
-  server = spawn(bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--web', join(root, 'web')], { cwd: root });
-  base = await new Promise((res, rej) => {
-    let err = '';
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = err.match(/serving the map at (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (m) res(m[1]);
-    });
-    server.on('exit', (c) => rej(new Error(`server exited ${c}: ${err}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  ({ server, base } = await startServer());
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -52,22 +20,10 @@ after(async () => {
   if (server) server.kill();
 });
 
-async function idle(page) {
-  await page.waitForFunction(() => window.wanggeMap !== undefined, null, { timeout: 60000 });
-  await page.evaluate(() => new Promise((resolve, reject) => {
-    const m = window.wanggeMap;
-    const t = setTimeout(() => reject(new Error('map did not reach idle in 90 s')), 90000);
-    const done = () => { clearTimeout(t); resolve(); };
-    if (m.loaded() && m.areTilesLoaded()) done(); else m.once('idle', done);
-  }));
-}
-
 /** A new page on the map, at idle, with errors collected in `failures` and the given layers switched off. */
 async function openMap(off) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const failures = [];
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
+  const { failures } = watch(page, { cancels: true });
   await page.goto(`${base}/`);
   await idle(page);
   for (const l of off) {
@@ -79,17 +35,11 @@ async function openMap(off) {
 
 test('the page loads offline, draws the units and opens a unit panel with the right figures', { timeout: 300000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-  const requests = [];
-  const failures = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('requestfailed', (r) => failures.push(`${r.url()} ${r.failure()?.errorText}`));
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
+  const { requests, failures } = watch(page);
   await page.goto(`${base}/`);
   await idle(page);
 
-  const outside = requests.filter((u) => !u.startsWith(`${base}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));
-  assert.deepEqual(outside, [], 'every request stays on 127.0.0.1');
+  assert.deepEqual(outside(requests, base), [], 'every request stays on 127.0.0.1');
   assert.deepEqual(failures, []);
   assert.ok(requests.some((u) => u.includes('/tiles/units/')), 'unit tiles were requested');
   assert.ok(requests.some((u) => u.includes('/fonts/')), 'glyphs were requested from us');
@@ -101,22 +51,7 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   }
   await idle(page);
   const shot = await page.locator('#map').screenshot();
-  const share = await page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width; c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      // background is #e9eef2
-      if (Math.abs(d[i] - 0xe9) + Math.abs(d[i + 1] - 0xee) + Math.abs(d[i + 2] - 0xf2) > 30) n++;
-    }
-    return n / (d.length / 4);
-  }, shot.toString('base64'));
+  const share = await drawnShare(page, shot);
   assert.ok(share > 0.02, `units drawn on ${(share * 100).toFixed(2)} % of the map`);
   for (const l of ['buildings', 'problems']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
 
@@ -145,9 +80,8 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   assert.equal(chain[0], '市南区');
   assert.match(await page.locator('#unit-meta').textContent(), /生成数据/);
   assert.match(await page.locator('.maplibregl-ctrl-attrib').textContent(), /© OpenStreetMap contributors, ODbL 1\.0/);
-  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'map.png') });
-  writeFileSync(join(root, 'web', 'test-results', 'requests.txt'), requests.join('\n'));
+  await page.screenshot({ path: join(artifacts, 'map.png') });
+  writeFileSync(join(artifacts, 'requests.txt'), requests.join('\n'));
   await page.close();
 });
 
@@ -178,8 +112,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   assert.equal(await page.locator('#graph-table tr').count(), 1 + api.groups.length);
   const fills = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['alliances-fill'] }).map((f) => f.properties.group));
   assert.ok(new Set(fills).size >= 3, `alliance groups drawn: ${[...new Set(fills)]}`);
-  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'alliances.png') });
+  await page.screenshot({ path: join(artifacts, 'alliances.png') });
 
   // AB pairs at grid level
   await page.selectOption('#g-level', 'grid');
@@ -189,7 +122,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   const ab = await (await fetch(`${base}/api/ab-pairs?level=grid`)).json();
   assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-pairs')), ab.pairs.length);
   assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['abpairs'] }).length) > 0, 'AB pair links drawn');
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'abpairs.png') });
+  await page.screenshot({ path: join(artifacts, 'abpairs.png') });
   assert.deepEqual(failures, []);
   await page.close();
 });
@@ -221,8 +154,7 @@ test('camera coverage: layers, unit figures, siting and the high-points answer',
   assert.equal(await page.locator('#graph-table tr').count(), 4);
   assert.match(await page.locator('#graph-summary').textContent(), /开放空间覆盖率 .*% → .*%/);
   await idle(page);
-  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'siting.png') });
+  await page.screenshot({ path: join(artifacts, 'siting.png') });
 
   // the high-points scenario answers yes or no with the share
   await page.click('#panel-close');
@@ -232,7 +164,7 @@ test('camera coverage: layers, unit figures, siting and the high-points answer',
   assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-high-points')), hp.share);
   assert.match(await page.locator('#graph-title').textContent(), hp.covers_all ? /能覆盖全域/ : /不能覆盖全域/);
   await idle(page);
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'high-points.png') });
+  await page.screenshot({ path: join(artifacts, 'high-points.png') });
   assert.deepEqual(failures, []);
   await page.close();
 });
@@ -261,8 +193,7 @@ test('incidents: a posted incident reaches the map by the event stream; heatmap 
   await page.waitForFunction(() => Number(document.getElementById('incident-form').dataset.heat) > 0, null, { timeout: 20000 });
   await idle(page);
   assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['heat-fill'] }).length) > 0, 'heatmap drawn');
-  mkdirSync(join(root, 'web', 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'heatmap.png') });
+  await page.screenshot({ path: join(artifacts, 'heatmap.png') });
   await page.click('#h-hot');
   await page.waitForFunction(() => document.getElementById('incident-form').dataset.hot !== undefined, null, { timeout: 20000 });
   const hs = await (await fetch(`${base}/api/hotspots?res=8&k=1`)).json();
@@ -272,7 +203,7 @@ test('incidents: a posted incident reaches the map by the event stream; heatmap 
   assert.match(await page.locator('#graph-summary').textContent(), /起事件（生成数据）/);
   assert.match(await page.locator('#layer-list label', { has: page.locator('input[data-layer="incidents"]') }).textContent(), /生成数据/);
   await idle(page);
-  await page.screenshot({ path: join(root, 'web', 'test-results', 'hotspots.png') });
+  await page.screenshot({ path: join(artifacts, 'hotspots.png') });
   assert.deepEqual(failures, []);
   await page.close();
 });

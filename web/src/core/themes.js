@@ -1,0 +1,45 @@
+// @ts-check
+/**
+ * The thematic layers of the shared map: for each, its label, the MapLibre
+ * layer ids drawing it and its colours. The style (style.js) and the legend
+ * (legend.js) both read the colours from here, so they cannot disagree.
+ */
+
+/** @typedef {{ label: string, layers: string[], offAtStart?: boolean }} Theme */
+
+/** Theme name (= tile layer name) → label and map layers, in the order of the layer list. */
+export const THEMES = /** @type {Record<string, Theme>} */ ({
+  units: { label: '网格单元', layers: ['units-fill', 'units-line', 'units-label'] },
+  buildings: { label: '楼栋', layers: ['buildings'] },
+  cameras: { label: '摄像头', layers: ['cameras'] },
+  facilities: { label: '服务设施', layers: ['facilities', 'facilities-label'] },
+  incidents: { label: '事件', layers: ['incidents'] },
+  roads: { label: '道路', layers: ['roads'] },
+  problems: { label: '完整性问题', layers: ['problems-fill', 'problems-line'] },
+  camera_views: { label: '摄像头视域', layers: ['camera-views'], offAtStart: true },
+  camera_gaps: { label: '监控盲区', layers: ['camera-gaps'], offAtStart: true },
+});
+
+/** Colour of a unit by its depth in the hierarchy (0 = the top level). */
+export const DEPTH_COLOURS = ['#17324d', '#2b6cb0', '#2f855a', '#b7791f', '#9b2c2c', '#6b46c1'];
+export const DEPTH_FALLBACK = '#444';
+
+/** Building fill by households: [households, colour] stops, interpolated. */
+export const HOUSEHOLD_STOPS = /** @type {[number, string][]} */ ([[0, '#cbd5e0'], [100, '#718096'], [300, '#2d3748']]);
+export const CUT_OUTLINE = '#e53e3e';
+
+/** Integrity problems by kind: [kind, label, fill colour]. */
+export const PROBLEM_KINDS = /** @type {[string, string, string][]} */ ([
+  ['gap', '缺口', '#e53e3e'], ['sliver', '细缝', '#ed8936'], ['overlap', '重叠', '#805ad5'], ['outside_parent', '超出上级', '#d53f8c'],
+]);
+
+export const COLOURS = {
+  background: '#e9eef2',
+  road: '#fff',
+  cameraView: '#3182ce',
+  cameraGap: '#e53e3e',
+  incident: '#dd6b20',
+  cameraDome: '#3182ce',
+  cameraFixed: '#2c5282',
+  facility: '#38a169',
+};

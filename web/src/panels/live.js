@@ -1,0 +1,61 @@
+// @ts-check
+/** Live incidents: new incidents and transitions pushed by the server, and the KPI line (小事不出楼栋、纠纷不出网格、矛盾不出社区). */
+import { api, showError } from '../api.js';
+import { addOverlayLayer, ensureSource, setOverlay } from '../core/overlay.js';
+import { byId, fmt } from '../util.js';
+
+/** @typedef {import('../state.js').Page} Page */
+/** @typedef {import('geojson').Feature<import('geojson').Point>} PointFeature */
+
+const REPORTED = '#e53e3e';
+const IN_HAND = '#dd6b20';
+const DONE = '#38a169';
+
+/** @param {number | null | undefined} x */
+const pct = (x) => (x == null ? '—' : `${fmt(x * 100, 0)}%`);
+
+/** @param {Page} page */
+export function setupLive({ map, legend }) {
+  ensureSource(map, 'live');
+  addOverlayLayer(map, { id: 'live-incidents', type: 'circle', source: 'live',
+    paint: { 'circle-radius': 7, 'circle-color': ['match', ['get', 'status'], 'reported', REPORTED, 'resolved', DONE, 'evaluated', DONE, IN_HAND],
+      'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  legend.add({ key: 'live', title: '实时事件（按状态）', layers: ['live-incidents'],
+    items: [{ label: '已上报', colour: REPORTED, shape: 'circle' }, { label: '处置中', colour: IN_HAND, shape: 'circle' },
+      { label: '已办结 / 已评价', colour: DONE, shape: 'circle' }] });
+  /** @type {Map<string, PointFeature>} */
+  const byIncident = new Map();
+  /** @param {import('../types').LiveIncident} v */
+  const keep = (v) => byIncident.set(v.id, { type: 'Feature', geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
+    properties: { id: v.id, status: v.status, category: v.category, overdue: v.overdue } });
+  /** Redraws the live layer and says which incident came last. @param {import('../types').LiveIncident} last */
+  const redraw = (last) => {
+    setOverlay(map, 'live', { type: 'FeatureCollection', features: [...byIncident.values()] });
+    const el = byId('live-count');
+    el.textContent = `实时事件：${byIncident.size}（最新 ${last.id} · ${last.category} · ${last.status}）`;
+    el.dataset.last = last.id;
+  };
+  /** @param {import('../types').LiveIncident} v */
+  const show = (v) => { keep(v); redraw(v); };
+  const es = api.stream();
+  /** @param {MessageEvent} e */
+  const onIncident = (e) => show(JSON.parse(e.data));
+  es.addEventListener('incident', onIncident);
+  es.addEventListener('transition', onIncident);
+  // a bulk import: reload the live incidents at once
+  es.addEventListener('bulk', () => api.liveIncidents().then((l) => {
+    l.incidents.forEach(keep);
+    if (l.incidents.length) redraw(l.incidents[l.incidents.length - 1]);
+  }).catch(showError));
+  // KPI figures pushed on connect and on every change
+  es.addEventListener('kpi', (e) => {
+    /** @type {import('../types').Kpi} */
+    const k = JSON.parse(e.data);
+    const el = byId('live-kpi');
+    el.textContent = `未办结 ${fmt(k.open)} · 超时 ${fmt(k.overdue)} · 办结于楼栋 ${pct(k.share_building_grid)} / 网格 ${pct(k.share_grid)}`
+      + ` / 社区 ${pct(k.share_community)} / 街道以上 ${pct(k.share_above_community)}`
+      + (k.satisfaction_mean == null ? '' : ` · 满意度 ${fmt(k.satisfaction_mean, 1)}`);
+    el.dataset.open = String(k.open);
+    el.dataset.incidents = String(k.incidents);
+  });
+}

@@ -15,15 +15,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
-use wangge_engine::abpost::AbOptions;
-use wangge_engine::adjacency::AdjacencyOptions;
-use wangge_engine::alliance::AllianceSpec;
+use wangge_engine::cameras::edit::CameraEdit;
+use wangge_engine::cameras::map::CameraCoverage;
+use wangge_engine::dataset::Dataset;
+use wangge_engine::groups::abpost::AbOptions;
+use wangge_engine::groups::adjacency::AdjacencyOptions;
+use wangge_engine::groups::alliance::AllianceSpec;
 
-use crate::coverage::{CameraCoverage, CameraEdit};
 use crate::geojson_out;
 use crate::graphs::{WeightBy, level_graph, pair_weight};
 use crate::mvt::{MAX_ZOOM, valid_tile};
-use crate::state::Dataset;
 use crate::tiles::{TILE_LAYERS, layer_fields, render};
 
 /// Shared server state.
@@ -80,12 +81,14 @@ impl AppState {
 }
 
 /// The built-in taxonomy (checked by the engine's tests).
-fn default_taxonomy() -> wangge_engine::lifecycle::Taxonomy {
-    wangge_engine::lifecycle::Taxonomy::parse(crate::live::DEFAULT_TAXONOMY).unwrap_or_else(|_| wangge_engine::lifecycle::Taxonomy {
-        classes: Vec::new(),
-        departments: Vec::new(),
-        deadlines_h: Default::default(),
-        sensor_kinds: Default::default(),
+fn default_taxonomy() -> wangge_engine::incidents::taxonomy::Taxonomy {
+    wangge_engine::incidents::taxonomy::Taxonomy::parse(crate::live::DEFAULT_TAXONOMY).unwrap_or_else(|_| {
+        wangge_engine::incidents::taxonomy::Taxonomy {
+            classes: Vec::new(),
+            departments: Vec::new(),
+            deadlines_h: Default::default(),
+            sensor_kinds: Default::default(),
+        }
     })
 }
 
@@ -253,9 +256,10 @@ async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResu
     let children: Vec<Value> = h.children[i].iter().map(|&c| unit_summary(&d, c)).collect();
     let r = &d.report;
     let uid = &h.units[i].id.0;
-    let gaps: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
+    let gaps: f64 =
+        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::units::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
     let slivers: f64 =
-        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
+        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::units::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
     let overlaps: Vec<Value> =
         r.overlaps.iter().filter(|o| &o.a == uid || &o.b == uid).map(|o| json!({"a": o.a, "b": o.b, "area_m2": o.area_m2})).collect();
     let outside: f64 = r.outside_parent.iter().filter(|o| &o.unit == uid).map(|o| o.area_m2).sum();
@@ -408,7 +412,7 @@ fn heat_cells(s: &AppState, d: &Dataset, layer: &str, q: &TileQuery, z: u8) -> R
     if !(1..=5).contains(&k) {
         return Err(ApiError::bad(format!("k {k}: use 1 to 5")));
     }
-    Ok(wangge_engine::hotspot::gi_star(&counts, k)
+    Ok(wangge_engine::incidents::hotspot::gi_star(&counts, k)
         .into_iter()
         .map(|h| {
             let class = match (h.q < 0.05, h.z > 0.0) {
@@ -734,7 +738,7 @@ async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Query<Covera
             .collect();
         Ok(Json(json!({
             "mode": "2.5d",
-            "storey_m": crate::coverage::STOREY_M,
+            "storey_m": wangge_engine::cameras::map::STOREY_M,
             "cameras": d.cameras.len(),
             "unit": unit,
             "children": children.iter().map(|&c| coverage_json(&d, c)).collect::<Vec<_>>(),
@@ -789,9 +793,9 @@ async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQ
 struct SitingBody {
     unit: String,
     k: usize,
-    camera: crate::coverage::CameraModel,
+    camera: wangge_engine::model::CameraView,
     #[serde(default)]
-    weights: crate::coverage::SitingWeights,
+    weights: wangge_engine::cameras::siting::SitingWeights,
     headings: Option<usize>,
 }
 
@@ -803,7 +807,7 @@ async fn coverage_siting(
     let d = s.dataset();
     blocking(move || {
         let i = unit_index(&d, &b.unit)?;
-        let r = d.coverage().siting(&d, i, b.k, b.camera, b.weights, b.headings.unwrap_or(8)).map_err(ApiError::bad)?;
+        let r = d.coverage().siting(&d, i, b.k, b.camera, b.weights, b.headings.unwrap_or(8)).map_err(|e| ApiError::bad(e.to_string()))?;
         let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
         let features: Vec<Value> = r
             .proposals
@@ -826,7 +830,7 @@ async fn coverage_siting(
             })
             .collect();
         v["unit"] = json!(b.unit);
-        v["camera"] = json!({"fov": b.camera.fov, "range": b.camera.range, "height": b.camera.height});
+        v["camera"] = json!({"fov": b.camera.fov_deg, "range": b.camera.range_m.0, "height": b.camera.height_m.0});
         v["geojson"] = geojson_out::collection(features);
         Ok(Json(v).into_response())
     })
@@ -849,8 +853,8 @@ async fn coverage_high_points(State(s): State<Arc<AppState>>, Query(q): Query<Hi
             Some(id) => unit_index(&d, id)?,
             None => (0..h.len()).find(|&i| h.parent[i].is_none()).ok_or_else(|| ApiError::not_found("no units loaded"))?,
         };
-        let r =
-            d.coverage().high_points(&d, i, q.n.unwrap_or(12), q.range.unwrap_or(500.0), q.height.unwrap_or(5.0)).map_err(ApiError::bad)?;
+        let dome = wangge_engine::model::CameraView::dome(q.range.unwrap_or(500.0), q.height.unwrap_or(5.0));
+        let r = d.coverage().high_points(&d, i, q.n.unwrap_or(12), dome).map_err(|e| ApiError::bad(e.to_string()))?;
         let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
         let mut features: Vec<Value> = Vec::new();
         for (c, view) in r.cameras.iter().zip(&r.views) {
@@ -1112,9 +1116,9 @@ async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>
             return Err(ApiError::bad(format!("k {k}: use 1 to 5")));
         }
         let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
-        let hs = wangge_engine::hotspot::gi_star(&counts, k);
+        let hs = wangge_engine::incidents::hotspot::gi_star(&counts, k);
         let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
-        let class = |h: &wangge_engine::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
+        let class = |h: &wangge_engine::incidents::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
             (true, true) => "hot",
             (true, false) => "cold",
             _ => "none",
@@ -1213,7 +1217,8 @@ async fn incident_bulk(State(s): State<Arc<AppState>>, Query(q): Query<BulkQuery
     };
     let mut o = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Incidents);
     if let Some(c) = &q.crs {
-        o.crs = wangge_engine::crs::SourceCrs::parse(c).ok_or_else(|| ApiError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
+        o.crs = wangge_engine::geometry::crs::SourceCrs::parse(c)
+            .ok_or_else(|| ApiError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
     }
     o.defaults.insert("status".into(), json!("reported"));
     let key = idempotency_key(&headers)?;
@@ -1319,83 +1324,24 @@ struct TrendQuery {
     period: Option<String>,
 }
 
-/// The start (Unix seconds) of the week (Monday) or month holding `t`, in local time +08:00.
-fn period_start(t: i64, month: bool) -> i64 {
-    const TZ: i64 = 8 * 3600;
-    let days = (t + TZ).div_euclid(86_400);
-    let start_day = if month {
-        let (y, m, _) = crate::timefmt::civil_from_days(days);
-        crate::timefmt::days_from_civil(y, m, 1)
-    } else {
-        // 1970-01-01 was a Thursday
-        days - (days + 3).rem_euclid(7)
-    };
-    start_day * 86_400 - TZ
-}
-
 /// Incident trend (per week or month, change against the previous period) and resolution levels of a unit.
 async fn unit_incidents(State(s): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Query<TrendQuery>) -> ApiResult {
+    use wangge_engine::incidents::trend::{Period, TrendRow, UnitIncidents, loaded_rows};
     let d = s.dataset();
     let u = unit_index(&d, &id)?;
-    let month = match q.period.as_deref() {
-        None | Some("week") => false,
-        Some("month") => true,
-        Some(p) => return Err(ApiError::bad(format!("period {p:?}: use week or month"))),
+    let period = match q.period.as_deref() {
+        None => Period::Week,
+        Some(p) => Period::parse(p).ok_or_else(|| ApiError::bad(format!("period {p:?}: use week or month")))?,
     };
-    let h = &d.hierarchy;
-    // (time, resolved level if resolved)
-    let mut rows: Vec<(i64, Option<String>)> = d
-        .incidents
-        .iter()
-        .enumerate()
-        .filter(|(n, _)| d.incident_unit.get(*n).copied().flatten().is_some_and(|l| h.chain(l).contains(&u)))
-        .map(|(_, i)| {
-            let lvl = (i.status == "resolved" || i.status == "evaluated")
-                .then(|| i.attributes.get("resolved_level").and_then(Value::as_str).unwrap_or("unknown").to_owned());
-            (i.occurred_at, lvl)
-        })
-        .collect();
+    let mut rows = loaded_rows(&d, u);
     s.live.each(|i| {
         if i.units.iter().any(|x| x == &id) {
-            let lvl =
-                i.transitions.iter().rev().find(|t| t.step.to == wangge_engine::lifecycle::Status::Resolved).and_then(|t| t.step.level);
-            rows.push((i.occurred_at, lvl.map(|l| l.as_str().to_owned())));
+            let lvl = wangge_engine::incidents::lifecycle::resolved_level(&i.transitions);
+            rows.push(TrendRow { at: i.occurred_at, resolved_level: lvl.map(|l| l.as_str().to_owned()) });
         }
     });
-    let mut buckets: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
-    for (t, _) in &rows {
-        *buckets.entry(period_start(*t, month)).or_insert(0) += 1;
-    }
-    let list: Vec<Value> =
-        buckets.iter().map(|(t, n)| json!({"start": crate::timefmt::format_time_at(*t, 8 * 3600), "count": n})).collect();
-    let counts: Vec<u64> = buckets.values().copied().collect();
-    let (last, prev) = (counts.last().copied(), counts.len().checked_sub(2).map(|i| counts[i]));
-    let change = last.zip(prev).map(|(a, b)| a as i64 - b as i64);
-    let change_pct = last.zip(prev).and_then(|(a, b)| (b > 0).then(|| (a as f64 - b as f64) / b as f64 * 100.0));
-    let mut by_level: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for lvl in rows.iter().filter_map(|r| r.1.clone()) {
-        *by_level.entry(lvl).or_insert(0) += 1;
-    }
-    let resolved: u64 = by_level.values().sum();
-    let share = |f: &dyn Fn(&str) -> bool| {
-        if resolved > 0 { by_level.iter().filter(|(k, _)| f(k)).map(|(_, v)| *v).sum::<u64>() as f64 / resolved as f64 } else { 0.0 }
-    };
-    Ok(Json(json!({
-        "unit": id,
-        "incidents": rows.len(),
-        "generated": d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes)),
-        "trend": {"period": if month { "month" } else { "week" }, "buckets": list, "last": last, "previous": prev, "change": change, "change_pct": change_pct},
-        "resolution": {
-            "resolved": resolved,
-            "by_level": by_level,
-            // 小事不出楼栋、纠纷不出网格、矛盾不出社区
-            "share_building_grid": share(&|k| k == "building_grid"),
-            "share_grid": share(&|k| k == "grid"),
-            "share_community": share(&|k| k == "community"),
-            "share_above_community": share(&|k| k == "street" || k == "district"),
-        },
-    }))
-    .into_response())
+    let r = UnitIncidents::compute(id, d.incidents_generated(), &rows, period, 8 * 3600);
+    Ok(Json(serde_json::to_value(&r).unwrap_or(Value::Null)).into_response())
 }
 
 async fn sensor_create(

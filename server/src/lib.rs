@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod cli;
-pub mod coverage;
 pub mod geojson_out;
 pub mod glyphs;
 pub mod graphs;

@@ -588,21 +588,4 @@ mod tests {
             }
         }
     }
-
-    #[test]
-    fn camera_on_a_roof_and_degenerate_buildings() {
-        let s = scene(
-            vec![rect(-5.0, -5.0, 5.0, 5.0), rect(5.0, -5.0, 15.0, 5.0), rect(30.0, 0.0, 30.0, 10.0)],
-            vec![Some(20.0), Some(20.0), None],
-        );
-        let v = s.view_2d([0.0, 0.0], &cv(0.0, 360.0, 50.0, 3.0));
-        assert_eq!(v.on_roof, Some(0));
-        assert!(v.polygon.unsigned_area() > 0.0);
-        // touching building 1 hides the ground east of it
-        use geo::Contains;
-        assert!(!v.polygon.contains(&geo::Point::new(20.0, 0.0)));
-        // camera exactly on a corner shared by both
-        let v = s.view_25d([5.0, 5.0], &cv(0.0, 360.0, 50.0, 3.0));
-        assert!(v.on_roof.is_some());
-    }
 }

@@ -197,3 +197,24 @@ fn view_areas_match_ray_casting() {
     }
     assert_eq!(checked, 144);
 }
+
+fn square_box(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    poly(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+}
+
+#[test]
+fn camera_on_a_roof_and_degenerate_buildings() {
+    let s = Scene::from_metric(
+        vec![square_box(-5.0, -5.0, 5.0, 5.0), square_box(5.0, -5.0, 15.0, 5.0), square_box(30.0, 0.0, 30.0, 10.0)],
+        vec![Some(20.0), Some(20.0), None],
+        LocalProjection::new(120.4, 36.06),
+    );
+    let v = s.view_2d([0.0, 0.0], &CameraView::dome(50.0, 3.0));
+    assert_eq!(v.on_roof, Some(0));
+    assert!(v.polygon.unsigned_area() > 0.0);
+    // touching building 1 hides the ground east of it
+    assert!(!v.polygon.contains(&geo::Point::new(20.0, 0.0)));
+    // camera exactly on a corner shared by both
+    let v = s.view_25d([5.0, 5.0], &CameraView::dome(50.0, 3.0));
+    assert!(v.on_roof.is_some());
+}

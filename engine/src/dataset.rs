@@ -7,7 +7,7 @@
 //! recomputes everything derived from the layers: R-trees (STR bulk load,
 //! O(n log n)), building assignment (`units::assign`), incident location
 //! (point in polygon through the unit R-tree), unit areas in a local
-//! transverse-Mercator projection (`geometry::projection`) and the
+//! metric projection at each unit (`geometry::projection`) and the
 //! integrity report (`units::integrity`). Loading from a store is the
 //! server's business; the engine only ever sees [`Layer`]s.
 

@@ -3,8 +3,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use wangge_benches::{city, points};
-use wangge_engine::assign::PointLocator;
-use wangge_engine::hierarchy::Hierarchy;
+use wangge_engine::units::assign::PointLocator;
+use wangge_engine::units::hierarchy::Hierarchy;
 
 fn bench(c: &mut Criterion) {
     for (name, densify) in [("6v", 0), ("90v", 14)] {

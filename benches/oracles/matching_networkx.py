@@ -1,5 +1,5 @@
 """Oracle for the AB-post matching (issue 5): random graphs and networkx's
-max_weight_matching on them, written as a fixture for engine/tests/matching.rs.
+max_weight_matching on them, written as a fixture for engine/tests/it/matching.rs.
 
 usage: python3 benches/oracles/matching_networkx.py engine/tests/fixtures/matching_networkx.json
 (networkx 3.6.1; deterministic: random.Random(2026)).

@@ -17,7 +17,7 @@ pub fn city(n: usize, densify: usize, seed: u64) -> Vec<Unit> {
 
 /// Uniform random points over the grids' bounds (a few fall outside every grid).
 pub fn points(units: &[Unit], n: usize, seed: u64) -> Vec<(f64, f64)> {
-    let b = units.iter().filter_map(|u| u.geometry.bounding_rect()).reduce(wangge_engine::index::rect_union);
+    let b = units.iter().filter_map(|u| u.geometry.bounding_rect()).reduce(wangge_engine::geometry::index::rect_union);
     let Some(b) = b else { return Vec::new() };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..n).map(|_| (rng.random_range(b.min().x..b.max().x), rng.random_range(b.min().y..b.max().y))).collect()

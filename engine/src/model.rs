@@ -95,17 +95,48 @@ impl CameraKind {
     }
 }
 
+/// Where a camera looks and how far it sees: the one description of a view,
+/// used by the model, the visibility sweep, siting and the scenarios.
+///
+/// Serialized with the names the files and the HTTP API use (`heading`,
+/// `fov`, `range`, `height`); a missing heading is north (siting sweeps it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CameraView {
+    /// Compass heading of the view's centre (0 = north, 90 = east).
+    #[serde(rename = "heading", default)]
+    pub heading_deg: f64,
+    /// Field of view in degrees; 360 or more sees all round (dome).
+    #[serde(rename = "fov")]
+    pub fov_deg: f64,
+    #[serde(rename = "range")]
+    pub range_m: Metres,
+    /// Mounting height above the ground (above the roof when on a roof).
+    #[serde(rename = "height")]
+    pub height_m: Metres,
+}
+
+impl CameraView {
+    /// A dome: sees all round.
+    pub fn dome(range_m: f64, height_m: f64) -> CameraView {
+        CameraView { heading_deg: 0.0, fov_deg: 360.0, range_m: Metres(range_m), height_m: Metres(height_m) }
+    }
+}
+
 /// A camera: where it is, where it looks and how far it sees.
 #[derive(Debug, Clone)]
 pub struct Camera {
     pub id: String,
     pub position: Point<f64>,
-    pub heading_deg: f64,
-    pub fov_deg: f64,
-    pub range_m: Metres,
-    pub height_m: Metres,
+    pub view: CameraView,
     pub kind: CameraKind,
     pub attributes: Attributes,
+}
+
+impl Camera {
+    /// The view as computed: a dome sees all round whatever field of view it was given.
+    pub fn effective_view(&self) -> CameraView {
+        CameraView { fov_deg: if self.kind == CameraKind::Dome { 360.0 } else { self.view.fov_deg }, ..self.view }
+    }
 }
 
 /// A service facility (党群服务中心, 先锋驿站, clinic…).
@@ -178,5 +209,45 @@ impl LayerKind {
 impl fmt::Display for LayerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A validated layer: the features of one kind, as read from a file or the store.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    Units(Vec<Unit>),
+    Buildings(Vec<Building>),
+    Cameras(Vec<Camera>),
+    Facilities(Vec<Facility>),
+    Incidents(Vec<Incident>),
+    Roads(Vec<Road>),
+}
+
+impl Layer {
+    pub fn kind(&self) -> LayerKind {
+        match self {
+            Layer::Units(_) => LayerKind::Units,
+            Layer::Buildings(_) => LayerKind::Buildings,
+            Layer::Cameras(_) => LayerKind::Cameras,
+            Layer::Facilities(_) => LayerKind::Facilities,
+            Layer::Incidents(_) => LayerKind::Incidents,
+            Layer::Roads(_) => LayerKind::Roads,
+        }
+    }
+
+    /// How many features.
+    pub fn len(&self) -> usize {
+        match self {
+            Layer::Units(v) => v.len(),
+            Layer::Buildings(v) => v.len(),
+            Layer::Cameras(v) => v.len(),
+            Layer::Facilities(v) => v.len(),
+            Layer::Incidents(v) => v.len(),
+            Layer::Roads(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }

@@ -2,10 +2,10 @@
 
 use geo::{Coord, Geometry, LineString, Polygon};
 use serde_json::{Map, Value, json};
+use wangge_engine::dataset::Dataset;
 use wangge_engine::model::{Attributes, Building, Camera, Facility, Incident, Road, Unit};
 
 use crate::import::Layer;
-use crate::state::Dataset;
 use crate::timefmt::format_time;
 
 fn pos(c: &Coord<f64>) -> Value {
@@ -77,10 +77,10 @@ pub fn building_feature(b: &Building, extra: Vec<(&str, Value)>) -> Value {
 pub fn camera_feature(c: &Camera, extra: Vec<(&str, Value)>) -> Value {
     let own = vec![
         ("id", json!(c.id)),
-        ("heading", json!(c.heading_deg)),
-        ("fov", json!(c.fov_deg)),
-        ("range", json!(c.range_m.0)),
-        ("height", json!(c.height_m.0)),
+        ("heading", json!(c.view.heading_deg)),
+        ("fov", json!(c.view.fov_deg)),
+        ("range", json!(c.view.range_m.0)),
+        ("height", json!(c.view.height_m.0)),
         ("kind", json!(c.kind.as_str())),
     ];
     feature(&Geometry::Point(c.position), fields(&c.attributes, own, extra))
@@ -168,7 +168,7 @@ pub fn problem_features(d: &Dataset) -> Vec<Value> {
     let r = &d.report;
     let mut out = Vec::new();
     for g in &r.gaps {
-        let kind = if g.kind == wangge_engine::integrity::GapKind::Gap { "gap" } else { "sliver" };
+        let kind = if g.kind == wangge_engine::units::integrity::GapKind::Gap { "gap" } else { "sliver" };
         out.push(feature(
             &Geometry::Polygon(g.geometry.clone()),
             Map::from_iter([

@@ -10,14 +10,14 @@ use std::io::Write;
 use geo::{BoundingRect, Centroid, Coord, Euclidean, Geometry, Length, LineString};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use wangge_engine::abpost::{AbOptions, AbResult, Fallback, PairWeight, ab_pairs};
-use wangge_engine::adjacency::{Adjacency, AdjacencyOptions, Contact, adjacency};
-use wangge_engine::alliance::{AllianceSpec, Alliances, UnitGraph, evaluate, propose};
-use wangge_engine::index::rect_union;
-use wangge_engine::projection::LocalProjection;
+use wangge_engine::dataset::Dataset;
+use wangge_engine::geometry::index::rect_union;
+use wangge_engine::geometry::projection::LocalProjection;
+use wangge_engine::groups::abpost::{AbOptions, AbResult, Fallback, PairWeight, ab_pairs};
+use wangge_engine::groups::adjacency::{Adjacency, AdjacencyOptions, Contact, adjacency};
+use wangge_engine::groups::alliance::{AllianceSpec, Alliances, UnitGraph, evaluate, propose};
 
 use crate::geojson_out::{collection, feature, unit_feature};
-use crate::state::Dataset;
 
 /// What the balance of alliances counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]

@@ -11,10 +11,13 @@ use std::path::Path;
 
 use geo::{Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value};
-use wangge_engine::crs::SourceCrs;
-use wangge_engine::hierarchy::{Hierarchy, HierarchyError, infer_parents};
-use wangge_engine::model::{Attributes, Building, Camera, CameraKind, Facility, Incident, LayerKind, Level, Metres, Road, Unit, UnitId};
-use wangge_engine::validate::{lonlat_in_range, polygon_problems};
+use wangge_engine::geometry::crs::SourceCrs;
+use wangge_engine::geometry::validate::{lonlat_in_range, polygon_problems};
+pub use wangge_engine::model::Layer;
+use wangge_engine::model::{
+    Attributes, Building, Camera, CameraKind, CameraView, Facility, Incident, LayerKind, Level, Metres, Road, Unit, UnitId,
+};
+use wangge_engine::units::hierarchy::{Hierarchy, HierarchyError, infer_parents};
 
 use crate::timefmt::parse_time;
 
@@ -90,43 +93,6 @@ pub struct ImportOptions {
 impl ImportOptions {
     pub fn new(layer: LayerKind) -> Self {
         ImportOptions { layer, crs: SourceCrs::Wgs84, fields: HashMap::new(), defaults: HashMap::new(), tz_offset_s: 8 * 3600 }
-    }
-}
-
-/// A validated layer.
-#[derive(Debug, Clone)]
-pub enum Layer {
-    Units(Vec<Unit>),
-    Buildings(Vec<Building>),
-    Cameras(Vec<Camera>),
-    Facilities(Vec<Facility>),
-    Incidents(Vec<Incident>),
-    Roads(Vec<Road>),
-}
-
-impl Layer {
-    pub fn kind(&self) -> LayerKind {
-        match self {
-            Layer::Units(_) => LayerKind::Units,
-            Layer::Buildings(_) => LayerKind::Buildings,
-            Layer::Cameras(_) => LayerKind::Cameras,
-            Layer::Facilities(_) => LayerKind::Facilities,
-            Layer::Incidents(_) => LayerKind::Incidents,
-            Layer::Roads(_) => LayerKind::Roads,
-        }
-    }
-    pub fn len(&self) -> usize {
-        match self {
-            Layer::Units(v) => v.len(),
-            Layer::Buildings(v) => v.len(),
-            Layer::Cameras(v) => v.len(),
-            Layer::Facilities(v) => v.len(),
-            Layer::Incidents(v) => v.len(),
-            Layer::Roads(v) => v.len(),
-        }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -585,10 +551,7 @@ fn cameras(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Camera> {
         out.push(Camera {
             id: i,
             position,
-            heading_deg: heading,
-            fov_deg: fov,
-            range_m: Metres(range),
-            height_m: Metres(height),
+            view: CameraView { heading_deg: heading, fov_deg: fov, range_m: Metres(range), height_m: Metres(height) },
             kind,
             attributes: ctx.attributes(raw, &["id", "heading", "fov", "range", "height", "kind", "lon", "lat"]),
         });

@@ -2,7 +2,6 @@
 //! API and the web page, used by the `wangge` binary.
 
 pub mod cli;
-pub mod coverage;
 pub mod events;
 pub mod geojson_out;
 pub mod glyphs;

@@ -11,9 +11,12 @@ use std::sync::Mutex;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_engine::lifecycle::{Deadlines, Flow, ResponseLevel, Status, Step, StepError, Taxonomy, Transition};
+use wangge_engine::dataset::Dataset;
+use wangge_engine::geometry::validate::lonlat_in_range;
+use wangge_engine::incidents::kpi::{self, KpiIncident};
+use wangge_engine::incidents::lifecycle::{Deadlines, Flow, ResponseLevel, Status, Step, StepError, Transition};
+use wangge_engine::incidents::taxonomy::{CategoryError, Taxonomy};
 
-use crate::state::Dataset;
 use crate::store::Store;
 
 /// The built-in taxonomy (`data/taxonomy.json`).
@@ -272,7 +275,7 @@ impl Live {
             let kinds: Vec<&str> = self.taxonomy.sensor_kinds.keys().map(String::as_str).collect();
             return Err(LiveError::Bad(format!("kind {:?}: use one of {}", s.kind, kinds.join(", "))));
         }
-        if !(s.lon.is_finite() && s.lat.is_finite() && (-180.0..=180.0).contains(&s.lon) && (-90.0..=90.0).contains(&s.lat)) {
+        if !lonlat_in_range(s.lon, s.lat) {
             return Err(LiveError::Bad(format!("lon/lat {}, {}: not a WGS84 position", s.lon, s.lat)));
         }
         let mut inner = self.lock();
@@ -414,39 +417,8 @@ impl Live {
             }
         }
         let inner = self.lock();
-        let mut by_status: std::collections::BTreeMap<&str, u64> = Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-        let mut by_level: std::collections::BTreeMap<&str, u64> = ResponseLevel::ALL.iter().map(|l| (l.as_str(), 0)).collect();
-        let (mut open, mut overdue, mut sat, mut rated) = (0u64, 0u64, 0.0, 0u64);
-        for i in &inner.list {
-            *by_status.entry(i.status.as_str()).or_insert(0) += 1;
-            let dispatch = i.transitions.iter().rev().find(|t| t.step.to == Status::Dispatched);
-            if matches!(i.status, Status::Resolved | Status::Evaluated) {
-                if let Some(l) = i.transitions.iter().rev().find(|t| t.step.to == Status::Resolved).and_then(|t| t.step.level) {
-                    *by_level.entry(l.as_str()).or_insert(0) += 1;
-                }
-            } else {
-                open += 1;
-                if dispatch.is_some_and(|d| d.step.level.is_some_and(|l| self.deadlines.overdue(&i.category, l, d.at, t))) {
-                    overdue += 1;
-                }
-            }
-            if let Some(s) = i.transitions.iter().rev().find_map(|t| t.step.satisfaction) {
-                sat += f64::from(s);
-                rated += 1;
-            }
-        }
-        let resolved: u64 = by_level.values().sum();
-        let share = |levels: &[&str]| {
-            (resolved > 0).then(|| levels.iter().map(|l| by_level.get(l).copied().unwrap_or(0)).sum::<u64>() as f64 / resolved as f64)
-        };
-        let k = json!({
-            "version": version, "at": crate::timefmt::format_time(t), "incidents": inner.list.len(),
-            "by_status": by_status, "open": open, "overdue": overdue,
-            "resolved_by_level": by_level,
-            "share_building_grid": share(&["building_grid"]), "share_grid": share(&["grid"]),
-            "share_community": share(&["community"]), "share_above_community": share(&["street", "district"]),
-            "satisfaction_mean": (rated > 0).then(|| sat / rated as f64), "evaluated": rated,
-        });
+        let list = inner.list.iter().map(|i| KpiIncident { category: &i.category, status: i.status, transitions: &i.transitions });
+        let k = serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null);
         drop(inner);
         *lock(&self.kpi_cache) = Some((version, t / 10, k.clone()));
         k
@@ -492,18 +464,10 @@ impl Live {
         {
             return Ok((self.json(&inner.list[i]), true));
         }
-        if !(body.lon.is_finite() && body.lat.is_finite() && (-180.0..=180.0).contains(&body.lon) && (-90.0..=90.0).contains(&body.lat)) {
+        if !lonlat_in_range(body.lon, body.lat) {
             return Err(LiveError::Bad(format!("lon/lat {}, {}: not a WGS84 position", body.lon, body.lat)));
         }
-        let Some(class) = self.taxonomy.classes.iter().find(|c| c.name == body.category) else {
-            let names: Vec<&str> = self.taxonomy.classes.iter().map(|c| c.name.as_str()).collect();
-            return Err(LiveError::Bad(format!("category {:?} is not in the taxonomy: {}", body.category, names.join(", "))));
-        };
-        if let Some(item) = &body.item
-            && !class.items.contains(item)
-        {
-            return Err(LiveError::Bad(format!("item {item:?} is not an item of {}: {}", class.name, class.items.join(", "))));
-        }
+        self.taxonomy.class_of(&body.category, body.item.as_deref()).map_err(|e| LiveError::Bad(e.to_string()))?;
         let received_at = now();
         let occurred_at = match &body.occurred_at {
             Some(t) => {
@@ -598,14 +562,14 @@ impl Live {
         let mut dup = Vec::new();
         for (n, r) in rows.iter().enumerate() {
             let what = format!("incident {} (feature {n})", r.id);
-            match self.taxonomy.classes.iter().find(|c| c.name == r.category) {
-                None => problems.push(format!("{what}: category {:?} is not in the taxonomy", r.category)),
-                Some(class) => {
-                    if let Some(item) = r.attributes.get("item").and_then(Value::as_str).filter(|i| !i.is_empty())
-                        && !class.items.iter().any(|i| i == item)
-                    {
-                        problems.push(format!("{what}: item {item:?} is not an item of {}", class.name));
-                    }
+            let item = r.attributes.get("item").and_then(Value::as_str).filter(|i| !i.is_empty());
+            match self.taxonomy.class_of(&r.category, item) {
+                Ok(_) => {}
+                Err(CategoryError::UnknownCategory { category, .. }) => {
+                    problems.push(format!("{what}: category {category:?} is not in the taxonomy"))
+                }
+                Err(CategoryError::UnknownItem { item, class, .. }) => {
+                    problems.push(format!("{what}: item {item:?} is not an item of {class}"))
                 }
             }
             if Status::parse(&r.status).is_none() {
@@ -727,7 +691,7 @@ impl Live {
         }
         let t = self.flow.step(cur, body.step, now()).map_err(|e| match e {
             StepError::NotAllowed { .. } => LiveError::Conflict(e.to_string()),
-            StepError::Missing(m) => LiveError::Bad(m),
+            _ => LiveError::Bad(e.to_string()),
         })?;
         if let Some(store) = store {
             let st = lock(store);

@@ -13,7 +13,7 @@ use duckdb::{Connection, params};
 use geo::{BoundingRect, Geometry, MultiLineString, MultiPolygon, Point};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
-use wangge_engine::model::{Building, Camera, CameraKind, Facility, Incident, LayerKind, Level, Metres, Road, Unit, UnitId};
+use wangge_engine::model::{Building, Camera, CameraKind, CameraView, Facility, Incident, LayerKind, Level, Metres, Road, Unit, UnitId};
 
 use crate::import::Layer;
 use crate::wkb;
@@ -250,10 +250,10 @@ impl Store {
                         version,
                         i as i32,
                         c.id,
-                        c.heading_deg,
-                        c.fov_deg,
-                        c.range_m.0,
-                        c.height_m.0,
+                        c.view.heading_deg,
+                        c.view.fov_deg,
+                        c.view.range_m.0,
+                        c.view.height_m.0,
                         c.kind.as_str(),
                         attrs_json(&c.attributes),
                         wkb::encode(&Geometry::Point(c.position)),
@@ -418,10 +418,7 @@ impl Store {
                     out.push(Camera {
                         position: pt(&g, &id)?,
                         id,
-                        heading_deg: heading,
-                        fov_deg: fov,
-                        range_m: Metres(range),
-                        height_m: Metres(height),
+                        view: CameraView { heading_deg: heading, fov_deg: fov, range_m: Metres(range), height_m: Metres(height) },
                         kind: if kind == "dome" { CameraKind::Dome } else { CameraKind::Fixed },
                         attributes: attrs(a),
                     });

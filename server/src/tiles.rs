@@ -1,10 +1,10 @@
 //! Vector tiles of every layer from the in-memory dataset.
 
 use geo::{BoundingRect, MultiPolygon};
-use wangge_engine::integrity::GapKind;
+use wangge_engine::dataset::Dataset;
+use wangge_engine::units::integrity::GapKind;
 
 use crate::mvt::{BUFFER, LayerBuilder, Prop, TileGeom, TileProj, tile_bounds, tile_lines, tile_point, tile_polygons};
-use crate::state::Dataset;
 
 /// Tile layers served under `/tiles/{layer}/…`.
 pub const TILE_LAYERS: [&str; 11] =
@@ -120,9 +120,9 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
                     let props = [
                         ("id", Prop::Str(c.id.clone())),
                         ("kind", Prop::Str(c.kind.as_str().into())),
-                        ("heading", Prop::Num(c.heading_deg)),
-                        ("fov", Prop::Num(c.fov_deg)),
-                        ("range", Prop::Num(c.range_m.0)),
+                        ("heading", Prop::Num(c.view.heading_deg)),
+                        ("fov", Prop::Num(c.view.fov_deg)),
+                        ("range", Prop::Num(c.view.range_m.0)),
                         ("generated", generated(&c.attributes)),
                     ];
                     lb.add(Some(i as u64 + 1), &TileGeom::Points(vec![p]), &props);
@@ -171,7 +171,7 @@ pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u
             }
         }
         "problems" => {
-            let hit = |m: &MultiPolygon<f64>| m.bounding_rect().is_some_and(|r| wangge_engine::index::rects_touch(r, bounds));
+            let hit = |m: &MultiPolygon<f64>| m.bounding_rect().is_some_and(|r| wangge_engine::geometry::index::rects_touch(r, bounds));
             let rep = &d.report;
             for g in &rep.gaps {
                 let m = MultiPolygon(vec![g.geometry.clone()]);
@@ -271,7 +271,7 @@ pub fn render_cells(layer: &str, cells: &[HeatCell], z: u8, x: u32, y: u32) -> O
     let mut lb = LayerBuilder::new(layer);
     for (c, props) in cells {
         let hex = MultiPolygon(vec![hexagon(*c)]);
-        if hex.bounding_rect().is_some_and(|r| wangge_engine::index::rects_touch(r, bounds)) {
+        if hex.bounding_rect().is_some_and(|r| wangge_engine::geometry::index::rects_touch(r, bounds)) {
             lb.add(Some(u64::from(*c)), &TileGeom::Polygons(tile_polygons(&hex, &tp)), props);
         }
     }

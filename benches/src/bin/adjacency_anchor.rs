@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use wangge_benches::{city, wkt};
-use wangge_engine::adjacency::{AdjacencyOptions, adjacency};
+use wangge_engine::groups::adjacency::{AdjacencyOptions, adjacency};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();

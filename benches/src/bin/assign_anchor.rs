@@ -8,8 +8,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use wangge_benches::{city, points, wkt};
-use wangge_engine::assign::PointLocator;
-use wangge_engine::hierarchy::Hierarchy;
+use wangge_engine::units::assign::PointLocator;
+use wangge_engine::units::hierarchy::Hierarchy;
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();

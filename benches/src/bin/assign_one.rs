@@ -37,14 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let text = serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
             let o = wangge::import::ImportOptions::new(wangge_engine::model::LayerKind::Units);
             let units = match wangge::import::read_str(&text, false, "units", &o).map_err(|e| e.to_string())? {
-                wangge::import::Layer::Units(u) => u,
+                wangge_engine::model::Layer::Units(u) => u,
                 _ => return Err("not a unit layer".into()),
             };
             (files.join(" + "), units)
         }
     };
-    let mut d = wangge::state::Dataset::empty(wangge_engine::integrity::IntegrityConfig::default());
-    d.set(wangge::import::Layer::Units(units.clone())).map_err(|e| e.to_string())?;
+    let mut d = wangge_engine::dataset::Dataset::empty(wangge_engine::units::integrity::IntegrityConfig::default());
+    d.set(wangge_engine::model::Layer::Units(units.clone())).map_err(|e| e.to_string())?;
     let t = Instant::now();
     d.rebuild();
     let build_s = t.elapsed().as_secs_f64();

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use wangge_engine::heatindex::HeatIndex;
+use wangge_engine::incidents::heatindex::HeatIndex;
 
 /// Incidents for the benchmark: positions, times, class indices, class names, first day, days spanned.
 type Incidents = (Vec<(f64, f64)>, Vec<i64>, Vec<u8>, Vec<String>, i64, i64);

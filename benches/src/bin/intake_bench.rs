@@ -57,8 +57,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = dir.path().join("intake.duckdb");
     // a small generated district for unit assignment (labelled generated)
     let units = wangge_benches::city(400, 0, 3);
-    let mut d = wangge::state::Dataset::empty(wangge_engine::integrity::IntegrityConfig::default());
-    d.set(wangge::import::Layer::Units(units.clone())).map_err(|e| e.to_string())?;
+    let mut d = wangge_engine::dataset::Dataset::empty(wangge_engine::units::integrity::IntegrityConfig::default());
+    d.set(wangge_engine::model::Layer::Units(units.clone())).map_err(|e| e.to_string())?;
     d.rebuild();
     let pts = wangge_benches::points(&units, n, 5);
     let store = wangge::store::Store::open(&db)?;

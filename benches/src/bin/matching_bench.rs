@@ -10,9 +10,9 @@ use std::io::Write;
 use std::time::Instant;
 
 use wangge_benches::city;
-use wangge_engine::abpost::{AbOptions, PairWeight, ab_pairs};
-use wangge_engine::adjacency::{AdjacencyOptions, Contact, adjacency};
-use wangge_engine::projection::LocalProjection;
+use wangge_engine::geometry::projection::LocalProjection;
+use wangge_engine::groups::abpost::{AbOptions, PairWeight, ab_pairs};
+use wangge_engine::groups::adjacency::{AdjacencyOptions, Contact, adjacency};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();

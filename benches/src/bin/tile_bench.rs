@@ -3,9 +3,8 @@
 
 use std::time::Instant;
 
-use wangge::state::Dataset;
 use wangge::store::Store;
-use wangge_engine::integrity::IntegrityConfig;
+use wangge_engine::units::integrity::IntegrityConfig;
 
 fn main() {
     let Some(db) = std::env::args().nth(1) else {
@@ -20,7 +19,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let d = match Dataset::load(&store, IntegrityConfig::default()) {
+    let d = match wangge::state::load(&store, IntegrityConfig::default()) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("{e}");

@@ -10,10 +10,11 @@ use std::time::Instant;
 
 use geo::Area;
 use wangge_benches::city;
-use wangge_engine::coverage::{Cell, cover_cell};
-use wangge_engine::projection::LocalProjection;
+use wangge_engine::cameras::cells::{Cell, cover_cell};
+use wangge_engine::cameras::visibility::{Scene, views};
+use wangge_engine::geometry::projection::LocalProjection;
+use wangge_engine::model::CameraView;
 use wangge_engine::synth::{BuildingSpec, generate_buildings, generate_cameras};
-use wangge_engine::visibility::{Scene, ViewSpec, views};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -37,11 +38,11 @@ fn main() -> std::io::Result<()> {
     let t = Instant::now();
     let scene = Scene::new(&buildings, proj, 3.0);
     let scene_s = t.elapsed().as_secs_f64();
-    let cams: Vec<([f64; 2], ViewSpec)> = cameras
+    let cams: Vec<([f64; 2], CameraView)> = cameras
         .iter()
         .map(|c| {
             let m = proj.project(c.position.0);
-            ([m.x, m.y], ViewSpec::of(c))
+            ([m.x, m.y], c.effective_view())
         })
         .collect();
     let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("buildings.csv"))?);
@@ -55,7 +56,7 @@ fn main() -> std::io::Result<()> {
     let mut w = std::io::BufWriter::new(std::fs::File::create(out.join("cameras.csv"))?);
     writeln!(w, "x,y,heading,fov,range,height")?;
     for (c, s) in &cams {
-        writeln!(w, "{},{},{},{},{},{}", c[0], c[1], s.heading_deg, s.fov_deg, s.range_m, s.height_m)?;
+        writeln!(w, "{},{},{},{},{},{}", c[0], c[1], s.heading_deg, s.fov_deg, s.range_m.0, s.height_m.0)?;
     }
     drop(w);
     let mut report = Vec::new();
@@ -77,8 +78,8 @@ fn main() -> std::io::Result<()> {
     let t = Instant::now();
     let grid_m: Vec<geo::MultiPolygon<f64>> = grids.iter().map(|g| proj.project_multi(&g.geometry)).collect();
     let view_refs: Vec<&geo::MultiPolygon<f64>> = views25.iter().map(|v| &v.polygon).collect();
-    let vindex = wangge_engine::index::PolygonIndex::new(view_refs.iter().map(|v| geo::BoundingRect::bounding_rect(*v)));
-    let covered: f64 = wangge_engine::par::map(&grid_m, 1, |g| {
+    let vindex = wangge_engine::geometry::index::PolygonIndex::new(view_refs.iter().map(|v| geo::BoundingRect::bounding_rect(*v)));
+    let covered: f64 = wangge_engine::geometry::par::map(&grid_m, 1, |g| {
         let cell = Cell::new(0, g, &scene);
         let near: Vec<&geo::MultiPolygon<f64>> = cell.bbox.map_or(Vec::new(), |b| vindex.query_rect(b).map(|i| view_refs[i]).collect());
         cover_cell(&cell, &near).covered_m2

@@ -14,9 +14,9 @@ mod people;
 
 pub use people::{CATEGORIES, IncidentSpec, generate_cameras, generate_facilities, generate_incidents};
 
-use crate::index::rects_touch;
+use crate::geometry::index::rects_touch;
+use crate::geometry::projection::LocalProjection;
 use crate::model::{Building, Level, Unit, UnitId};
-use crate::projection::LocalProjection;
 use geo::{Area, BooleanOps, BoundingRect, Coord, InteriorPoint, MultiPolygon, Polygon, Rect};
 use lattice::Lattice;
 use rand::{Rng, SeedableRng};
@@ -207,7 +207,7 @@ pub fn generate_buildings(leaves: &[Unit], spec: &BuildingSpec) -> Vec<Building>
         let Some(bb) = leaf.geometry.bounding_rect() else { continue };
         let proj = LocalProjection::for_rect(bb);
         let lm = proj.project_multi(&leaf.geometry);
-        let prepared = crate::assign::PreparedPolygon::new(&lm);
+        let prepared = crate::units::assign::PreparedPolygon::new(&lm);
         let Some(mb) = lm.bounding_rect() else { continue };
         let mut placed: Vec<Rect<f64>> = Vec::new();
         let mut tries = 0;

@@ -1,8 +1,8 @@
 //! Generated cameras, facilities and incidents (labelled generated).
 
 use super::generated_attrs;
-use crate::model::{Building, Camera, CameraKind, Facility, Incident, Metres, Unit};
-use crate::projection::LocalProjection;
+use crate::geometry::projection::LocalProjection;
+use crate::model::{Building, Camera, CameraKind, CameraView, Facility, Incident, Metres, Unit};
 use geo::{BoundingRect, Point};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -31,10 +31,12 @@ pub fn generate_cameras(buildings: &[Building], per_building: f64, seed: u64) ->
         out.push(Camera {
             id: format!("CAM-{:05}", out.len() + 1),
             position: Point::from(ll),
-            heading_deg: if dome { 0.0 } else { (base + rng.random_range(-30.0..30.0f64)).rem_euclid(360.0) },
-            fov_deg: if dome { 360.0 } else { rng.random_range(60.0..100.0f64).round() },
-            range_m: Metres(if dome { 60.0 } else { rng.random_range(40.0..80.0f64).round() }),
-            height_m: Metres(rng.random_range(3.0..6.0f64).round()),
+            view: CameraView {
+                heading_deg: if dome { 0.0 } else { (base + rng.random_range(-30.0..30.0f64)).rem_euclid(360.0) },
+                fov_deg: if dome { 360.0 } else { rng.random_range(60.0..100.0f64).round() },
+                range_m: Metres(if dome { 60.0 } else { rng.random_range(40.0..80.0f64).round() }),
+                height_m: Metres(rng.random_range(3.0..6.0f64).round()),
+            },
             kind: if dome { CameraKind::Dome } else { CameraKind::Fixed },
             attributes: generated_attrs(),
         });
@@ -64,7 +66,7 @@ pub fn generate_facilities(communities: &[Unit], grids: &[Unit], seed: u64) -> V
             continue;
         }
         let Some(bb) = g.geometry.bounding_rect() else { continue };
-        let prepared = crate::assign::PreparedPolygon::new(&g.geometry);
+        let prepared = crate::units::assign::PreparedPolygon::new(&g.geometry);
         for _ in 0..50 {
             let x = rng.random_range(bb.min().x..=bb.max().x);
             let y = rng.random_range(bb.min().y..=bb.max().y);

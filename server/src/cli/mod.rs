@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
-use wangge_engine::crs::SourceCrs;
-use wangge_engine::integrity::{GapKind, IntegrityConfig, LoadNorm};
+use wangge_engine::dataset::Dataset;
+use wangge_engine::geometry::crs::SourceCrs;
 use wangge_engine::model::{LayerKind, Level, Unit};
 use wangge_engine::synth;
+use wangge_engine::units::integrity::{GapKind, IntegrityConfig, LoadNorm};
 
 use crate::geojson_out;
 use crate::graphs;
 use crate::import::{ImportFailure, ImportOptions, Layer, parse_pairs, read_paths};
-use crate::state::{Dataset, report_for_store};
+use crate::state::report_for_store;
 use crate::store::{DEFAULT_DB, Store};
 use crate::timefmt::format_time;
 
@@ -48,8 +49,8 @@ pub struct GraphArgs {
 }
 
 impl GraphArgs {
-    fn opts(&self) -> wangge_engine::adjacency::AdjacencyOptions {
-        wangge_engine::adjacency::AdjacencyOptions { tolerance_m: self.tolerance, min_shared_m: self.min_shared }
+    fn opts(&self) -> wangge_engine::groups::adjacency::AdjacencyOptions {
+        wangge_engine::groups::adjacency::AdjacencyOptions { tolerance_m: self.tolerance, min_shared_m: self.min_shared }
     }
 }
 
@@ -330,7 +331,7 @@ fn execute(cli: Cli) -> Result<(), String> {
         }
         Command::Check { db, json, check } => {
             let store = Store::open(&db.db).map_err(|e| e.to_string())?;
-            let d = Dataset::load(&store, check.config()?).map_err(|e| e.to_string())?;
+            let d = crate::state::load(&store, check.config()?).map_err(|e| e.to_string())?;
             let mut out = std::io::stdout().lock();
             if json {
                 let mut v = serde_json::to_value(&d.report).map_err(|e| e.to_string())?;
@@ -373,7 +374,7 @@ fn execute(cli: Cli) -> Result<(), String> {
                 Some(path) => g.validate(by, &graphs::read_groups(&path)?)?,
                 None => {
                     let (min_size, max_size) = if count.is_some() { (1, usize::MAX) } else { (min_size, max_size) };
-                    g.propose(by, &wangge_engine::alliance::AllianceSpec { groups: count, min_size, max_size, straddle, seed })?
+                    g.propose(by, &wangge_engine::groups::alliance::AllianceSpec { groups: count, min_size, max_size, straddle, seed })?
                 }
             };
             write_out(&out, |ext, w| match ext {
@@ -413,7 +414,7 @@ fn execute(cli: Cli) -> Result<(), String> {
         Command::Abpairs { db, graph, across_parents, weight, out } => {
             let d = load_units(&db)?;
             let g = graphs::level_graph(&d, &graph.level, graph.opts())?;
-            let opts = wangge_engine::abpost::AbOptions { within_parent: !across_parents, weight: graphs::pair_weight(&weight)? };
+            let opts = wangge_engine::groups::abpost::AbOptions { within_parent: !across_parents, weight: graphs::pair_weight(&weight)? };
             let r = g.ab_pairs(&opts);
             write_out(&out, |ext, w| match ext {
                 "csv" => g.ab_csv(&r, w),
@@ -434,7 +435,7 @@ fn execute(cli: Cli) -> Result<(), String> {
         Command::Coverage { db, unit, out, min_area } => {
             let store = Store::open(&db.db).map_err(|e| e.to_string())?;
             let kinds = [LayerKind::Units, LayerKind::Buildings, LayerKind::Cameras];
-            let d = Dataset::load_layers(&store, &kinds, IntegrityConfig::default()).map_err(|e| e.to_string())?;
+            let d = crate::state::load_layers(&store, &kinds, IntegrityConfig::default()).map_err(|e| e.to_string())?;
             if d.hierarchy.is_empty() {
                 return Err(format!("{}: no units stored (import a units layer first)", db.db.display()));
             }
@@ -622,7 +623,7 @@ fn gen_demo(admin: &Path, out: &Path, seed: u64, split: &str, per_leaf: usize, n
     let [c, g, b] = parts[..] else {
         return Err(format!("--split {split:?}: expected three numbers like 5,6,3"));
     };
-    let h = wangge_engine::hierarchy::Hierarchy::build(real.clone()).map_err(|e| format!("{e:?}"))?;
+    let h = wangge_engine::units::hierarchy::Hierarchy::build(real.clone()).map_err(|e| format!("{e:?}"))?;
     let leaves: Vec<Unit> = h.leaves().into_iter().map(|i| h.units[i].clone()).collect();
     let specs = [
         synth::LevelSpec { level: Level("community".into()), per_parent: c, name: community_name },
@@ -698,8 +699,8 @@ fn gen_city(out: &Path, grids: usize, buildings: usize, vertices: usize, seed: u
 /// Units and buildings (for populations) from the store.
 fn load_units(db: &DbArg) -> Result<Dataset, String> {
     let store = Store::open(&db.db).map_err(|e| e.to_string())?;
-    let d =
-        Dataset::load_layers(&store, &[LayerKind::Units, LayerKind::Buildings], IntegrityConfig::default()).map_err(|e| e.to_string())?;
+    let d = crate::state::load_layers(&store, &[LayerKind::Units, LayerKind::Buildings], IntegrityConfig::default())
+        .map_err(|e| e.to_string())?;
     if d.hierarchy.is_empty() {
         return Err(format!("{}: no units stored (import a units layer first)", db.db.display()));
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{CheckArgs, DbArg};
-use crate::state::Dataset;
+
 use crate::store::Store;
 
 /// Flags of `wangge serve`.
@@ -27,7 +27,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     let ServeArgs { db, addr, web, check } = args;
     let store = Store::open(&db.db).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let d = Dataset::load(&store, check.config()?).map_err(|e| e.to_string())?;
+    let d = crate::state::load(&store, check.config()?).map_err(|e| e.to_string())?;
     eprintln!(
         "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
         d.hierarchy.len(),

@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 use super::error::{AppError, AppResult};
 use super::tiles::*;
 use super::{AppState, blocking};
-use crate::coverage::{CameraCoverage, CameraEdit};
 use crate::geojson_out;
 use crate::mvt::MAX_ZOOM;
-use crate::state::Dataset;
+use wangge_engine::cameras::edit::CameraEdit;
+use wangge_engine::cameras::map::CameraCoverage;
+use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()

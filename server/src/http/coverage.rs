@@ -13,7 +13,7 @@ use super::error::{AppError, AppResult, body_error};
 use super::units::*;
 use super::{AppState, blocking};
 use crate::geojson_out;
-use crate::state::Dataset;
+use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -60,7 +60,7 @@ pub(crate) async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Q
             .collect();
         Ok(Json(json!({
             "mode": "2.5d",
-            "storey_m": crate::coverage::STOREY_M,
+            "storey_m": wangge_engine::cameras::map::STOREY_M,
             "cameras": d.cameras.len(),
             "unit": unit,
             "children": children.iter().map(|&c| coverage_json(&d, c)).collect::<Vec<_>>(),
@@ -115,9 +115,9 @@ pub(crate) async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Quer
 pub(crate) struct SitingBody {
     pub(crate) unit: String,
     pub(crate) k: usize,
-    pub(crate) camera: crate::coverage::CameraModel,
+    pub(crate) camera: wangge_engine::model::CameraView,
     #[serde(default)]
-    pub(crate) weights: crate::coverage::SitingWeights,
+    pub(crate) weights: wangge_engine::cameras::siting::SitingWeights,
     pub(crate) headings: Option<usize>,
 }
 
@@ -129,7 +129,7 @@ pub(crate) async fn coverage_siting(
     let d = s.dataset();
     blocking(move || {
         let i = unit_index(&d, &b.unit)?;
-        let r = d.coverage().siting(&d, i, b.k, b.camera, b.weights, b.headings.unwrap_or(8)).map_err(AppError::bad)?;
+        let r = d.coverage().siting(&d, i, b.k, b.camera, b.weights, b.headings.unwrap_or(8)).map_err(|e| AppError::bad(e.to_string()))?;
         let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
         let features: Vec<Value> = r
             .proposals
@@ -152,7 +152,7 @@ pub(crate) async fn coverage_siting(
             })
             .collect();
         v["unit"] = json!(b.unit);
-        v["camera"] = json!({"fov": b.camera.fov, "range": b.camera.range, "height": b.camera.height});
+        v["camera"] = json!({"fov": b.camera.fov_deg, "range": b.camera.range_m.0, "height": b.camera.height_m.0});
         v["geojson"] = geojson_out::collection(features);
         Ok(Json(v).into_response())
     })
@@ -175,8 +175,8 @@ pub(crate) async fn coverage_high_points(State(s): State<Arc<AppState>>, Query(q
             Some(id) => unit_index(&d, id)?,
             None => (0..h.len()).find(|&i| h.parent[i].is_none()).ok_or_else(|| AppError::not_found("no units loaded"))?,
         };
-        let r =
-            d.coverage().high_points(&d, i, q.n.unwrap_or(12), q.range.unwrap_or(500.0), q.height.unwrap_or(5.0)).map_err(AppError::bad)?;
+        let dome = wangge_engine::model::CameraView::dome(q.range.unwrap_or(500.0), q.height.unwrap_or(5.0));
+        let r = d.coverage().high_points(&d, i, q.n.unwrap_or(12), dome).map_err(|e| AppError::bad(e.to_string()))?;
         let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
         let mut features: Vec<Value> = Vec::new();
         for (c, view) in r.cameras.iter().zip(&r.views) {

@@ -8,9 +8,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use wangge_engine::abpost::AbOptions;
-use wangge_engine::adjacency::AdjacencyOptions;
-use wangge_engine::alliance::AllianceSpec;
+use wangge_engine::groups::abpost::AbOptions;
+use wangge_engine::groups::adjacency::AdjacencyOptions;
+use wangge_engine::groups::alliance::AllianceSpec;
 
 use super::error::{AppError, AppResult, body_error};
 use super::params::*;

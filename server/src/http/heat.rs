@@ -13,7 +13,7 @@ use super::error::{AppError, AppResult};
 use super::units::*;
 use super::{AppState, blocking};
 use crate::geojson_out;
-use crate::state::Dataset;
+use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new().route("/api/heatmap", get(heatmap)).route("/api/hotspots", get(hotspots))
@@ -112,9 +112,9 @@ pub(crate) async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<Inc
             return Err(AppError::bad(format!("k {k}: use 1 to 5")));
         }
         let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
-        let hs = wangge_engine::hotspot::gi_star(&counts, k);
+        let hs = wangge_engine::incidents::hotspot::gi_star(&counts, k);
         let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
-        let class = |h: &wangge_engine::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
+        let class = |h: &wangge_engine::incidents::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
             (true, true) => "hot",
             (true, false) => "cold",
             _ => "none",

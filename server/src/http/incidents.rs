@@ -15,7 +15,6 @@ use super::heat::*;
 use super::params::*;
 use super::units::*;
 use super::{AppState, blocking};
-use crate::state::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -82,7 +81,8 @@ pub(crate) async fn incident_bulk(
     };
     let mut o = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Incidents);
     if let Some(c) = &q.crs {
-        o.crs = wangge_engine::crs::SourceCrs::parse(c).ok_or_else(|| AppError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
+        o.crs = wangge_engine::geometry::crs::SourceCrs::parse(c)
+            .ok_or_else(|| AppError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
     }
     o.defaults.insert("status".into(), json!("reported"));
     let key = idempotency_key(&headers)?;
@@ -151,81 +151,22 @@ pub(crate) struct TrendQuery {
     pub(crate) period: Option<String>,
 }
 
-/// The start (Unix seconds) of the week (Monday) or month holding `t`, in local time +08:00.
-pub(crate) fn period_start(t: i64, month: bool) -> i64 {
-    const TZ: i64 = 8 * 3600;
-    let days = (t + TZ).div_euclid(86_400);
-    let start_day = if month {
-        let (y, m, _) = crate::timefmt::civil_from_days(days);
-        crate::timefmt::days_from_civil(y, m, 1)
-    } else {
-        // 1970-01-01 was a Thursday
-        days - (days + 3).rem_euclid(7)
-    };
-    start_day * 86_400 - TZ
-}
-
 /// Incident trend (per week or month, change against the previous period) and resolution levels of a unit.
 pub(crate) async fn unit_incidents(State(s): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Query<TrendQuery>) -> AppResult {
+    use wangge_engine::incidents::trend::{Period, TrendRow, UnitIncidents, loaded_rows};
     let d = s.dataset();
     let u = unit_index(&d, &id)?;
-    let month = match q.period.as_deref() {
-        None | Some("week") => false,
-        Some("month") => true,
-        Some(p) => return Err(AppError::bad(format!("period {p:?}: use week or month"))),
+    let period = match q.period.as_deref() {
+        None => Period::Week,
+        Some(p) => Period::parse(p).ok_or_else(|| AppError::bad(format!("period {p:?}: use week or month")))?,
     };
-    let h = &d.hierarchy;
-    // (time, resolved level if resolved)
-    let mut rows: Vec<(i64, Option<String>)> = d
-        .incidents
-        .iter()
-        .enumerate()
-        .filter(|(n, _)| d.incident_unit.get(*n).copied().flatten().is_some_and(|l| h.chain(l).contains(&u)))
-        .map(|(_, i)| {
-            let lvl = (i.status == "resolved" || i.status == "evaluated")
-                .then(|| i.attributes.get("resolved_level").and_then(Value::as_str).unwrap_or("unknown").to_owned());
-            (i.occurred_at, lvl)
-        })
-        .collect();
+    let mut rows = loaded_rows(&d, u);
     s.live.each(|i| {
         if i.units.iter().any(|x| x == &id) {
-            let lvl =
-                i.transitions.iter().rev().find(|t| t.step.to == wangge_engine::lifecycle::Status::Resolved).and_then(|t| t.step.level);
-            rows.push((i.occurred_at, lvl.map(|l| l.as_str().to_owned())));
+            let lvl = wangge_engine::incidents::lifecycle::resolved_level(&i.transitions);
+            rows.push(TrendRow { at: i.occurred_at, resolved_level: lvl.map(|l| l.as_str().to_owned()) });
         }
     });
-    let mut buckets: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
-    for (t, _) in &rows {
-        *buckets.entry(period_start(*t, month)).or_insert(0) += 1;
-    }
-    let list: Vec<Value> =
-        buckets.iter().map(|(t, n)| json!({"start": crate::timefmt::format_time_at(*t, 8 * 3600), "count": n})).collect();
-    let counts: Vec<u64> = buckets.values().copied().collect();
-    let (last, prev) = (counts.last().copied(), counts.len().checked_sub(2).map(|i| counts[i]));
-    let change = last.zip(prev).map(|(a, b)| a as i64 - b as i64);
-    let change_pct = last.zip(prev).and_then(|(a, b)| (b > 0).then(|| (a as f64 - b as f64) / b as f64 * 100.0));
-    let mut by_level: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for lvl in rows.iter().filter_map(|r| r.1.clone()) {
-        *by_level.entry(lvl).or_insert(0) += 1;
-    }
-    let resolved: u64 = by_level.values().sum();
-    let share = |f: &dyn Fn(&str) -> bool| {
-        if resolved > 0 { by_level.iter().filter(|(k, _)| f(k)).map(|(_, v)| *v).sum::<u64>() as f64 / resolved as f64 } else { 0.0 }
-    };
-    Ok(Json(json!({
-        "unit": id,
-        "incidents": rows.len(),
-        "generated": d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes)),
-        "trend": {"period": if month { "month" } else { "week" }, "buckets": list, "last": last, "previous": prev, "change": change, "change_pct": change_pct},
-        "resolution": {
-            "resolved": resolved,
-            "by_level": by_level,
-            // 小事不出楼栋、纠纷不出网格、矛盾不出社区
-            "share_building_grid": share(&|k| k == "building_grid"),
-            "share_grid": share(&|k| k == "grid"),
-            "share_community": share(&|k| k == "community"),
-            "share_above_community": share(&|k| k == "street" || k == "district"),
-        },
-    }))
-    .into_response())
+    let r = UnitIncidents::compute(id, d.incidents_generated(), &rows, period, 8 * 3600);
+    Ok(Json(serde_json::to_value(&r).unwrap_or(Value::Null)).into_response())
 }

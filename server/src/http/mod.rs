@@ -23,7 +23,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
-use crate::state::Dataset;
+use wangge_engine::dataset::Dataset;
 
 use error::AppError;
 
@@ -102,12 +102,14 @@ impl AppState {
 }
 
 /// The built-in taxonomy (checked by the engine's tests).
-fn default_taxonomy() -> wangge_engine::lifecycle::Taxonomy {
-    wangge_engine::lifecycle::Taxonomy::parse(crate::live::DEFAULT_TAXONOMY).unwrap_or_else(|_| wangge_engine::lifecycle::Taxonomy {
-        classes: Vec::new(),
-        departments: Vec::new(),
-        deadlines_h: Default::default(),
-        sensor_kinds: Default::default(),
+fn default_taxonomy() -> wangge_engine::incidents::taxonomy::Taxonomy {
+    wangge_engine::incidents::taxonomy::Taxonomy::parse(crate::live::DEFAULT_TAXONOMY).unwrap_or_else(|_| {
+        wangge_engine::incidents::taxonomy::Taxonomy {
+            classes: Vec::new(),
+            departments: Vec::new(),
+            deadlines_h: Default::default(),
+            sensor_kinds: Default::default(),
+        }
     })
 }
 

@@ -17,8 +17,8 @@ use super::heat::*;
 use super::params::*;
 use super::units::*;
 use crate::mvt::{MAX_ZOOM, valid_tile};
-use crate::state::Dataset;
 use crate::tiles::{TILE_LAYERS, layer_fields, render};
+use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -100,7 +100,7 @@ pub(crate) fn heat_cells(s: &AppState, d: &Dataset, layer: &str, q: &TileQuery, 
     if !(1..=5).contains(&k) {
         return Err(AppError::bad(format!("k {k}: use 1 to 5")));
     }
-    Ok(wangge_engine::hotspot::gi_star(&counts, k)
+    Ok(wangge_engine::incidents::hotspot::gi_star(&counts, k)
         .into_iter()
         .map(|h| {
             let class = match (h.q < 0.05, h.z > 0.0) {

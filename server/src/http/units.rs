@@ -13,8 +13,8 @@ use super::AppState;
 use super::error::{AppError, AppResult};
 use super::params::*;
 use crate::geojson_out;
-use crate::state::Dataset;
 use crate::tiles::TILE_LAYERS;
+use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -111,9 +111,10 @@ pub(crate) async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>)
     let children: Vec<Value> = h.children[i].iter().map(|&c| unit_summary(&d, c)).collect();
     let r = &d.report;
     let uid = &h.units[i].id.0;
-    let gaps: f64 = r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
+    let gaps: f64 =
+        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::units::integrity::GapKind::Gap).map(|g| g.area_m2).sum();
     let slivers: f64 =
-        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
+        r.gaps.iter().filter(|g| &g.parent == uid && g.kind == wangge_engine::units::integrity::GapKind::Sliver).map(|g| g.area_m2).sum();
     let overlaps: Vec<Value> =
         r.overlaps.iter().filter(|o| &o.a == uid || &o.b == uid).map(|o| json!({"a": o.a, "b": o.b, "area_m2": o.area_m2})).collect();
     let outside: f64 = r.outside_parent.iter().filter(|o| &o.unit == uid).map(|o| o.area_m2).sum();

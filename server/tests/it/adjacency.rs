@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use geo::MultiPolygon;
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_path};
-use wangge_engine::adjacency::{AdjacencyOptions, Contact, adjacency};
+use wangge_engine::groups::adjacency::{AdjacencyOptions, Contact, adjacency};
 use wangge_engine::model::LayerKind;
 
 #[test]

@@ -105,7 +105,7 @@ async fn features_by_bbox_check_and_errors() {
     let brute = d
         .buildings
         .iter()
-        .filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge_engine::index::rects_touch(x, r)))
+        .filter(|b| geo::BoundingRect::bounding_rect(&b.footprint).is_some_and(|x| wangge_engine::geometry::index::rects_touch(x, r)))
         .count();
     assert_eq!(v["features"].as_array().expect("features").len(), brute);
     assert!(brute > 0);
@@ -374,7 +374,7 @@ async fn camera_edits_recompute_incrementally_and_persist() {
     assert_eq!(s, StatusCode::CONFLICT);
     // the incremental state equals a full recomputation
     let d1 = state.data.read().expect("read").clone();
-    let full = wangge::coverage::CameraCoverage::compute(&d1);
+    let full = wangge_engine::cameras::map::CameraCoverage::compute(&d1);
     let inc = d1.coverage.get().expect("coverage");
     for (a, b) in inc.units.iter().zip(&full.units) {
         assert!((a.covered_m2 - b.covered_m2).abs() < 1e-6 * (1.0 + b.covered_m2), "{a:?} vs {b:?}");
@@ -448,7 +448,7 @@ async fn heatmap_and_hotspots_of_incidents() {
             .map(|c| (c["cell"].as_str().expect("cell").to_owned(), c["count"].as_u64().expect("n")))
             .collect();
         let sel = d.incidents.iter().filter(|i| i.category == cat && i.status == status && i.occurred_at >= mid);
-        let direct = wangge_engine::hotspot::counts_by_cell(
+        let direct = wangge_engine::incidents::hotspot::counts_by_cell(
             sel.map(|i| (i.position.x(), i.position.y())),
             h3o::Resolution::try_from(res).expect("res"),
         );

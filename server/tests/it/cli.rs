@@ -40,9 +40,9 @@ fn gen_import_check_export_round_trip() {
     {
         // the CSV's `generated` column (text "true") keeps the label through the import
         let store = wangge::store::Store::open(&db).expect("open");
-        let d = wangge::state::Dataset::load(&store, Default::default()).expect("load");
+        let d = wangge::state::load(&store, Default::default()).expect("load");
         assert_eq!(d.incidents.len(), 500);
-        assert!(d.incidents.iter().all(|i| wangge::state::Dataset::is_generated(&i.attributes)));
+        assert!(d.incidents.iter().all(|i| wangge_engine::dataset::Dataset::is_generated(&i.attributes)));
     }
     let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", p(&out.join("buildings.geojson"))]));
     assert!(s.contains("as version 2"), "{s}");
@@ -82,7 +82,7 @@ fn gcj02_input_is_converted_and_fields_are_mapped() {
     let f = dir.path().join("cams.csv");
     // a WGS84 point in 市南区 and its GCJ-02 coordinates
     let (wlon, wlat) = (120.3826, 36.0660);
-    let (glon, glat) = wangge_engine::crs::wgs84_to_gcj02(wlon, wlat);
+    let (glon, glat) = wangge_engine::geometry::crs::wgs84_to_gcj02(wlon, wlat);
     std::fs::write(&f, format!("cam_no,x,y,dir,angle,dist,h\nC1,{glon},{glat},90,60,50,5\n")).expect("write");
     let s = ok(&wangge(&[
         "import",
@@ -111,9 +111,9 @@ fn gcj02_input_is_converted_and_fields_are_mapped() {
     assert!(s.contains("imported 1 cameras"), "{s}");
     let store = wangge::store::Store::open(&db).expect("open");
     let wangge::import::Layer::Cameras(c) = store.read_layer(wangge_engine::model::LayerKind::Cameras).expect("read") else { panic!() };
-    let m = wangge_engine::projection::LocalProjection::new(wlon, wlat).project(c[0].position.0);
+    let m = wangge_engine::geometry::projection::LocalProjection::new(wlon, wlat).project(c[0].position.0);
     assert!(m.x.hypot(m.y) < 0.5, "converted point is {} m off", m.x.hypot(m.y));
-    assert_eq!(c[0].fov_deg, 60.0);
+    assert_eq!(c[0].view.fov_deg, 60.0);
     assert_eq!(c[0].kind, wangge_engine::model::CameraKind::Fixed);
     // an unknown CRS is refused before anything is read
     let o = wangge(&["import", "--db", p(&db), "--layer", "cameras", "--crs", "utm51", p(&f)]);

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use wangge::import::{ImportOptions, Layer, read_path};
-use wangge::state::Dataset;
-use wangge_engine::hierarchy::Hierarchy;
-use wangge_engine::integrity::IntegrityConfig;
+use wangge_engine::dataset::Dataset;
 use wangge_engine::model::{LayerKind, Level, Unit};
 use wangge_engine::synth;
+use wangge_engine::units::hierarchy::Hierarchy;
+use wangge_engine::units::integrity::IntegrityConfig;
 
 pub fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)

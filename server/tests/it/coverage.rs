@@ -8,9 +8,9 @@ use crate::common;
 
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_path};
-use wangge::state::Dataset;
-use wangge_engine::integrity::IntegrityConfig;
+use wangge_engine::dataset::Dataset;
 use wangge_engine::model::{LayerKind, UnitId};
+use wangge_engine::units::integrity::IntegrityConfig;
 
 fn layer(path: &str, kind: LayerKind, fields: &[(&str, &str)], defaults: &[(&str, Value)]) -> Layer {
     let mut o = ImportOptions::new(kind);

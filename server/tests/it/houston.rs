@@ -9,8 +9,8 @@ use std::io::Read;
 
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_str};
-use wangge_engine::heatindex::HeatIndex;
-use wangge_engine::hotspot::{counts_by_cell, gi_star};
+use wangge_engine::incidents::heatindex::HeatIndex;
+use wangge_engine::incidents::hotspot::{counts_by_cell, gi_star};
 use wangge_engine::model::{Incident, LayerKind};
 
 fn houston() -> Vec<Incident> {

@@ -154,7 +154,7 @@ async fn intake_lifecycle_and_stream() {
 
     // everything acknowledged is in the store: a fresh load sees it
     let st = state.store.as_ref().expect("store").lock().expect("lock");
-    let tax = wangge_engine::lifecycle::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
+    let tax = wangge_engine::incidents::taxonomy::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
     let again = wangge::live::Live::load(&st, tax).expect("load");
     let all = again.all();
     assert_eq!(all.len(), 1);
@@ -277,7 +277,7 @@ async fn bulk_import_enters_the_lifecycle_all_or_nothing() {
     assert_eq!(s, StatusCode::CONFLICT, "reported cannot go to in progress");
     // GeoJSON too, with the coordinates converted from GCJ-02 when told
     let (x, y) = pts[35];
-    let (gx, gy) = wangge_engine::crs::wgs84_to_gcj02(x, y);
+    let (gx, gy) = wangge_engine::geometry::crs::wgs84_to_gcj02(x, y);
     let gj = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [gx, gy]},
         "properties": {"id": "G-1", "category": "环境卫生", "occurred_at": "2026-11-05T09:00:00+08:00"}}]});
     let (s, _, v) = send_text(&app, "/api/incidents/bulk?crs=gcj02", "application/geo+json", gj.to_string(), None).await;
@@ -286,6 +286,6 @@ async fn bulk_import_enters_the_lifecycle_all_or_nothing() {
     assert!((g["lon"].as_f64().expect("lon") - x).abs() < 1e-6 && (g["lat"].as_f64().expect("lat") - y).abs() < 1e-6, "{g}");
     // durable: a fresh load sees all 31
     let st = state.store.as_ref().expect("store").lock().expect("lock");
-    let tax = wangge_engine::lifecycle::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
+    let tax = wangge_engine::incidents::taxonomy::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
     assert_eq!(wangge::live::Live::load(&st, tax).expect("load").len(), 31);
 }

@@ -5,10 +5,10 @@
 use crate::common::{fixture, shinan};
 use serde_json::Value;
 use wangge::import::{ImportOptions, Layer, read_path};
-use wangge_engine::assign::assign_buildings;
-use wangge_engine::hierarchy::Hierarchy;
-use wangge_engine::integrity::{GapKind, IntegrityConfig, check};
 use wangge_engine::model::LayerKind;
+use wangge_engine::units::assign::assign_buildings;
+use wangge_engine::units::hierarchy::Hierarchy;
+use wangge_engine::units::integrity::{GapKind, IntegrityConfig, check};
 
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-9)

@@ -22,7 +22,7 @@ fn polygons(g: &Geometry<f32>) -> Vec<geo::Polygon<f32>> {
     }
 }
 
-fn tiles_over(d: &wangge::state::Dataset, z: u8) -> Vec<(u32, u32)> {
+fn tiles_over(d: &wangge_engine::dataset::Dataset, z: u8) -> Vec<(u32, u32)> {
     let (xs, ys) = wangge::mvt::tiles_covering(d.bounds().expect("bounds"), z);
     xs.flat_map(|x| ys.clone().map(move |y| (x, y))).collect()
 }
@@ -71,7 +71,7 @@ fn unit_tiles_decode_with_clockwise_exteriors_and_the_right_features() {
                 }
                 let bb = u.geometry.bounding_rect().expect("bb");
                 if ids.contains(&u.id.0) {
-                    assert!(wangge_engine::index::rects_touch(bb, outer), "{} is not near {z}/{x}/{y}", u.id);
+                    assert!(wangge_engine::geometry::index::rects_touch(bb, outer), "{} is not near {z}/{x}/{y}", u.id);
                 }
             }
             checked += 1;

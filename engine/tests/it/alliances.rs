@@ -5,9 +5,9 @@
 //! the result is the same for the same seed.
 
 use geo::{Distance, Euclidean, Length, LineString, MultiPolygon, Point};
-use wangge_engine::adjacency::{AdjacencyOptions, Contact, adjacency};
-use wangge_engine::alliance::{AllianceSpec, UnitGraph, propose};
-use wangge_engine::projection::LocalProjection;
+use wangge_engine::geometry::projection::LocalProjection;
+use wangge_engine::groups::adjacency::{AdjacencyOptions, Contact, adjacency};
+use wangge_engine::groups::alliance::{AllianceSpec, UnitGraph, propose};
 use wangge_engine::synth::{LatticeSpec, lattice_units};
 
 fn rings(m: &MultiPolygon<f64>) -> Vec<LineString<f64>> {
@@ -90,7 +90,7 @@ fn proposed_groups_are_contiguous_in_range_and_deterministic() {
         }
         assert!(seen.iter().all(|&s| s == 1), "every unit in exactly one group");
         let again = propose(&graph, &spec).expect("propose");
-        let members = |x: &wangge_engine::alliance::Alliances| x.groups.iter().map(|g| g.members.clone()).collect::<Vec<_>>();
+        let members = |x: &wangge_engine::groups::alliance::Alliances| x.groups.iter().map(|g| g.members.clone()).collect::<Vec<_>>();
         assert_eq!(members(&a), members(&again), "same seed, same groups");
     }
 }

@@ -7,8 +7,9 @@
 use geo::{Area, BooleanOps, Contains, Coord, LineString, MultiPolygon, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use wangge_engine::projection::LocalProjection;
-use wangge_engine::visibility::{Scene, ViewSpec};
+use wangge_engine::cameras::visibility::Scene;
+use wangge_engine::geometry::projection::LocalProjection;
+use wangge_engine::model::{CameraView, Metres};
 
 const RAYS: usize = 3600;
 
@@ -82,14 +83,14 @@ fn spans(c: [f64; 2], u: [f64; 2], fp: &MultiPolygon<f64>) -> Vec<(f64, f64)> {
 }
 
 /// Visible ground area by ray casting: visible intervals along each ray, ∫ r dr dθ.
-fn ray_cast(c: [f64; 2], spec: &ViewSpec, fps: &[MultiPolygon<f64>], hs: &[Option<f64>], with_heights: bool) -> f64 {
+fn ray_cast(c: [f64; 2], spec: &CameraView, fps: &[MultiPolygon<f64>], hs: &[Option<f64>], with_heights: bool) -> f64 {
     let full = spec.fov_deg >= 360.0;
     let span = if full { std::f64::consts::TAU } else { spec.fov_deg.to_radians() };
     let a0 = if full { 0.0 } else { (90.0 - spec.heading_deg).to_radians() - span / 2.0 };
-    let r = spec.range_m;
+    let r = spec.range_m.0;
     let own: Vec<usize> = (0..fps.len()).filter(|&b| inside(&fps[b], c)).collect();
     let roof = own.iter().map(|&b| hs[b].unwrap_or(0.0)).fold(0.0, f64::max);
-    let h_cam = if own.is_empty() { spec.height_m } else { roof + spec.height_m };
+    let h_cam = if own.is_empty() { spec.height_m.0 } else { roof + spec.height_m.0 };
     // only buildings whose box meets the range's box can matter
     let near: Vec<usize> = (0..fps.len())
         .filter(|&b| {
@@ -144,13 +145,13 @@ fn ray_cast(c: [f64; 2], spec: &ViewSpec, fps: &[MultiPolygon<f64>], hs: &[Optio
     area
 }
 
-fn sector(c: [f64; 2], spec: &ViewSpec) -> MultiPolygon<f64> {
+fn sector(c: [f64; 2], spec: &CameraView) -> MultiPolygon<f64> {
     let full = spec.fov_deg >= 360.0;
     let span = if full { std::f64::consts::TAU } else { spec.fov_deg.to_radians() };
     let a0 = if full { 0.0 } else { (90.0 - spec.heading_deg).to_radians() - span / 2.0 };
     let mut pts: Vec<(f64, f64)> = if full { Vec::new() } else { vec![(c[0], c[1])] };
     // slightly larger than the range so the polygonal arc stays inside
-    let r = spec.range_m * 1.001;
+    let r = spec.range_m.0 * 1.001;
     for k in 0..=720 {
         let t = a0 + span * k as f64 / 720.0;
         pts.push((c[0] + r * t.cos(), c[1] + r * t.sin()));
@@ -174,11 +175,11 @@ fn view_areas_match_ray_casting() {
             } else {
                 [rng.random_range(-20.0..380.0), rng.random_range(-20.0..320.0)]
             };
-            let spec = ViewSpec {
+            let spec = CameraView {
                 heading_deg: rng.random_range(0.0..360.0),
                 fov_deg: [360.0, 90.0, 45.0, 200.0][k % 4],
-                range_m: rng.random_range(30.0..120.0),
-                height_m: rng.random_range(3.0..30.0),
+                range_m: Metres(rng.random_range(30.0..120.0)),
+                height_m: Metres(rng.random_range(3.0..30.0)),
             };
             for with_heights in [false, true] {
                 let v = if with_heights { scene.view_25d(c, &spec) } else { scene.view_2d(c, &spec) };
@@ -195,4 +196,25 @@ fn view_areas_match_ray_casting() {
         }
     }
     assert_eq!(checked, 144);
+}
+
+fn square_box(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    poly(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+}
+
+#[test]
+fn camera_on_a_roof_and_degenerate_buildings() {
+    let s = Scene::from_metric(
+        vec![square_box(-5.0, -5.0, 5.0, 5.0), square_box(5.0, -5.0, 15.0, 5.0), square_box(30.0, 0.0, 30.0, 10.0)],
+        vec![Some(20.0), Some(20.0), None],
+        LocalProjection::new(120.4, 36.06),
+    );
+    let v = s.view_2d([0.0, 0.0], &CameraView::dome(50.0, 3.0));
+    assert_eq!(v.on_roof, Some(0));
+    assert!(v.polygon.unsigned_area() > 0.0);
+    // touching building 1 hides the ground east of it
+    assert!(!v.polygon.contains(&geo::Point::new(20.0, 0.0)));
+    // camera exactly on a corner shared by both
+    let v = s.view_25d([5.0, 5.0], &CameraView::dome(50.0, 3.0));
+    assert!(v.on_roof.is_some());
 }

@@ -380,7 +380,7 @@ impl Morton {
         let i = ((x - self.x0) * self.coslat / self.cell).floor();
         let j = ((y - self.y0) / self.cell).floor();
         if i >= 0.0 && j >= 0.0 && (i as u32) < self.n && (j as u32) < self.n {
-            u64::from(crate::assign::spread(i as u32) | crate::assign::spread(j as u32) << 1)
+            u64::from(crate::units::assign::spread(i as u32) | crate::units::assign::spread(j as u32) << 1)
         } else {
             u64::from(self.n) * u64::from(self.n)
         }

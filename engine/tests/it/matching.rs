@@ -2,7 +2,7 @@
 //! random graphs (fixture: `python3 benches/oracles/matching_networkx.py
 //! engine/tests/fixtures/matching_networkx.json`).
 
-use wangge_engine::matching::{Edge, matching_weight, max_weight_matching};
+use wangge_engine::groups::matching::{Edge, matching_weight, max_weight_matching};
 
 #[test]
 fn optimal_weight_equals_networkx() {

@@ -7,7 +7,7 @@
 //! dense cell ids in the same order. Counting a window is a table increment
 //! per incident into a dense array: O(log n + m) per query for m incidents.
 //!
-//! Cells come from [`crate::h3locate`] (exact `to_cell` results at res
+//! Cells come from [`crate::incidents::h3locate`] (exact `to_cell` results at res
 //! 5–11 by hexagon tests), a block of rows at a time: a block's points in
 //! Morton order, its id columns written back in row order, so the random
 //! accesses stay in the cache; one run of blocks per core. Build O(n log n).
@@ -15,8 +15,8 @@
 
 use h3o::{CellIndex, LatLng};
 
-use crate::h3locate::{LEVELS, Morton, NONE, Worker};
-pub use crate::h3locate::{MAX_RES, MIN_RES};
+use crate::incidents::h3locate::{LEVELS, Morton, NONE, Worker};
+pub use crate::incidents::h3locate::{MAX_RES, MIN_RES};
 
 /// Rows per block of the cell computation (its points, keys and ids stay in the cache).
 const BLOCK: usize = 1 << 18;
@@ -101,7 +101,7 @@ impl HeatIndex {
         // the cache: a block's points in Morton order, each tested against the
         // cells of the points before it; one run of blocks per core.
         let morton = Morton::over(points);
-        let faces = crate::h3locate::face_centres();
+        let faces = crate::incidents::h3locate::face_centres();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
         let per = m.div_ceil(threads).max(1);
         type Run = (Vec<Vec<u32>>, Vec<Vec<CellIndex>>, usize);
@@ -231,7 +231,7 @@ impl HeatIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::h3locate::{dot, face_centres, unit};
+    use crate::incidents::h3locate::{dot, face_centres, unit};
     use h3o::Resolution;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -249,7 +249,7 @@ mod tests {
                 let ours: std::collections::BTreeMap<CellIndex, u64> =
                     ix.counts_of(res, from, to, cat).into_iter().map(|(c, n)| (c, u64::from(n))).collect();
                 let sel = (0..n).filter(|&i| t[i] >= from && t[i] < to && cat.is_none_or(|k| cats[c[i] as usize] == k)).map(|i| pts[i]);
-                let direct = crate::hotspot::counts_by_cell(sel, Resolution::try_from(res).expect("res"));
+                let direct = crate::incidents::hotspot::counts_by_cell(sel, Resolution::try_from(res).expect("res"));
                 let diff: Vec<_> = ours
                     .iter()
                     .filter(|(c, n)| direct.get(*c) != Some(*n))

@@ -9,6 +9,12 @@
 //! A dispatch names the response level and departments from the configured
 //! list; a resolution names the level that resolved it; an evaluation gives
 //! satisfaction 1–5 and a score 0–100. Every transition keeps its time and actor.
+//!
+//! Method: a table of allowed next statuses and per-step checks, O(1) a step
+//! (O(d) for d configured departments). The categories, departments and
+//! deadlines come from the taxonomy (`incidents::taxonomy`).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -114,8 +120,20 @@ pub struct Transition {
 pub enum StepError {
     #[error("cannot go from {from} to {to}; allowed next: {}", allowed_list(.allowed))]
     NotAllowed { from: &'static str, to: &'static str, allowed: Vec<&'static str> },
-    #[error("{0}")]
-    Missing(String),
+    #[error("actor: who takes the step is required")]
+    NoActor,
+    #[error("level: a dispatch names the response level (building_grid … district)")]
+    DispatchWithoutLevel,
+    #[error("departments: a dispatch names at least one department")]
+    DispatchWithoutDepartment,
+    #[error("departments: unknown department {department:?}; known: {}", .known.join(", "))]
+    UnknownDepartment { department: String, known: Vec<String> },
+    #[error("level: a resolution names the level that resolved it")]
+    ResolutionWithoutLevel,
+    #[error("satisfaction: 1 to 5 is required")]
+    Satisfaction { given: Option<u8> },
+    #[error("score: 0 to 100 is required")]
+    Score { given: Option<f64> },
 }
 
 fn allowed_list(a: &[&'static str]) -> String {
@@ -139,32 +157,29 @@ impl Flow {
             });
         }
         if step.actor.trim().is_empty() {
-            return Err(StepError::Missing("actor: who takes the step is required".into()));
+            return Err(StepError::NoActor);
         }
         match step.to {
             Status::Dispatched => {
                 if step.level.is_none() {
-                    return Err(StepError::Missing("level: a dispatch names the response level (building_grid … district)".into()));
+                    return Err(StepError::DispatchWithoutLevel);
                 }
                 if step.departments.is_empty() {
-                    return Err(StepError::Missing("departments: a dispatch names at least one department".into()));
+                    return Err(StepError::DispatchWithoutDepartment);
                 }
                 if let Some(d) = step.departments.iter().find(|d| !self.departments.contains(d)) {
-                    return Err(StepError::Missing(format!(
-                        "departments: unknown department {d:?}; known: {}",
-                        self.departments.join(", ")
-                    )));
+                    return Err(StepError::UnknownDepartment { department: d.clone(), known: self.departments.clone() });
                 }
             }
             Status::Resolved if step.level.is_none() => {
-                return Err(StepError::Missing("level: a resolution names the level that resolved it".into()));
+                return Err(StepError::ResolutionWithoutLevel);
             }
             Status::Evaluated => {
                 if !step.satisfaction.is_some_and(|s| (1..=5).contains(&s)) {
-                    return Err(StepError::Missing("satisfaction: 1 to 5 is required".into()));
+                    return Err(StepError::Satisfaction { given: step.satisfaction });
                 }
                 if !step.score.is_some_and(|s| s.is_finite() && (0.0..=100.0).contains(&s)) {
-                    return Err(StepError::Missing("score: 0 to 100 is required".into()));
+                    return Err(StepError::Score { given: step.score });
                 }
             }
             _ => {}
@@ -173,98 +188,24 @@ impl Flow {
     }
 }
 
+/// The level that resolved an incident: that of its last step to resolved.
+pub fn resolved_level(transitions: &[Transition]) -> Option<ResponseLevel> {
+    transitions.iter().rev().find(|t| t.step.to == Status::Resolved).and_then(|t| t.step.level)
+}
+
+/// The current dispatch: the last step to dispatched.
+pub fn last_dispatch(transitions: &[Transition]) -> Option<&Transition> {
+    transitions.iter().rev().find(|t| t.step.to == Status::Dispatched)
+}
+
 /// Hours allowed per response level for a category (from the taxonomy file).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Deadlines(pub std::collections::BTreeMap<String, std::collections::BTreeMap<ResponseLevel, f64>>);
+pub struct Deadlines(pub BTreeMap<String, BTreeMap<ResponseLevel, f64>>);
 
 impl Deadlines {
     /// Whether an incident dispatched at `since` to `level` is overdue at `now` (not yet resolved).
     pub fn overdue(&self, category: &str, level: ResponseLevel, since: i64, now: i64) -> bool {
         self.0.get(category).and_then(|m| m.get(&level)).is_some_and(|h| (now - since) as f64 > h * 3600.0)
-    }
-}
-
-/// The incident taxonomy: classes with items, departments, deadlines (a JSON file, `data/taxonomy.json` by default).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Taxonomy {
-    pub classes: Vec<TaxonomyClass>,
-    pub departments: Vec<String>,
-    #[serde(default)]
-    pub deadlines_h: std::collections::BTreeMap<String, std::collections::BTreeMap<ResponseLevel, f64>>,
-    /// Thresholds per sensor kind.
-    #[serde(default)]
-    pub sensor_kinds: std::collections::BTreeMap<String, SensorKind>,
-}
-
-/// A sensor kind: its unit, the allowed range, and the incident a reading outside it opens.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct SensorKind {
-    pub unit: String,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub category: String,
-    #[serde(default)]
-    pub item: Option<String>,
-}
-
-impl SensorKind {
-    /// Why a reading is past the threshold, if it is.
-    pub fn breach(&self, value: f64) -> Option<String> {
-        if self.min.is_some_and(|m| value < m) {
-            return Some(format!("{value} {} below {}", self.unit, self.min.unwrap_or_default()));
-        }
-        if self.max.is_some_and(|m| value > m) {
-            return Some(format!("{value} {} above {}", self.unit, self.max.unwrap_or_default()));
-        }
-        None
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct TaxonomyClass {
-    pub name: String,
-    pub items: Vec<String>,
-}
-
-impl Taxonomy {
-    /// Parse and check a taxonomy: names unique, deadlines for known classes and positive.
-    pub fn parse(text: &str) -> Result<Taxonomy, String> {
-        let t: Taxonomy = serde_json::from_str(text).map_err(|e| format!("taxonomy: {e}"))?;
-        let mut names: Vec<&str> = t.classes.iter().map(|c| c.name.as_str()).collect();
-        names.sort_unstable();
-        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(format!("taxonomy: class {:?} listed twice", w[0]));
-        }
-        for (class, per) in &t.deadlines_h {
-            if !names.contains(&class.as_str()) {
-                return Err(format!("taxonomy: deadline for unknown class {class:?}"));
-            }
-            if let Some((l, h)) = per.iter().find(|(_, h)| !(h.is_finite() && **h > 0.0)) {
-                return Err(format!("taxonomy: deadline of {class:?} at {} must be more than 0 hours, not {h}", l.as_str()));
-            }
-        }
-        if t.departments.is_empty() {
-            return Err("taxonomy: no departments to dispatch to".into());
-        }
-        for (k, sk) in &t.sensor_kinds {
-            if !names.contains(&sk.category.as_str()) {
-                return Err(format!("taxonomy: sensor kind {k:?} opens incidents of unknown class {:?}", sk.category));
-            }
-            if sk.min.is_none() && sk.max.is_none() {
-                return Err(format!("taxonomy: sensor kind {k:?} has neither min nor max"));
-            }
-        }
-        Ok(t)
-    }
-
-    pub fn flow(&self) -> Flow {
-        Flow { departments: self.departments.clone() }
-    }
-
-    pub fn deadlines(&self) -> Deadlines {
-        Deadlines(self.deadlines_h.clone())
     }
 }
 
@@ -325,22 +266,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn the_default_taxonomy_covers_the_generated_categories() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/taxonomy.json")).expect("data/taxonomy.json");
-        let t = Taxonomy::parse(&text).expect("valid");
-        for c in crate::synth::CATEGORIES {
-            assert!(t.classes.iter().any(|k| k.name == c), "{c}");
-            assert_eq!(t.deadlines_h.get(c).map(|m| m.len()), Some(5), "{c}: a deadline per level");
-        }
-        assert!(t.flow().departments.contains(&"城管执法".to_owned()));
-        let gas = &t.sensor_kinds["gas"];
-        assert!(gas.breach(25.0).is_some_and(|m| m.contains("above")) && gas.breach(5.0).is_none());
-        assert!(t.sensor_kinds["water_pressure"].breach(0.1).is_some_and(|m| m.contains("below")));
-        assert!(Taxonomy::parse(r#"{"classes":[{"name":"a","items":[]},{"name":"a","items":[]}],"departments":["x"]}"#).is_err());
-        assert!(Taxonomy::parse(r#"{"classes":[{"name":"a","items":[]}],"departments":["x"],"deadlines_h":{"a":{"grid":0}}}"#).is_err());
     }
 
     #[test]

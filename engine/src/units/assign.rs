@@ -12,10 +12,10 @@
 //! (intersection areas in a local metric projection); a footprint with more
 //! than `CUT_TOLERANCE_M2` outside that leaf is reported as cut.
 
-use crate::hierarchy::Hierarchy;
-use crate::index::PolygonIndex;
+use crate::geometry::index::PolygonIndex;
+use crate::geometry::projection::LocalProjection;
 use crate::model::Building;
-use crate::projection::LocalProjection;
+use crate::units::hierarchy::Hierarchy;
 use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Point};
 
 /// Area outside its leaf above which a building counts as cut by a boundary.
@@ -212,7 +212,7 @@ impl PointLocator {
 
 /// Prepare many polygons, split over the machine's cores.
 pub fn prepare_all(polys: &[&MultiPolygon<f64>]) -> Vec<PreparedPolygon> {
-    crate::par::map(polys, 1_000, |p| PreparedPolygon::new(p))
+    crate::geometry::par::map(polys, 1_000, |p| PreparedPolygon::new(p))
 }
 
 /// Interleave the low 16 bits of `v` with zeros (for Morton codes).
@@ -336,7 +336,7 @@ mod tests {
         let h = two_level();
         let loc = PointLocator::new(&h);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let bb = h.units[1..].iter().filter_map(|u| u.geometry.bounding_rect()).reduce(crate::index::rect_union);
+        let bb = h.units[1..].iter().filter_map(|u| u.geometry.bounding_rect()).reduce(crate::geometry::index::rect_union);
         let bb = bb.expect("non-empty");
         for _ in 0..20_000 {
             let x = rng.random_range(bb.min().x - 0.001..bb.max().x + 0.001);

@@ -11,15 +11,15 @@
 //!   are dropped.
 //!
 //! Buildings in no leaf or cut by a leaf boundary come from
-//! [`crate::assign::assign_buildings`]. Load per unit (households, population,
+//! [`crate::units::assign::assign_buildings`]. Load per unit (households, population,
 //! buildings) sums the buildings assigned to the leaves below it and compares
 //! households against the norm of its level.
 
-use crate::assign::BuildingAssignment;
-use crate::hierarchy::Hierarchy;
-use crate::index::PolygonIndex;
+use crate::geometry::index::PolygonIndex;
+use crate::geometry::projection::LocalProjection;
 use crate::model::Building;
-use crate::projection::LocalProjection;
+use crate::units::assign::BuildingAssignment;
+use crate::units::hierarchy::Hierarchy;
 use geo::{Area, BooleanOps, BoundingRect, Euclidean, Length, MultiPolygon, Polygon};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -177,8 +177,11 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
         }
     }
     for (parent, kids) in &groups {
-        let Some(bb) =
-            kids.iter().chain(parent.iter()).filter_map(|&i| h.units[i].geometry.bounding_rect()).reduce(crate::index::rect_union)
+        let Some(bb) = kids
+            .iter()
+            .chain(parent.iter())
+            .filter_map(|&i| h.units[i].geometry.bounding_rect())
+            .reduce(crate::geometry::index::rect_union)
         else {
             continue;
         };

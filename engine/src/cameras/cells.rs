@@ -14,8 +14,8 @@
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon, Rect};
 use serde::Serialize;
 
-use crate::index::rects_touch;
-use crate::visibility::{DUST_M2, FacadeSeen, Scene, View, drop_dust};
+use crate::cameras::visibility::{DUST_M2, FacadeSeen, Scene, View, drop_dust};
+use crate::geometry::index::rects_touch;
 
 /// A piece of ground owned by one unit (the deepest holding it).
 #[derive(Debug, Clone)]
@@ -163,8 +163,8 @@ impl UnitCoverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::projection::LocalProjection;
-    use crate::visibility::ViewSpec;
+    use crate::geometry::projection::LocalProjection;
+    use crate::model::{CameraView, Metres};
     use geo::LineString;
 
     fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
@@ -177,7 +177,7 @@ mod tests {
         let scene = Scene::from_metric(vec![rect(40.0, 40.0, 60.0, 60.0)], vec![Some(20.0)], LocalProjection::new(120.4, 36.0));
         let cell = Cell::new(0, &rect(0.0, 0.0, 100.0, 100.0), &scene);
         assert!((cell.ground_m2 - 9_600.0).abs() < 1e-6);
-        let v = scene.view_2d([0.0, 50.0], &ViewSpec { heading_deg: 90.0, fov_deg: 90.0, range_m: 200.0, height_m: 4.0 });
+        let v = scene.view_2d([0.0, 50.0], &CameraView { heading_deg: 90.0, fov_deg: 90.0, range_m: Metres(200.0), height_m: Metres(4.0) });
         let c = cover_cell(&cell, &[&v.polygon]);
         // the 90° sector from (0, 50) covers the triangle x ≥ |y − 50| inside the cell
         // (100·100 − 2·(50·50/2)) = 7,500 m², minus the building (400) and its shadow

@@ -23,7 +23,7 @@
 use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
-use crate::projection::LocalProjection;
+use crate::geometry::projection::LocalProjection;
 
 /// Settings of the neighbour search.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +133,7 @@ fn capsule_interval(p0: [f64; 2], p1: [f64; 2], q0: [f64; 2], q1: [f64; 2], r: f
 
 /// The neighbour graph of the given (lon/lat) polygons.
 pub fn adjacency(geoms: &[&MultiPolygon<f64>], opts: &AdjacencyOptions) -> Adjacency {
-    let Some(bb) = geoms.iter().filter_map(|g| g.bounding_rect()).reduce(crate::index::rect_union) else {
+    let Some(bb) = geoms.iter().filter_map(|g| g.bounding_rect()).reduce(crate::geometry::index::rect_union) else {
         return Adjacency { pairs: Vec::new(), isolated: (0..geoms.len()).collect() };
     };
     let proj = LocalProjection::for_rect(bb);

@@ -5,7 +5,7 @@
 //! the same parent unless asked otherwise, weighted by shared boundary (cm)
 //! or by closeness of the centres (C − distance in cm, C above every
 //! distance, so that the heaviest matching of the most pairs is the one of
-//! least total distance). [`crate::matching::max_weight_matching`] with
+//! least total distance). [`crate::groups::matching::max_weight_matching`] with
 //! maximum cardinality pairs as many grids as possible and, among those
 //! matchings, takes the heaviest. Each grid left over gets a suggested
 //! fallback: join a matched same-parent neighbour's pair as a triple, else a
@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::matching::{Edge, max_weight_matching};
+use crate::groups::matching::{Edge, max_weight_matching};
 
 /// What the pairing weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -27,32 +27,9 @@ use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 use serde::Serialize;
 
-use crate::index::PolygonIndex;
-use crate::model::{Building, Camera, CameraKind};
-use crate::projection::LocalProjection;
-
-/// Where a camera looks and how far it sees.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ViewSpec {
-    /// Compass heading of the view's centre (0 = north, 90 = east).
-    pub heading_deg: f64,
-    /// Field of view; 360 or more sees all round (dome).
-    pub fov_deg: f64,
-    pub range_m: f64,
-    /// Mounting height above the ground (above the roof when on a roof).
-    pub height_m: f64,
-}
-
-impl ViewSpec {
-    pub fn of(c: &Camera) -> ViewSpec {
-        ViewSpec {
-            heading_deg: c.heading_deg,
-            fov_deg: if c.kind == CameraKind::Dome { 360.0 } else { c.fov_deg },
-            range_m: c.range_m.0,
-            height_m: c.height_m.0,
-        }
-    }
-}
+use crate::geometry::index::PolygonIndex;
+use crate::geometry::projection::LocalProjection;
+use crate::model::{Building, CameraView};
 
 /// A visible part of a building edge: ring `ring` of polygon `part`, edge `edge`, parameters t0..t1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -159,10 +136,10 @@ impl Scene {
     }
 
     /// The 2D view: every building is a wall of unlimited height.
-    pub fn view_2d(&self, cam: [f64; 2], spec: &ViewSpec) -> View {
+    pub fn view_2d(&self, cam: [f64; 2], spec: &CameraView) -> View {
         let roofs = self.containing(cam);
         let on_roof = self.tallest(&roofs);
-        let near = self.near(cam, spec.range_m.max(0.0));
+        let near = self.near(cam, spec.range_m.0.max(0.0));
         let edges: Vec<Edge> = near.iter().filter(|b| !roofs.contains(b)).flat_map(|&b| self.edges[b].iter().copied()).collect();
         let (ring, facades) = sweep(cam, spec, &edges, self.arc_step);
         let facades = self.outside_roofs(facades, &roofs);
@@ -176,12 +153,12 @@ impl Scene {
     }
 
     /// The 2.5D view: buildings lower than the camera hide only their shadows.
-    pub fn view_25d(&self, cam: [f64; 2], spec: &ViewSpec) -> View {
+    pub fn view_25d(&self, cam: [f64; 2], spec: &CameraView) -> View {
         let roofs = self.containing(cam);
         let on_roof = self.tallest(&roofs);
         let ground_h = on_roof.and_then(|b| self.heights[b]).unwrap_or(0.0);
-        let h_cam = ground_h + spec.height_m.max(0.0);
-        let near = self.near(cam, spec.range_m.max(0.0));
+        let h_cam = ground_h + spec.height_m.0.max(0.0);
+        let near = self.near(cam, spec.range_m.0.max(0.0));
         let tall = |b: usize| self.heights[b].is_none_or(|h| h >= h_cam - 1e-9);
         // walls: tall buildings (never the camera's own roof)
         let walls: Vec<Edge> =
@@ -203,12 +180,12 @@ impl Scene {
                 continue;
             }
             if let (Some(vb), Some(bb)) = (view_box, self.footprints[b].bounding_rect())
-                && !crate::index::rects_touch(vb, bb)
+                && !crate::geometry::index::rects_touch(vb, bb)
             {
                 continue;
             }
             let f = if h_cam > h { h_cam / (h_cam - h) } else { f64::INFINITY };
-            shadows.extend(shadow(cam, &self.footprints[b], f, spec.range_m));
+            shadows.extend(shadow(cam, &self.footprints[b], f, spec.range_m.0));
         }
         if !shadows.is_empty() {
             // the union needs consistently oriented rings
@@ -248,8 +225,8 @@ impl Scene {
 }
 
 /// Views of many cameras (positions in the scene's metres), over the machine's cores.
-pub fn views(scene: &Scene, cams: &[([f64; 2], ViewSpec)], with_heights: bool) -> Vec<View> {
-    crate::par::map(cams, 64, |(c, s)| if with_heights { scene.view_25d(*c, s) } else { scene.view_2d(*c, s) })
+pub fn views(scene: &Scene, cams: &[([f64; 2], CameraView)], with_heights: bool) -> Vec<View> {
+    crate::geometry::par::map(cams, 64, |(c, s)| if with_heights { scene.view_25d(*c, s) } else { scene.view_2d(*c, s) })
 }
 
 /// The region a footprint hides from a camera when scaled about it from 1 to
@@ -352,8 +329,8 @@ struct Piece {
 }
 
 /// The visibility boundary (metric, absolute) and the facades seen.
-fn sweep(cam: [f64; 2], spec: &ViewSpec, edges: &[Edge], arc_step: f64) -> (Vec<[f64; 2]>, Vec<FacadeSeen>) {
-    let r = spec.range_m;
+fn sweep(cam: [f64; 2], spec: &CameraView, edges: &[Edge], arc_step: f64) -> (Vec<[f64; 2]>, Vec<FacadeSeen>) {
+    let r = spec.range_m.0;
     let fov = spec.fov_deg;
     if !(r > 0.0 && r.is_finite() && fov > 0.0 && fov.is_finite() && spec.heading_deg.is_finite()) {
         return (Vec::new(), Vec::new());
@@ -531,7 +508,12 @@ fn sweep(cam: [f64; 2], spec: &ViewSpec, edges: &[Edge], arc_step: f64) -> (Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Metres;
     use geo::Area;
+
+    fn cv(heading_deg: f64, fov_deg: f64, range_m: f64, height_m: f64) -> CameraView {
+        CameraView { heading_deg, fov_deg, range_m: Metres(range_m), height_m: Metres(height_m) }
+    }
 
     fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![Polygon::new(LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]), vec![])])
@@ -544,13 +526,17 @@ mod tests {
     #[test]
     fn empty_scene_gives_the_sector() {
         let s = scene(vec![], vec![]);
-        let dome = ViewSpec { heading_deg: 0.0, fov_deg: 360.0, range_m: 50.0, height_m: 5.0 };
+        let dome = cv(0.0, 360.0, 50.0, 5.0);
         let a = s.view_2d([0.0, 0.0], &dome).polygon.unsigned_area();
         assert!((a - std::f64::consts::PI * 2500.0).abs() / a < 1e-4, "{a}");
-        let quarter = ViewSpec { fov_deg: 90.0, ..dome };
+        let quarter = CameraView { fov_deg: 90.0, ..dome };
         let a = s.view_2d([0.0, 0.0], &quarter).polygon.unsigned_area();
         assert!((a - std::f64::consts::PI * 2500.0 / 4.0).abs() / a < 1e-4, "{a}");
-        for bad in [ViewSpec { fov_deg: 0.0, ..dome }, ViewSpec { range_m: 0.0, ..dome }, ViewSpec { range_m: f64::NAN, ..dome }] {
+        for bad in [
+            CameraView { fov_deg: 0.0, ..dome },
+            CameraView { range_m: Metres(0.0), ..dome },
+            CameraView { range_m: Metres(f64::NAN), ..dome },
+        ] {
             assert!(s.view_2d([0.0, 0.0], &bad).polygon.0.is_empty());
         }
     }
@@ -559,7 +545,7 @@ mod tests {
     fn a_wall_hides_what_is_behind_it() {
         // a building 10..20 m east, from y −5 to 5: the camera at the origin looking east
         let s = scene(vec![rect(10.0, -5.0, 20.0, 5.0)], vec![Some(30.0)]);
-        let v = s.view_2d([0.0, 0.0], &ViewSpec { heading_deg: 90.0, fov_deg: 360.0, range_m: 40.0, height_m: 5.0 });
+        let v = s.view_2d([0.0, 0.0], &cv(90.0, 360.0, 40.0, 5.0));
         use geo::Contains;
         assert!(!v.polygon.contains(&geo::Point::new(30.0, 0.0)), "behind the building");
         assert!(v.polygon.contains(&geo::Point::new(5.0, 0.0)));
@@ -570,11 +556,11 @@ mod tests {
         assert!(!v.facades.iter().any(|f| f.edge == 1));
         // a camera higher than the building sees past it in 2.5D: only its shadow is hidden
         let low = scene(vec![rect(10.0, -5.0, 20.0, 5.0)], vec![Some(4.0)]);
-        let v = low.view_25d([0.0, 0.0], &ViewSpec { heading_deg: 90.0, fov_deg: 360.0, range_m: 40.0, height_m: 8.0 });
+        let v = low.view_25d([0.0, 0.0], &cv(90.0, 360.0, 40.0, 8.0));
         // shadow ends at 20 · 8 / (8 − 4) = 40 m along the axis
         assert!(!v.polygon.contains(&geo::Point::new(30.0, 0.0)));
         assert!(v.polygon.contains(&geo::Point::new(5.0, 0.0)));
-        let v = low.view_25d([0.0, 0.0], &ViewSpec { heading_deg: 90.0, fov_deg: 360.0, range_m: 60.0, height_m: 8.0 });
+        let v = low.view_25d([0.0, 0.0], &cv(90.0, 360.0, 60.0, 8.0));
         assert!(v.polygon.contains(&geo::Point::new(45.0, 0.0)), "visible again past the shadow");
     }
 
@@ -586,7 +572,7 @@ mod tests {
         let block = MultiPolygon(vec![Polygon::new(outer, vec![hole])]);
         for h in [Some(12.0), Some(3.0)] {
             let s = scene(vec![block.clone()], vec![h]);
-            let spec = ViewSpec { heading_deg: 0.0, fov_deg: 360.0, range_m: 100.0, height_m: 5.0 };
+            let spec = cv(0.0, 360.0, 100.0, 5.0);
             let v = s.view_2d([30.0, 30.0], &spec);
             assert!((v.polygon.unsigned_area() - 400.0).abs() < 1e-6, "2D: {}", v.polygon.unsigned_area());
             assert_eq!(v.on_roof, None);
@@ -601,22 +587,5 @@ mod tests {
                 assert!(a > 400.0, "2.5D over low walls: {a}");
             }
         }
-    }
-
-    #[test]
-    fn camera_on_a_roof_and_degenerate_buildings() {
-        let s = scene(
-            vec![rect(-5.0, -5.0, 5.0, 5.0), rect(5.0, -5.0, 15.0, 5.0), rect(30.0, 0.0, 30.0, 10.0)],
-            vec![Some(20.0), Some(20.0), None],
-        );
-        let v = s.view_2d([0.0, 0.0], &ViewSpec { heading_deg: 0.0, fov_deg: 360.0, range_m: 50.0, height_m: 3.0 });
-        assert_eq!(v.on_roof, Some(0));
-        assert!(v.polygon.unsigned_area() > 0.0);
-        // touching building 1 hides the ground east of it
-        use geo::Contains;
-        assert!(!v.polygon.contains(&geo::Point::new(20.0, 0.0)));
-        // camera exactly on a corner shared by both
-        let v = s.view_25d([5.0, 5.0], &ViewSpec { heading_deg: 0.0, fov_deg: 360.0, range_m: 50.0, height_m: 3.0 });
-        assert!(v.on_roof.is_some());
     }
 }

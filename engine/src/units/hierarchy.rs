@@ -6,9 +6,9 @@
 //! is not given, below the top level, gets the unit of the level above that
 //! holds most of its area (`infer_parents`), or an error if none holds any.
 
-use crate::index::PolygonIndex;
+use crate::geometry::index::PolygonIndex;
+use crate::geometry::projection::LocalProjection;
 use crate::model::{Level, Unit, UnitId};
-use crate::projection::LocalProjection;
 use geo::{Area, BooleanOps, BoundingRect};
 use std::collections::HashMap;
 

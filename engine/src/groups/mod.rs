@@ -1,0 +1,6 @@
+//! Groups of units: adjacency, alliances (共建联盟), matching and A/B posts.
+
+pub mod abpost;
+pub mod adjacency;
+pub mod alliance;
+pub mod matching;

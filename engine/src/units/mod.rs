@@ -1,0 +1,5 @@
+//! The unit hierarchy: building it, assigning buildings and points to units, and checking its integrity.
+
+pub mod assign;
+pub mod hierarchy;
+pub mod integrity;

@@ -1,0 +1,9 @@
+//! The engine's integration tests, in one binary: oracles (ray casting,
+//! networkx, enumeration, independent contiguity checks) and property tests.
+
+mod alliances;
+mod assign_props;
+mod coverage_edit;
+mod matching;
+mod matching_brute;
+mod visibility;

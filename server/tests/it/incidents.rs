@@ -322,3 +322,52 @@ async fn a_restart_from_the_store_file_keeps_incidents_steps_and_sensors() {
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(h.get("idempotent-replayed").and_then(|x| x.to_str().ok()), Some("true"), "the key survives the restart");
 }
+
+/// Open the event stream, with a `Last-Event-ID` when given.
+async fn open_stream(app: &axum::Router, last_event_id: Option<&str>) -> Body {
+    let mut r = Request::get("/api/stream").header(header::HOST, "127.0.0.1");
+    if let Some(id) = last_event_id {
+        r = r.header("Last-Event-ID", id);
+    }
+    let resp = app.clone().oneshot(r.body(Body::empty()).expect("req")).await.expect("sse");
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.into_body()
+}
+
+#[tokio::test]
+async fn a_reconnecting_stream_gets_what_it_missed_or_a_resync_and_ends_on_shutdown() {
+    let d = common::demo_dataset();
+    let b = d.buildings[2].footprint.0[0].exterior().0[0];
+    let state = AppState::new(d, common::repo("web"));
+    let app = router(state.clone());
+    for id in ["S-1", "S-2", "S-3"] {
+        let (s, _, v) = call(&app, "POST", "/api/incidents", json!({"id": id, "lon": b.x, "lat": b.y, "category": "环境卫生"}), None).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let epoch = state.live.events.epoch();
+    // saw event 1: gets 2 and 3 first, with their ids, then the live ones
+    let mut body = open_stream(&app, Some(&format!("{epoch}-1"))).await;
+    let first = next_frame(&mut body, "the first missed event").await;
+    assert!(first.contains(&format!("id: {epoch}-2\n")) && first.contains("S-2"), "{first}");
+    let second = next_event(&mut body, "incident").await;
+    assert!(second.contains("S-3"), "{second}");
+    let (s, _, _) = call(&app, "POST", "/api/incidents", json!({"id": "S-4", "lon": b.x, "lat": b.y, "category": "环境卫生"}), None).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let live = next_event(&mut body, "incident").await;
+    assert!(live.contains("S-4"), "each event once, in order: {live}");
+    // an id of an earlier run (or not an id at all): told to resync
+    for stale in [format!("{}-2", epoch + 1), "garbage".to_owned()] {
+        let mut other = open_stream(&app, Some(&stale)).await;
+        let r = next_event(&mut other, "resync").await;
+        assert!(r.contains("reason"), "{r}");
+    }
+    // shutdown ends the open stream
+    state.live.close_streams();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        while let Some(f) = body.frame().await {
+            f.expect("frame");
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the stream ends within 2 s of the shutdown");
+}

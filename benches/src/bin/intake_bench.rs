@@ -132,7 +132,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // every acknowledged incident is in the store
         let stored: i64 = {
             let st = state.store.as_ref().ok_or("no store")?.lock().map_err(|_| "lock")?;
-            st.connection().query_row("SELECT count(*) FROM live_incidents", [], |r| r.get(0))?
+            st.row_counts()?["live_incidents"]
         };
         println!(
             "{{\"incidents\": {n}, \"connections\": {conns}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",

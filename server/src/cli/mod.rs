@@ -282,6 +282,19 @@ fn parse_tz(s: &str) -> Result<i64, String> {
     Ok(sign * (h * 3600 + m * 60))
 }
 
+/// The bar shown while a layer of `len` features is written (hidden below 5,000).
+fn write_bar(kind: LayerKind, len: usize) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let pb = if len >= 5_000 { ProgressBar::new(len as u64) } else { ProgressBar::hidden() };
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(format!("writing {kind}"));
+    pb
+}
+
 fn execute(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Import { db, layer, crs, fields, defaults, tz, paths } => {
@@ -309,9 +322,12 @@ fn execute(cli: Cli) -> Result<(), String> {
             let with_report = matches!(kind, LayerKind::Units | LayerKind::Buildings);
             let cfg = IntegrityConfig::default();
             let n = parsed.len();
-            let version = store
-                .write_layer(&parsed, &source, &crs, |s| if with_report { report_for_store(s, &cfg) } else { Ok(None) })
-                .map_err(|e| format!("import of {kind} failed, nothing was written: {e}"))?;
+            let bar = write_bar(kind, n);
+            let written = store.write_layer_with_progress(&parsed, &source, &crs, &mut |p| bar.set_position(p.written), |s| {
+                if with_report { report_for_store(s, &cfg) } else { Ok(None) }
+            });
+            bar.finish_and_clear();
+            let version = written.map_err(|e| format!("import of {kind} failed, nothing was written: {e}"))?;
             println!("imported {n} {kind} as version {version} into {} in {:.2} s", db.db.display(), started.elapsed().as_secs_f64());
             Ok(())
         }

@@ -47,9 +47,11 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         eprintln!("serving the map at http://{local}/");
-        axum::serve(listener, crate::http::app(state))
-            .with_graceful_shutdown(async {
+        axum::serve(listener, crate::http::app(state.clone()))
+            .with_graceful_shutdown(async move {
                 let _ = tokio::signal::ctrl_c().await;
+                // open event streams end, so the drain does not wait for them
+                state.live.close_streams();
             })
             .await
             .map_err(|e| e.to_string())

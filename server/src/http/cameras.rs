@@ -39,7 +39,7 @@ pub(crate) fn parse_camera(body: &str, id: Option<&str>) -> Result<wangge_engine
     }
     let opts = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Cameras);
     match crate::import::read_str(&v.to_string(), false, "request body", &opts) {
-        Ok(crate::import::Layer::Cameras(mut c)) if c.len() == 1 => Ok(c.remove(0)),
+        Ok(wangge_engine::model::Layer::Cameras(mut c)) if c.len() == 1 => Ok(c.remove(0)),
         Ok(_) => Err(AppError::bad("request body: expected one camera")),
         Err(e) => Err(AppError::bad(format!("cameras: {e}"))),
     }
@@ -93,7 +93,7 @@ pub(crate) fn edit_cameras(
     if let Some(store) = &s.store {
         let mut st = crate::live::lock(store);
         let v = st
-            .write_layer(&crate::import::Layer::Cameras(next), "http", "wgs84", |_| Ok(None))
+            .write_layer(&wangge_engine::model::Layer::Cameras(next), "http", "wgs84", |_| Ok(None))
             .map_err(|e| AppError::Store(format!("the edit was not saved: {e}")))?;
         version = Some(v);
     }

@@ -68,7 +68,7 @@ pub(crate) fn live_error(e: crate::live::LiveError) -> AppError {
         L::Bad(m) => AppError::bad(m),
         L::NotFound(m) => AppError::not_found(m),
         L::Conflict(m) => AppError::Conflict(m),
-        L::Store(m) => AppError::Store(m),
+        e @ (L::Store { .. } | L::Load(_)) => AppError::Store(e.to_string()),
     }
 }
 

@@ -53,7 +53,7 @@ pub(crate) async fn incident_create(
     let key = idempotency_key(&headers)?;
     let d = s.dataset();
     blocking(move || {
-        let (v, replayed) = s.live.intake(&d, s.store.as_ref(), b, key).map_err(live_error)?;
+        let (v, replayed) = s.live.intake(&d, b, key).map_err(live_error)?;
         Ok(created(v, replayed))
     })
     .await
@@ -90,11 +90,11 @@ pub(crate) async fn incident_bulk(
     blocking(move || {
         let name = if is_csv { "incidents.csv" } else { "incidents.geojson" };
         let rows = match crate::import::read_str(&body, is_csv, name, &o) {
-            Ok(crate::import::Layer::Incidents(v)) => v,
+            Ok(wangge_engine::model::Layer::Incidents(v)) => v,
             Ok(_) => return Err(AppError::bad("not an incidents layer")),
             Err(e) => return Err(AppError::bad(e.to_string())),
         };
-        let (v, replayed) = s.live.bulk(&d, s.store.as_ref(), rows, key).map_err(live_error)?;
+        let (v, replayed) = s.live.bulk(&d, rows, key).map_err(live_error)?;
         Ok(created(v, replayed))
     })
     .await
@@ -110,7 +110,7 @@ pub(crate) async fn incident_transition(
     body: Result<Json<crate::live::StepBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body.map_err(body_error)?;
-    blocking(move || Ok(Json(s.live.transition(s.store.as_ref(), &id, b).map_err(live_error)?).into_response())).await
+    blocking(move || Ok(Json(s.live.transition(&id, b).map_err(live_error)?).into_response())).await
 }
 
 pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, Query(q): Query<IncidentListQuery>) -> AppResult {

@@ -52,7 +52,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 pub struct AppState {
     pub data: RwLock<Arc<Dataset>>,
     /// The store, when edits over HTTP are to be kept (serve); None in tests that only read.
-    pub store: Option<std::sync::Mutex<crate::store::Store>>,
+    pub store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
     /// Incidents reported over HTTP, their lifecycle and the event stream.
     pub live: crate::live::Live,
     /// Gzipped tiles by data version, layer, level and z/x/y (`None` = empty).
@@ -83,10 +83,11 @@ impl AppState {
 
     /// State whose camera edits are written to the store as new layer versions.
     pub fn with_store(d: Dataset, web_dir: PathBuf, store: crate::store::Store) -> Result<Arc<AppState>, String> {
-        let live = crate::live::Live::load(&store, default_taxonomy()).map_err(|e| format!("live incidents: {e}"))?;
+        let store = Arc::new(std::sync::Mutex::new(store));
+        let live = crate::live::Live::load(store.clone(), default_taxonomy()).map_err(|e| format!("live incidents: {e}"))?;
         Ok(Arc::new(AppState {
             data: RwLock::new(Arc::new(d)),
-            store: Some(std::sync::Mutex::new(store)),
+            store: Some(store),
             live,
             tiles: moka::sync::Cache::new(20_000),
             heat: moka::sync::Cache::new(64),

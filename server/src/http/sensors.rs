@@ -21,7 +21,7 @@ pub(crate) async fn sensor_create(
     body: Result<Json<crate::live::Sensor>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body.map_err(body_error)?;
-    blocking(move || Ok((StatusCode::CREATED, Json(s.live.add_sensor(s.store.as_ref(), b).map_err(live_error)?)).into_response())).await
+    blocking(move || Ok((StatusCode::CREATED, Json(s.live.add_sensor(b).map_err(live_error)?)).into_response())).await
 }
 
 pub(crate) async fn sensor_list(State(s): State<Arc<AppState>>) -> AppResult {
@@ -35,5 +35,5 @@ pub(crate) async fn sensor_reading(
 ) -> AppResult {
     let Json(b) = body.map_err(body_error)?;
     let d = s.dataset();
-    blocking(move || Ok(Json(s.live.reading(&d, s.store.as_ref(), &id, b).map_err(live_error)?).into_response())).await
+    blocking(move || Ok(Json(s.live.reading(&d, &id, b).map_err(live_error)?).into_response())).await
 }

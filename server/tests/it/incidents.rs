@@ -93,7 +93,7 @@ async fn intake_lifecycle_and_stream() {
     assert_eq!(again["id"], v["id"]);
     {
         let st = state.store.as_ref().expect("store").lock().expect("lock");
-        let n: i64 = st.connection().query_row("SELECT count(*) FROM live_incidents", [], |r| r.get(0)).expect("count");
+        let n = st.row_counts().expect("counts")["live_incidents"];
         assert_eq!(n, 1, "stored once, before the 201");
     }
     // bad input names the problem
@@ -153,9 +153,9 @@ async fn intake_lifecycle_and_stream() {
     assert_eq!((k["incidents"].as_u64(), k["resolved_by_level"]["community"].as_u64()), (Some(1), Some(1)), "{k}");
 
     // everything acknowledged is in the store: a fresh load sees it
-    let st = state.store.as_ref().expect("store").lock().expect("lock");
+    let store = state.store.clone().expect("store");
     let tax = wangge_engine::incidents::taxonomy::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
-    let again = wangge::live::Live::load(&st, tax).expect("load");
+    let again = wangge::live::Live::load(store, tax).expect("load");
     let all = again.all();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].transitions.len(), 5);
@@ -285,7 +285,89 @@ async fn bulk_import_enters_the_lifecycle_all_or_nothing() {
     let (_, _, g) = call(&app, "GET", "/api/incidents/G-1", Value::Null, None).await;
     assert!((g["lon"].as_f64().expect("lon") - x).abs() < 1e-6 && (g["lat"].as_f64().expect("lat") - y).abs() < 1e-6, "{g}");
     // durable: a fresh load sees all 31
-    let st = state.store.as_ref().expect("store").lock().expect("lock");
+    let store = state.store.clone().expect("store");
     let tax = wangge_engine::incidents::taxonomy::Taxonomy::parse(wangge::live::DEFAULT_TAXONOMY).expect("taxonomy");
-    assert_eq!(wangge::live::Live::load(&st, tax).expect("load").len(), 31);
+    assert_eq!(wangge::live::Live::load(store, tax).expect("load").len(), 31);
+}
+
+#[tokio::test]
+async fn a_restart_from_the_store_file_keeps_incidents_steps_and_sensors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.duckdb");
+    let d = common::demo_dataset();
+    let b = d.buildings[5].footprint.0[0].exterior().0[0];
+    let before = {
+        let state = AppState::with_store(d.clone(), common::repo("web"), wangge::store::Store::open(&db).expect("open")).expect("state");
+        let app = router(state.clone());
+        let (s, _, v) =
+            call(&app, "POST", "/api/incidents", json!({"id": "R-1", "lon": b.x, "lat": b.y, "category": "环境卫生"}), Some("r")).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, _, _) = call(&app, "POST", "/api/incidents/R-1/transitions", json!({"to": "called", "actor": "社区"}), None).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) =
+            call(&app, "POST", "/api/sensors", json!({"id": "W-1", "kind": "water_pressure", "lon": b.x, "lat": b.y}), None).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, _, one) = call(&app, "GET", "/api/incidents/R-1", Value::Null, None).await;
+        one
+    };
+    // the first state (and its store) is gone: a new server on the same file answers the same
+    let state = AppState::with_store(d, common::repo("web"), wangge::store::Store::open(&db).expect("reopen")).expect("state");
+    let app = router(state.clone());
+    let (_, _, after) = call(&app, "GET", "/api/incidents/R-1", Value::Null, None).await;
+    assert_eq!(after, before);
+    assert_eq!(after["status"], "called");
+    let (_, _, l) = call(&app, "GET", "/api/sensors", Value::Null, None).await;
+    assert_eq!(l["sensors"][0]["id"], "W-1");
+    let (s, h, _) = call(&app, "POST", "/api/incidents", json!({"lon": b.x, "lat": b.y, "category": "环境卫生"}), Some("r")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.get("idempotent-replayed").and_then(|x| x.to_str().ok()), Some("true"), "the key survives the restart");
+}
+
+/// Open the event stream, with a `Last-Event-ID` when given.
+async fn open_stream(app: &axum::Router, last_event_id: Option<&str>) -> Body {
+    let mut r = Request::get("/api/stream").header(header::HOST, "127.0.0.1");
+    if let Some(id) = last_event_id {
+        r = r.header("Last-Event-ID", id);
+    }
+    let resp = app.clone().oneshot(r.body(Body::empty()).expect("req")).await.expect("sse");
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.into_body()
+}
+
+#[tokio::test]
+async fn a_reconnecting_stream_gets_what_it_missed_or_a_resync_and_ends_on_shutdown() {
+    let d = common::demo_dataset();
+    let b = d.buildings[2].footprint.0[0].exterior().0[0];
+    let state = AppState::new(d, common::repo("web"));
+    let app = router(state.clone());
+    for id in ["S-1", "S-2", "S-3"] {
+        let (s, _, v) = call(&app, "POST", "/api/incidents", json!({"id": id, "lon": b.x, "lat": b.y, "category": "环境卫生"}), None).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let epoch = state.live.events.epoch();
+    // saw event 1: gets 2 and 3 first, with their ids, then the live ones
+    let mut body = open_stream(&app, Some(&format!("{epoch}-1"))).await;
+    let first = next_frame(&mut body, "the first missed event").await;
+    assert!(first.contains(&format!("id: {epoch}-2\n")) && first.contains("S-2"), "{first}");
+    let second = next_event(&mut body, "incident").await;
+    assert!(second.contains("S-3"), "{second}");
+    let (s, _, _) = call(&app, "POST", "/api/incidents", json!({"id": "S-4", "lon": b.x, "lat": b.y, "category": "环境卫生"}), None).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let live = next_event(&mut body, "incident").await;
+    assert!(live.contains("S-4"), "each event once, in order: {live}");
+    // an id of an earlier run (or not an id at all): told to resync
+    for stale in [format!("{}-2", epoch + 1), "garbage".to_owned()] {
+        let mut other = open_stream(&app, Some(&stale)).await;
+        let r = next_event(&mut other, "resync").await;
+        assert!(r.contains("reason"), "{r}");
+    }
+    // shutdown ends the open stream
+    state.live.close_streams();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        while let Some(f) = body.frame().await {
+            f.expect("frame");
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the stream ends within 2 s of the shutdown");
 }

@@ -1,0 +1,268 @@
+//! Live incidents: intake over HTTP (idempotent, durable before the answer),
+//! the 下呼上应 lifecycle with every transition kept, sensors, and the events
+//! they publish.
+//!
+//! One mutex orders intake and transitions, so two transitions on one
+//! incident cannot both win. What is acknowledged is kept through a
+//! [`LivePersistence`] (the DuckDB store, or memory) before the answer.
+//! Files: [`intake`] (one incident, group commit), [`bulk`] (many, all or
+//! nothing), [`transitions`] (lifecycle steps), [`sensors`] (sensors and
+//! readings), [`kpi`] (screen figures), [`persist`] (the persistence trait).
+
+pub mod bulk;
+pub mod intake;
+pub mod kpi;
+pub mod persist;
+pub mod sensors;
+#[cfg(test)]
+pub(crate) mod tests;
+pub mod transitions;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wangge_engine::incidents::lifecycle::{Deadlines, Flow, ResponseLevel, Status, Step, Transition};
+use wangge_engine::incidents::taxonomy::Taxonomy;
+
+pub use persist::{LivePersistence, MemoryPersistence, PersistError};
+pub use sensors::{Reading, Sensor};
+
+/// The built-in taxonomy (`data/taxonomy.json`).
+pub const DEFAULT_TAXONOMY: &str = include_str!("../../../data/taxonomy.json");
+
+/// An incident reported over HTTP.
+#[derive(Debug, Clone)]
+pub struct LiveIncident {
+    pub id: String,
+    pub key: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub occurred_at: i64,
+    pub received_at: i64,
+    pub category: String,
+    pub item: Option<String>,
+    pub status: Status,
+    /// Ids of the units holding it, from the top level down.
+    pub units: Vec<String>,
+    pub reporter: Option<String>,
+    pub note: Option<String>,
+    pub transitions: Vec<Transition>,
+}
+
+/// A new incident as posted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    pub id: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub category: String,
+    pub item: Option<String>,
+    /// ISO 8601; the time of receipt when absent.
+    pub occurred_at: Option<String>,
+    pub reporter: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A step as posted: the lifecycle step and, optionally, the status the client saw.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StepBody {
+    #[serde(default)]
+    pub from: Option<Status>,
+    #[serde(flatten)]
+    pub step: Step,
+}
+
+/// Why a live operation failed (the API maps these to 400, 404, 409, 500).
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The request is not valid; the message names the field and the value.
+    #[error("{0}")]
+    Bad(String),
+    /// No incident or sensor with that id.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state (a taken id, a step from a status the incident left).
+    #[error("{0}")]
+    Conflict(String),
+    /// The change was not kept, so it did not happen; `what` names it.
+    #[error("{what} was not stored: {source}")]
+    Store {
+        what: &'static str,
+        #[source]
+        source: PersistError,
+    },
+    /// What was kept cannot be read back.
+    #[error("{0}")]
+    Load(#[source] PersistError),
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    list: Vec<LiveIncident>,
+    by_id: HashMap<String, usize>,
+    by_key: HashMap<String, usize>,
+    sensors: std::collections::BTreeMap<String, Sensor>,
+    /// Ids and keys of incidents being written (not yet acknowledged).
+    inflight_ids: std::collections::HashSet<String>,
+    inflight_keys: std::collections::HashSet<String>,
+}
+
+/// Live incidents, their lifecycle and the event stream.
+#[derive(Debug)]
+pub struct Live {
+    /// Bumped by every change (intake, transition): keys heatmap caches.
+    pub version: std::sync::atomic::AtomicU64,
+    inner: Mutex<Inner>,
+    /// Where acknowledged changes are kept.
+    persist: Arc<dyn LivePersistence>,
+    group: Mutex<intake::Group>,
+    written: std::sync::Condvar,
+    pub events: crate::events::EventLog,
+    pub taxonomy: Taxonomy,
+    flow: Flow,
+    pub deadlines: Deadlines,
+    /// The last KPI figures: (version, 10-second bucket, figures).
+    kpi_cache: Mutex<Option<(u64, i64, Value)>>,
+    /// Set once the server shuts down: open event streams end.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+/// Lock a mutex, recovering the data if a holder panicked (the state it guards stays usable).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Live {
+    /// Empty, with a taxonomy, keeping what it acknowledges in memory only.
+    pub fn new(taxonomy: Taxonomy) -> Live {
+        Live::empty(Arc::new(MemoryPersistence::default()), taxonomy)
+    }
+
+    /// Empty, keeping what it acknowledges in `persist` (which is not read).
+    pub fn empty(persist: Arc<dyn LivePersistence>, taxonomy: Taxonomy) -> Live {
+        let events = crate::events::EventLog::default();
+        Live {
+            version: std::sync::atomic::AtomicU64::new(0),
+            inner: Mutex::new(Inner::default()),
+            persist,
+            group: Mutex::new(intake::Group::default()),
+            written: std::sync::Condvar::new(),
+            events,
+            flow: taxonomy.flow(),
+            deadlines: taxonomy.deadlines(),
+            kpi_cache: Mutex::new(None),
+            closing: tokio::sync::watch::Sender::new(false),
+            taxonomy,
+        }
+    }
+
+    /// End every open event stream (and refuse new ones): call on shutdown, before draining.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Becomes `true` when [`Live::close_streams`] was called.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Everything `persist` keeps (incidents with their steps, sensors with
+    /// their last reading), kept there from now on.
+    pub fn load(persist: Arc<dyn LivePersistence>, taxonomy: Taxonomy) -> Result<Live, LiveError> {
+        let snap = persist.load().map_err(LiveError::Load)?;
+        let live = Live::empty(persist, taxonomy);
+        let mut inner = live.lock();
+        for inc in snap.incidents {
+            inner.insert(inc);
+        }
+        for t in snap.transitions {
+            if let Some(&i) = inner.by_id.get(&t.incident_id) {
+                inner.list[i].transitions.push(t.transition);
+            }
+        }
+        for s in snap.sensors {
+            inner.sensors.insert(s.id.clone(), s);
+        }
+        for r in snap.readings {
+            if let Some(s) = inner.sensors.get_mut(&r.sensor_id) {
+                s.last = Some((r.at, r.value));
+                if r.incident.is_some() {
+                    s.incident = r.incident;
+                }
+            }
+        }
+        drop(inner);
+        Ok(live)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        lock(&self.inner)
+    }
+
+    /// How many live incidents there are.
+    pub fn len(&self) -> usize {
+        self.lock().list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every live incident (a copy).
+    pub fn all(&self) -> Vec<LiveIncident> {
+        self.lock().list.clone()
+    }
+
+    /// Visit every live incident under the lock (no copy; keep `f` short).
+    pub fn each(&self, mut f: impl FnMut(&LiveIncident)) {
+        for i in &self.lock().list {
+            f(i);
+        }
+    }
+
+    /// One incident as JSON.
+    pub fn get(&self, id: &str) -> Option<Value> {
+        let inner = self.lock();
+        inner.by_id.get(id).map(|&i| self.json(&inner.list[i]))
+    }
+
+    /// The incident as JSON, with its overdue flag.
+    pub fn json(&self, i: &LiveIncident) -> Value {
+        // the current dispatch: the last transition to dispatched, unless resolved since
+        let dispatch = i.transitions.iter().rev().find(|t| t.step.to == Status::Dispatched);
+        let open = !matches!(i.status, Status::Resolved | Status::Evaluated);
+        let overdue = open && dispatch.is_some_and(|t| t.step.level.is_some_and(|l| self.deadlines.overdue(&i.category, l, t.at, now())));
+        let deadline_h =
+            dispatch.and_then(|t| t.step.level).and_then(|l| self.deadlines.0.get(&i.category).and_then(|m| m.get(&l)).copied());
+        json!({
+            "id": i.id, "lon": i.lon, "lat": i.lat,
+            "occurred_at": crate::timefmt::format_time(i.occurred_at), "received_at": crate::timefmt::format_time(i.received_at),
+            "category": i.category, "item": i.item, "status": i.status.as_str(), "units": i.units,
+            "reporter": i.reporter, "note": i.note,
+            "allowed_next": i.status.next().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "transitions": i.transitions, "deadline_h": deadline_h, "overdue": overdue,
+            "resolved_level": i.transitions.iter().rev().find(|t| t.step.to == Status::Resolved).and_then(|t| t.step.level).map(ResponseLevel::as_str),
+        })
+    }
+}
+
+impl Inner {
+    fn insert(&mut self, inc: LiveIncident) {
+        let i = self.list.len();
+        self.by_id.insert(inc.id.clone(), i);
+        if let Some(k) = &inc.key {
+            self.by_key.insert(k.clone(), i);
+        }
+        self.list.push(inc);
+    }
+}

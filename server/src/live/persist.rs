@@ -1,0 +1,149 @@
+//! Where the live lifecycle keeps what it acknowledges: the
+//! [`LivePersistence`] trait, implemented by the DuckDB store
+//! (`crate::store::incidents`) and by [`MemoryPersistence`] (unit tests, and a
+//! server started without a store file).
+//!
+//! Every write either lands whole or fails whole; the lifecycle answers only
+//! after the write returned, so an acknowledged change survives a restart.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use wangge_engine::incidents::lifecycle::Transition;
+
+use super::{LiveIncident, Sensor, lock};
+
+/// A lifecycle step as kept: the `seq`-th step of an incident.
+#[derive(Debug, Clone)]
+pub struct StoredTransition {
+    pub incident_id: String,
+    pub seq: usize,
+    pub transition: Transition,
+}
+
+/// A sensor reading as kept, with the breach it showed and the incident it opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorReading {
+    pub sensor_id: String,
+    /// Seconds since 1970.
+    pub at: i64,
+    pub value: f64,
+    pub breach: Option<String>,
+    pub incident: Option<String>,
+}
+
+/// Everything kept, for a restart.
+#[derive(Debug, Clone, Default)]
+pub struct LiveSnapshot {
+    /// In order of receipt (then id), each with its current status and no transitions.
+    pub incidents: Vec<LiveIncident>,
+    /// By incident, then in the order taken.
+    pub transitions: Vec<StoredTransition>,
+    /// By id, without their last reading.
+    pub sensors: Vec<Sensor>,
+    /// In the order taken.
+    pub readings: Vec<SensorReading>,
+}
+
+/// Why a write or a load failed (cloned to every request of a group commit).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PersistError {
+    /// The backend failed (for the store: a [`crate::store::StoreError`]).
+    #[error(transparent)]
+    Backend(Arc<dyn std::error::Error + Send + Sync>),
+    /// The backend refused the write (a duplicate key, or a failure asked for by a test).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// What the live lifecycle needs from a store.
+pub trait LivePersistence: Send + Sync + std::fmt::Debug {
+    /// Everything kept.
+    fn load(&self) -> Result<LiveSnapshot, PersistError>;
+    /// Keep new incidents, all or none (ids and idempotency keys are unique).
+    fn insert_incidents(&self, batch: &[LiveIncident]) -> Result<(), PersistError>;
+    /// Keep an incident's `seq`-th step and its new status (`t.step.to`), both or neither.
+    fn append_transition(&self, incident_id: &str, seq: usize, t: &Transition) -> Result<(), PersistError>;
+    /// Keep a new sensor (ids are unique).
+    fn insert_sensor(&self, s: &Sensor) -> Result<(), PersistError>;
+    /// Keep a reading.
+    fn insert_reading(&self, r: &SensorReading) -> Result<(), PersistError>;
+}
+
+/// Keeps everything in memory, with the same uniqueness rules as the store's
+/// tables; [`MemoryPersistence::fail_writes`] makes every write fail (tests).
+#[derive(Debug, Default)]
+pub struct MemoryPersistence {
+    data: Mutex<LiveSnapshot>,
+    failing: AtomicBool,
+}
+
+impl MemoryPersistence {
+    /// From now on every write fails (`true`) or works again (`false`).
+    pub fn fail_writes(&self, fail: bool) {
+        self.failing.store(fail, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> Result<(), PersistError> {
+        if self.failing.load(Ordering::SeqCst) { Err(PersistError::Refused("writes are failing (as asked)".into())) } else { Ok(()) }
+    }
+}
+
+impl LivePersistence for MemoryPersistence {
+    fn load(&self) -> Result<LiveSnapshot, PersistError> {
+        let mut s = lock(&self.data).clone();
+        s.incidents.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
+        s.transitions.sort_by(|a, b| (&a.incident_id, a.seq).cmp(&(&b.incident_id, b.seq)));
+        s.sensors.sort_by(|a, b| a.id.cmp(&b.id));
+        s.readings.sort_by_key(|r| r.at);
+        Ok(s)
+    }
+
+    fn insert_incidents(&self, batch: &[LiveIncident]) -> Result<(), PersistError> {
+        self.check()?;
+        let mut d = lock(&self.data);
+        let mut ids: std::collections::HashSet<&str> = d.incidents.iter().map(|i| i.id.as_str()).collect();
+        let mut keys: std::collections::HashSet<&str> = d.incidents.iter().filter_map(|i| i.key.as_deref()).collect();
+        for i in batch {
+            if !ids.insert(&i.id) {
+                return Err(PersistError::Refused(format!("duplicate incident id {}", i.id)));
+            }
+            if let Some(k) = &i.key
+                && !keys.insert(k)
+            {
+                return Err(PersistError::Refused(format!("duplicate idempotency key {k}")));
+            }
+        }
+        d.incidents.extend(batch.iter().map(|i| LiveIncident { transitions: Vec::new(), ..i.clone() }));
+        Ok(())
+    }
+
+    fn append_transition(&self, incident_id: &str, seq: usize, t: &Transition) -> Result<(), PersistError> {
+        self.check()?;
+        let mut d = lock(&self.data);
+        if d.transitions.iter().any(|x| x.incident_id == incident_id && x.seq == seq) {
+            return Err(PersistError::Refused(format!("step {seq} of incident {incident_id} is kept already")));
+        }
+        d.transitions.push(StoredTransition { incident_id: incident_id.to_owned(), seq, transition: t.clone() });
+        if let Some(i) = d.incidents.iter_mut().find(|i| i.id == incident_id) {
+            i.status = t.step.to;
+        }
+        Ok(())
+    }
+
+    fn insert_sensor(&self, s: &Sensor) -> Result<(), PersistError> {
+        self.check()?;
+        let mut d = lock(&self.data);
+        if d.sensors.iter().any(|x| x.id == s.id) {
+            return Err(PersistError::Refused(format!("duplicate sensor id {}", s.id)));
+        }
+        d.sensors.push(Sensor { last: None, incident: None, ..s.clone() });
+        Ok(())
+    }
+
+    fn insert_reading(&self, r: &SensorReading) -> Result<(), PersistError> {
+        self.check()?;
+        lock(&self.data).readings.push(r.clone());
+        Ok(())
+    }
+}

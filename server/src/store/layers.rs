@@ -1,0 +1,296 @@
+//! Layer versions: write a validated layer as a new version (one
+//! transaction, with the integrity report of the new state), read the current
+//! or any version back, list versions, and export with DuckDB's COPY.
+//!
+//! Invariant: a published version is immutable; on any error the import
+//! rolls back, so what was stored before is intact; "current" is the highest
+//! version. Long writes report [`Progress`] through a callback (the CLI draws
+//! the bar).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use duckdb::params;
+use geo::{BoundingRect, Geometry};
+use serde_json::Value;
+use wangge_engine::model::LayerKind;
+
+use super::{Ctx, Result, Store, h3_cell};
+use crate::wkb;
+use wangge_engine::model::Layer;
+
+/// How far a layer write has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub layer: LayerKind,
+    /// Features written so far.
+    pub written: u64,
+    /// Features in the layer.
+    pub total: u64,
+}
+
+/// The callback is told every this many features (and at the end).
+const PROGRESS_EVERY: usize = 1024;
+
+/// One stored layer version.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VersionInfo {
+    pub layer: String,
+    pub version: i32,
+    pub features: i64,
+    pub source: Option<String>,
+    pub crs: Option<String>,
+    pub created_at: String,
+}
+
+fn attrs_json(a: &wangge_engine::model::Attributes) -> String {
+    serde_json::to_string(a).unwrap_or_else(|_| "{}".into())
+}
+
+fn bbox4(g: &Geometry<f64>) -> [Option<f64>; 4] {
+    match g.bounding_rect() {
+        Some(r) => [Some(r.min().x), Some(r.min().y), Some(r.max().x), Some(r.max().y)],
+        None => [None; 4],
+    }
+}
+
+impl Store {
+    /// Current version of each layer that has one.
+    pub fn current_versions(&self) -> Result<BTreeMap<LayerKind, i32>> {
+        let rows = (|| -> duckdb::Result<Vec<(String, i32)>> {
+            let mut st = self.conn.prepare("SELECT layer, max(version) FROM layer_versions GROUP BY layer")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+        })()
+        .ctx(|| "reading the current layer versions".into())?;
+        Ok(rows.into_iter().filter_map(|(l, v)| LayerKind::parse(&l).map(|k| (k, v))).collect())
+    }
+
+    /// Every stored version, newest first per layer.
+    pub fn versions(&self) -> Result<Vec<VersionInfo>> {
+        (|| -> duckdb::Result<Vec<VersionInfo>> {
+            let mut st = self.conn.prepare(
+                "SELECT layer, version, features, source, crs, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') FROM layer_versions ORDER BY layer, version DESC",
+            )?;
+            st.query_map([], |r| {
+                Ok(VersionInfo {
+                    layer: r.get(0)?,
+                    version: r.get(1)?,
+                    features: r.get(2)?,
+                    source: r.get(3)?,
+                    crs: r.get(4)?,
+                    created_at: r.get(5)?,
+                })
+            })?
+            .collect()
+        })()
+        .ctx(|| "listing the layer versions".into())
+    }
+
+    /// Write a validated layer as a new version, in one transaction together
+    /// with the integrity report computed by `report` over the new state.
+    pub fn write_layer(
+        &mut self,
+        layer: &Layer,
+        source: &str,
+        crs: &str,
+        report: impl FnOnce(&Store) -> Result<Option<(i32, i32, String)>>,
+    ) -> Result<i32> {
+        self.write_layer_with_progress(layer, source, crs, &mut |_| {}, report)
+    }
+
+    /// [`Store::write_layer`], telling `progress` how far the rows have got.
+    pub fn write_layer_with_progress(
+        &mut self,
+        layer: &Layer,
+        source: &str,
+        crs: &str,
+        progress: &mut dyn FnMut(Progress),
+        report: impl FnOnce(&Store) -> Result<Option<(i32, i32, String)>>,
+    ) -> Result<i32> {
+        self.transaction(&format!("writing {}", layer.kind()), |s| {
+            let v = s.write_rows(layer, source, crs, progress)?;
+            if let Some((uv, bv, json)) = report(s)? {
+                s.conn
+                    .execute(
+                        "INSERT INTO integrity_reports (units_version, buildings_version, report) VALUES (?, ?, ?)",
+                        params![uv, bv, json],
+                    )
+                    .ctx(|| format!("storing the integrity report of units version {uv} and buildings version {bv}"))?;
+            }
+            Ok(v)
+        })
+    }
+
+    /// The rows and the version row of a new version (inside the caller's transaction).
+    fn write_rows(&self, layer: &Layer, source: &str, crs: &str, progress: &mut dyn FnMut(Progress)) -> Result<i32> {
+        let kind = layer.kind();
+        let version: i32 = self
+            .conn
+            .query_row("SELECT coalesce(max(version), 0) + 1 FROM layer_versions WHERE layer = ?", params![kind.as_str()], |r| r.get(0))
+            .ctx(|| format!("numbering the new {kind} version"))?;
+        let total = layer.len();
+        let mut tick = |i: usize| {
+            if (i + 1).is_multiple_of(PROGRESS_EVERY) || i + 1 == total {
+                progress(Progress { layer: kind, written: (i + 1) as u64, total: total as u64 });
+            }
+        };
+        let feature = |i: usize, id: &str| format!("writing {kind} {id} (feature {i}) as version {version}");
+        let mut app = self.conn.appender(kind.as_str()).ctx(|| format!("writing {kind} version {version}"))?;
+        match layer {
+            Layer::Units(v) => {
+                for (i, u) in v.iter().enumerate() {
+                    let g = Geometry::MultiPolygon(u.geometry.clone());
+                    let b = bbox4(&g);
+                    app.append_row(params![
+                        version,
+                        i as i32,
+                        u.id.0,
+                        u.parent.as_ref().map(|p| p.0.clone()),
+                        u.level.0,
+                        u.name,
+                        attrs_json(&u.attributes),
+                        wkb::encode(&g),
+                        b[0],
+                        b[1],
+                        b[2],
+                        b[3]
+                    ])
+                    .ctx(|| feature(i, &u.id.0))?;
+                    tick(i);
+                }
+            }
+            Layer::Buildings(v) => {
+                for (i, x) in v.iter().enumerate() {
+                    let g = Geometry::MultiPolygon(x.footprint.clone());
+                    let b = bbox4(&g);
+                    app.append_row(params![
+                        version,
+                        i as i32,
+                        x.id,
+                        x.households,
+                        x.population,
+                        x.floors,
+                        x.height.map(|h| h.0),
+                        attrs_json(&x.attributes),
+                        wkb::encode(&g),
+                        b[0],
+                        b[1],
+                        b[2],
+                        b[3]
+                    ])
+                    .ctx(|| feature(i, &x.id))?;
+                    tick(i);
+                }
+            }
+            Layer::Cameras(v) => {
+                for (i, c) in v.iter().enumerate() {
+                    app.append_row(params![
+                        version,
+                        i as i32,
+                        c.id,
+                        c.view.heading_deg,
+                        c.view.fov_deg,
+                        c.view.range_m.0,
+                        c.view.height_m.0,
+                        c.kind.as_str(),
+                        attrs_json(&c.attributes),
+                        wkb::encode(&Geometry::Point(c.position)),
+                        c.position.x(),
+                        c.position.y(),
+                        h3_cell(c.position)
+                    ])
+                    .ctx(|| feature(i, &c.id))?;
+                    tick(i);
+                }
+            }
+            Layer::Facilities(v) => {
+                for (i, f) in v.iter().enumerate() {
+                    app.append_row(params![
+                        version,
+                        i as i32,
+                        f.id,
+                        f.kind,
+                        f.name,
+                        attrs_json(&f.attributes),
+                        wkb::encode(&Geometry::Point(f.position)),
+                        f.position.x(),
+                        f.position.y(),
+                        h3_cell(f.position)
+                    ])
+                    .ctx(|| feature(i, &f.id))?;
+                    tick(i);
+                }
+            }
+            Layer::Incidents(v) => {
+                for (i, x) in v.iter().enumerate() {
+                    app.append_row(params![
+                        version,
+                        i as i32,
+                        x.id,
+                        x.category,
+                        x.occurred_at,
+                        x.status,
+                        attrs_json(&x.attributes),
+                        wkb::encode(&Geometry::Point(x.position)),
+                        x.position.x(),
+                        x.position.y(),
+                        h3_cell(x.position)
+                    ])
+                    .ctx(|| feature(i, &x.id))?;
+                    tick(i);
+                }
+            }
+            Layer::Roads(v) => {
+                for (i, r) in v.iter().enumerate() {
+                    let g = Geometry::MultiLineString(r.line.clone());
+                    let b = bbox4(&g);
+                    app.append_row(params![version, i as i32, r.id, attrs_json(&r.attributes), wkb::encode(&g), b[0], b[1], b[2], b[3]])
+                        .ctx(|| feature(i, &r.id))?;
+                    tick(i);
+                }
+            }
+        }
+        app.flush().ctx(|| format!("writing {kind} version {version}"))?;
+        drop(app);
+        self.conn
+            .execute(
+                "INSERT INTO layer_versions (layer, version, features, source, crs) VALUES (?, ?, ?, ?, ?)",
+                params![kind.as_str(), version, layer.len() as i64, source, crs],
+            )
+            .ctx(|| format!("recording {kind} version {version}"))?;
+        Ok(version)
+    }
+
+    /// The latest stored integrity report (JSON), if any.
+    pub fn latest_report(&self) -> Result<Option<Value>> {
+        let text: Option<String> = (|| -> duckdb::Result<Option<String>> {
+            let mut st = self.conn.prepare(
+                "SELECT report FROM integrity_reports ORDER BY created_at DESC, units_version DESC, buildings_version DESC LIMIT 1",
+            )?;
+            let mut rows = st.query([])?;
+            rows.next()?.map(|r| r.get(0)).transpose()
+        })()
+        .ctx(|| "reading the latest integrity report".into())?;
+        Ok(text.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// Export the current version of a layer with DuckDB's COPY (parquet, csv).
+    pub fn copy_to(&self, kind: LayerKind, path: &Path, format: &str) -> Result<()> {
+        let v = self.current_versions()?.get(&kind).copied().unwrap_or(0);
+        let cols = match kind {
+            LayerKind::Units => "id, parent_id, level, name, attrs, geom AS geometry_wkb",
+            LayerKind::Buildings => "id, households, population, floors, height, attrs, geom AS geometry_wkb",
+            LayerKind::Cameras => "id, lon, lat, heading, fov, range_m AS range, height_m AS height, kind, h3, attrs",
+            LayerKind::Facilities => "id, lon, lat, kind, name, h3, attrs",
+            LayerKind::Incidents => {
+                "id, lon, lat, category, strftime(epoch_ms(occurred_at * 1000), '%Y-%m-%dT%H:%M:%SZ') AS occurred_at, status, h3, attrs"
+            }
+            LayerKind::Roads => "id, attrs, geom AS geometry_wkb",
+        };
+        let fmt = if format == "parquet" { "FORMAT PARQUET" } else { "FORMAT CSV, HEADER" };
+        let p = path.display().to_string().replace('\'', "''");
+        self.conn
+            .execute_batch(&format!("COPY (SELECT {cols} FROM {} WHERE version = {v} ORDER BY seq) TO '{p}' ({fmt})", kind.as_str()))
+            .ctx(|| format!("exporting {kind} version {v} to {}", path.display()))
+    }
+}

@@ -18,7 +18,7 @@ fn square(proj: &LocalProjection, x: f64, y: f64, side: f64) -> MultiPolygon<f64
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(crate::props::config(24, 0x9e37_79b9_7f4a_7c15))]
 
     #[test]
     fn every_building_in_exactly_one_leaf(

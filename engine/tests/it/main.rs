@@ -6,4 +6,5 @@ mod assign_props;
 mod coverage_edit;
 mod matching;
 mod matching_brute;
+mod props;
 mod visibility;

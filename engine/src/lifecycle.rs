@@ -185,7 +185,7 @@ impl Deadlines {
 }
 
 /// The incident taxonomy: classes with items, departments, deadlines (a JSON file, `data/taxonomy.json` by default).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Taxonomy {
     pub classes: Vec<TaxonomyClass>,
     pub departments: Vec<String>,
@@ -222,7 +222,7 @@ impl SensorKind {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct TaxonomyClass {
     pub name: String,
     pub items: Vec<String>,

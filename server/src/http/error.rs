@@ -3,7 +3,7 @@
 //! Every handler answers `Result<Response, AppError>`; the client sees
 //! `{"error": code, "message": text}` with the matching status. Our own
 //! failures (5xx) answer a generic message with the request id; the details go
-//! to the log only ([`internal_errors`] joins the two).
+//! to the log only (the `internal_errors` middleware joins the two).
 
 use axum::Json;
 use axum::extract::Request;

@@ -62,12 +62,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     d.rebuild();
     let pts = wangge_benches::points(&units, n, 5);
     let store = wangge::store::Store::open(&db)?;
-    let state = wangge::api::AppState::with_store(d, std::path::PathBuf::from("web"), store)?;
+    let state = wangge::http::AppState::with_store(d, std::path::PathBuf::from("web"), store)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = wangge::api::router(state.clone());
+        let app = wangge::http::app(state.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

@@ -276,6 +276,19 @@ async fn gone_from_the_buffer_means_resync() {
 
 // ---- the real binary ----
 
+/// The binary cargo built for these tests, checked to be this build (a target directory shared
+/// between checkouts can have it replaced by another one's build in the meantime).
+fn this_build() -> std::path::PathBuf {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_wangge"));
+    let help = Command::new(&bin).args(["serve", "--help"]).output().expect("wangge serve --help");
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("--shutdown-timeout"),
+        "{} is not this build (another checkout sharing the target directory rebuilt it): rebuild and run again",
+        bin.display()
+    );
+    bin
+}
+
 /// `wangge serve` on a fresh store in `dir`, with extra flags; returns the child and its address
 /// once it says "serving the map at".
 fn serve(dir: &std::path::Path, bin: &std::path::Path, extra: &[&str]) -> (Child, String, std::thread::JoinHandle<String>) {
@@ -369,7 +382,7 @@ fn wait(child: &mut Child, cap: Duration) -> Option<std::process::ExitStatus> {
 fn the_binary_alone_serves_the_page_and_its_library() {
     let dir = tempfile::tempdir().expect("tmp");
     let bin = dir.path().join("wangge");
-    std::fs::copy(env!("CARGO_BIN_EXE_wangge"), &bin).expect("copy the binary");
+    std::fs::copy(this_build(), &bin).expect("copy the binary");
     let (mut child, addr, rest) = serve(dir.path(), &bin, &[]);
     let (s, b) = http_get(&addr, "/");
     assert_eq!(s, 200);
@@ -395,7 +408,7 @@ fn the_binary_alone_serves_the_page_and_its_library() {
 #[test]
 fn sigterm_with_an_open_event_stream_exits_cleanly_within_the_cap() {
     let dir = tempfile::tempdir().expect("tmp");
-    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_wangge"));
+    let bin = this_build();
     let (mut child, addr, rest) = serve(dir.path(), &bin, &["--shutdown-timeout", "5"]);
     let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
@@ -421,7 +434,8 @@ fn a_taxonomy_that_does_not_parse_stops_start_up() {
     let dir = tempfile::tempdir().expect("tmp");
     let bad = dir.path().join("my-taxonomy.json");
     std::fs::write(&bad, r#"{"classes": [{"name": "a"}], "departments": []}"#).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wangge"))
+    let bin = this_build();
+    let out = Command::new(&bin)
         .args(["serve", "--db", dir.path().join("t.duckdb").to_str().expect("p"), "--addr", "127.0.0.1:0", "--taxonomy"])
         .arg(&bad)
         .output()
@@ -432,7 +446,7 @@ fn a_taxonomy_that_does_not_parse_stops_start_up() {
     assert!(err.contains("missing field `items`"), "{err}");
     assert!(!err.contains("serving the map"), "{err}");
     let missing = dir.path().join("nowhere.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_wangge"))
+    let out = Command::new(&bin)
         .args(["serve", "--db", dir.path().join("t.duckdb").to_str().expect("p"), "--addr", "127.0.0.1:0", "--taxonomy"])
         .arg(&missing)
         .output()

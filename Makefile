@@ -22,7 +22,8 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; }
 
-$(WANGGE): $(shell find engine/src server/src server/assets -type f) Cargo.toml Cargo.lock
+## The release binary embeds the page and MapLibre GL JS (server/build.rs), so web-deps comes first.
+$(WANGGE): web/node_modules/.package-lock.json $(shell find engine/src server/src server/assets server/build.rs -type f) $(shell find web -path web/node_modules -prune -o -path web/test -prune -o -type f -print) Cargo.toml Cargo.lock
 	$(CARGO) build --release --bin wangge
 
 ## Generate the demo's generated layers (deterministic, seed 2026) and load everything

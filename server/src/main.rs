@@ -3,8 +3,13 @@
 use clap::Parser;
 
 fn main() {
+    // RUST_LOG wins; by default warnings, and the request log of `wangge serve` at info
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,wangge::http=info,wangge::cli::serve=info".into()),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let code = wangge::cli::run(wangge::cli::Cli::parse());

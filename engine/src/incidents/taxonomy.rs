@@ -42,7 +42,7 @@ pub enum CategoryError {
 }
 
 /// The incident taxonomy: classes with items, departments, deadlines (a JSON file, `data/taxonomy.json` by default).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Taxonomy {
     pub classes: Vec<TaxonomyClass>,
     pub departments: Vec<String>,
@@ -79,7 +79,7 @@ impl SensorKind {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct TaxonomyClass {
     pub name: String,
     pub items: Vec<String>,

@@ -564,7 +564,7 @@ fn execute(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(args).map_err(|e| e.to_string()),
         Command::Gen { what } => match what {
             GenCommand::Demo { admin, out, seed, split, buildings_per_leaf, incidents } => {
                 gen_demo(&admin, &out, seed, &split, buildings_per_leaf, incidents)

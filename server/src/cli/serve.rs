@@ -1,11 +1,13 @@
-//! `wangge serve`: load the store, compute camera coverage and serve the API, the tiles and the map.
+//! `wangge serve`: load the store, compute camera coverage and serve the API, the tiles and the map
+//! until SIGTERM or Ctrl-C (open event streams are ended, requests drained within a cap).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::{CheckArgs, DbArg};
-
+use crate::http::{Limits, Options, WebSource};
 use crate::store::Store;
 
 /// Flags of `wangge serve`.
@@ -15,19 +17,67 @@ pub struct ServeArgs {
     pub db: DbArg,
     #[arg(long, env = "WANGGE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// Directory of the web page (with node_modules/maplibre-gl).
-    #[arg(long, env = "WANGGE_WEB", default_value = "web")]
-    pub web: PathBuf,
+    /// Serve the page from this directory (with node_modules/maplibre-gl) instead of the copy built into the binary.
+    #[arg(long, env = "WANGGE_WEB")]
+    pub web: Option<PathBuf>,
+    /// Incident taxonomy (JSON, like data/taxonomy.json); the built-in one when not given.
+    #[arg(long, env = "WANGGE_TAXONOMY")]
+    pub taxonomy: Option<PathBuf>,
+    /// Longest a request may take, in seconds (the event stream is not limited).
+    #[arg(long, env = "WANGGE_TIMEOUT", default_value_t = 60)]
+    pub timeout: u64,
+    /// Largest request body: bytes, or with a unit (16MiB, 512KiB); the bulk incident route allows 256 MiB.
+    #[arg(long, env = "WANGGE_BODY_LIMIT", default_value = "16MiB", value_parser = parse_size)]
+    pub body_limit: usize,
+    /// On SIGTERM or Ctrl-C, how long to let requests finish, in seconds.
+    #[arg(long, env = "WANGGE_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    pub shutdown_timeout: u64,
     #[command(flatten)]
     pub check: CheckArgs,
 }
 
-/// Serve until Ctrl-C.
-pub fn run(args: ServeArgs) -> Result<(), String> {
-    let ServeArgs { db, addr, web, check } = args;
-    let store = Store::open(&db.db).map_err(|e| e.to_string())?;
+/// A size in bytes: `1048576`, `512KiB`, `16MiB`, `1GiB` (also `K`, `M`, `G`, `KB`, `MB`, `GB` as powers of 1024).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: usize = n.parse().map_err(|_| format!("{s:?}: expected a size like 16MiB"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        u => return Err(format!("{s:?}: unknown unit {u:?}; use KiB, MiB or GiB")),
+    };
+    n.checked_mul(1 << shift).filter(|&b| b > 0).ok_or_else(|| format!("{s:?}: expected a size above 0"))
+}
+
+/// Why `wangge serve` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Taxonomy(#[from] crate::http::taxonomy::TaxonomyError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    State(#[from] crate::http::StateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serve until SIGTERM or Ctrl-C.
+pub fn run(args: ServeArgs) -> Result<(), ServeError> {
+    let ServeArgs { db, addr, web, taxonomy, timeout, body_limit, shutdown_timeout, check } = args;
+    // a taxonomy that does not parse stops start-up before anything is loaded
+    let taxonomy = crate::http::taxonomy::load(taxonomy.as_deref())?;
+    let web = web.map_or(WebSource::Embedded, WebSource::Dir);
+    let store = Store::open(&db.db)?;
     let started = std::time::Instant::now();
-    let d = crate::state::load(&store, check.config()?).map_err(|e| e.to_string())?;
+    let d = crate::state::load(&store, check.config().map_err(ServeError::Config)?)?;
     eprintln!(
         "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
         d.hierarchy.len(),
@@ -40,20 +90,80 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     let t = std::time::Instant::now();
     let cov = d.coverage();
     eprintln!("camera views and coverage of {} cameras computed in {:.2} s", cov.views.len(), t.elapsed().as_secs_f64());
+    if let Some(why) = web.missing_map_library() {
+        eprintln!("warning: {why}");
+    }
+    let limits = Limits { timeout: Duration::from_secs(timeout.max(1)), body_limit };
     // the server keeps the store: camera edits over HTTP become new layer versions
-    let state = crate::http::AppState::with_store(d, web, store)?;
-    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let state = crate::http::AppState::open(d, store, Options { web, taxonomy, limits })?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let served = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|source| ServeError::Listen { addr: addr.clone(), source })?;
+        let local = listener.local_addr()?;
         eprintln!("serving the map at http://{local}/");
-        axum::serve(listener, crate::http::app(state.clone()))
-            .with_graceful_shutdown(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                // open event streams end, so the drain does not wait for them
-                state.live.close_streams();
-            })
-            .await
-            .map_err(|e| e.to_string())
-    })
+        tracing::info!(%local, "serving");
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let on_signal = state.clone();
+        let server = axum::serve(listener, crate::http::app(state)).with_graceful_shutdown(async move {
+            let which = shutdown_signal().await;
+            eprintln!("{which}: shutting down (open requests get {shutdown_timeout} s)");
+            on_signal.shut_down();
+            let _ = stopping_tx.send(());
+        });
+        let cap = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(Duration::from_secs(shutdown_timeout)).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            r = server => r?,
+            () = cap => eprintln!("requests still open after {shutdown_timeout} s: stopping anyway"),
+        }
+        eprintln!("stopped");
+        Ok(())
+    });
+    // a long job still running on the blocking pool does not hold the exit
+    rt.shutdown_timeout(Duration::from_millis(500));
+    served
+}
+
+/// Wait for Ctrl-C or (on Unix) SIGTERM; say which.
+async fn shutdown_signal() -> &'static str {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => "Ctrl-C",
+        () = term => "SIGTERM",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("16 furlongs").is_err());
+        assert!(parse_size("MiB").is_err());
+    }
 }

@@ -90,11 +90,13 @@ pub(crate) fn edit_cameras(
         }
     };
     let mut version = None;
+    let next_len = next.len();
     if let Some(store) = &s.store {
         let mut st = crate::live::lock(store);
         let v = st
             .write_layer(&wangge_engine::model::Layer::Cameras(next), "http", "wgs84", |_| Ok(None))
             .map_err(|e| AppError::Store(format!("the edit was not saved: {e}")))?;
+        tracing::info!(layer = "cameras", version = v, cameras = next_len, "camera edit stored");
         version = Some(v);
     }
     let d = Arc::make_mut(&mut guard);

@@ -9,7 +9,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::{AppError, AppResult, body_error};
+use super::error::{AppError, AppResult};
+use super::extract::{Format, OutputFormat};
 use super::units::*;
 use super::{AppState, blocking};
 use crate::geojson_out;
@@ -26,7 +27,6 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
 #[derive(Deserialize)]
 pub(crate) struct CoverageQuery {
     pub(crate) unit: Option<String>,
-    pub(crate) format: Option<String>,
     pub(crate) min_area: Option<f64>,
     pub(crate) res: Option<u8>,
 }
@@ -71,14 +71,14 @@ pub(crate) async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Q
     .await
 }
 
-pub(crate) async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>) -> AppResult {
+pub(crate) async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>, format: Format) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let id = q.unit.as_deref().ok_or_else(|| AppError::bad("unit is required, e.g. ?unit=ID"))?;
         let i = unit_index(&d, id)?;
         let cov = d.coverage();
-        match q.format.as_deref() {
-            None | Some("geojson") => {
+        match format.one_of(&[OutputFormat::Geojson, OutputFormat::H3])? {
+            OutputFormat::Geojson => {
                 let min = q.min_area.unwrap_or(25.0);
                 if !(min.is_finite() && min >= 0.0) {
                     return Err(AppError::bad(format!("min_area {min}: expected 0 or more (m²)")));
@@ -95,7 +95,7 @@ pub(crate) async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Quer
                     .collect();
                 Ok(Json(geojson_out::collection(f)).into_response())
             }
-            Some("h3") => {
+            _ => {
                 let r = q.res.unwrap_or(11);
                 let res = h3o::Resolution::try_from(r).map_err(|_| AppError::bad(format!("res {r}: expected 0 to 15")))?;
                 if r < 7 {
@@ -104,7 +104,6 @@ pub(crate) async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Quer
                 let cells: Vec<String> = cov.gap_cells(&d, i, res).into_iter().map(|c| c.to_string()).collect();
                 Ok(Json(json!({"unit": id, "res": r, "count": cells.len(), "cells": cells})).into_response())
             }
-            Some(f) => Err(AppError::bad(format!("format {f:?}: use geojson or h3"))),
         }
     })
     .await
@@ -125,7 +124,7 @@ pub(crate) async fn coverage_siting(
     State(s): State<Arc<AppState>>,
     body: Result<Json<SitingBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
+    let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
         let i = unit_index(&d, &b.unit)?;

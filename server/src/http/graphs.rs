@@ -12,7 +12,8 @@ use wangge_engine::groups::abpost::AbOptions;
 use wangge_engine::groups::adjacency::AdjacencyOptions;
 use wangge_engine::groups::alliance::AllianceSpec;
 
-use super::error::{AppError, AppResult, body_error};
+use super::error::{AppError, AppResult};
+use super::extract::{Format, OutputFormat};
 use super::params::*;
 use super::{AppState, blocking};
 use crate::graphs::{WeightBy, level_graph, pair_weight};
@@ -30,7 +31,6 @@ pub(crate) struct GraphQuery {
     pub(crate) level: Option<String>,
     pub(crate) tolerance: Option<f64>,
     pub(crate) min_shared: Option<f64>,
-    pub(crate) format: Option<String>,
     pub(crate) within: Option<String>,
     pub(crate) weight: Option<String>,
 }
@@ -40,20 +40,21 @@ pub(crate) fn graph_opts(tolerance: Option<f64>, min_shared: Option<f64>) -> Adj
     AdjacencyOptions { tolerance_m: tolerance.unwrap_or(d.tolerance_m), min_shared_m: min_shared.unwrap_or(d.min_shared_m) }
 }
 
-pub(crate) async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -> AppResult {
+const GRAPH_FORMATS: [OutputFormat; 3] = [OutputFormat::Json, OutputFormat::Geojson, OutputFormat::Csv];
+
+pub(crate) async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>, format: Format) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
         let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(AppError::bad)?;
-        match q.format.as_deref() {
-            None | Some("json") => Ok(Json(g.adjacency_json()).into_response()),
-            Some("geojson") => Ok(Json(g.adjacency_geojson()).into_response()),
-            Some("csv") => {
+        match format.one_of(&GRAPH_FORMATS)? {
+            OutputFormat::Geojson => Ok(Json(g.adjacency_geojson()).into_response()),
+            OutputFormat::Csv => {
                 let mut buf = Vec::new();
                 g.adjacency_csv(&mut buf).map_err(|e| AppError::bad(e.to_string()))?;
                 Ok(csv_response(buf))
             }
-            Some(f) => Err(AppError::bad(format!("format {f:?}: use json, geojson or csv"))),
+            _ => Ok(Json(g.adjacency_json()).into_response()),
         }
     })
     .await
@@ -82,7 +83,7 @@ pub(crate) async fn alliances_propose(
     State(s): State<Arc<AppState>>,
     body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
+    let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
         let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(AppError::bad)?;
@@ -115,7 +116,7 @@ pub(crate) async fn alliances_validate(
     State(s): State<Arc<AppState>>,
     body: Result<Json<ValidateBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
+    let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
         let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(AppError::bad)?;
@@ -124,7 +125,7 @@ pub(crate) async fn alliances_validate(
     .await
 }
 
-pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>) -> AppResult {
+pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>, format: Format) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
@@ -137,15 +138,14 @@ pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<Gra
         let opts = AbOptions { within_parent, weight };
         let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(AppError::bad)?;
         let r = g.ab_pairs(&opts);
-        match q.format.as_deref() {
-            None | Some("json") => Ok(Json(g.ab_json(&r, &opts)).into_response()),
-            Some("geojson") => Ok(Json(g.ab_geojson(&r)).into_response()),
-            Some("csv") => {
+        match format.one_of(&GRAPH_FORMATS)? {
+            OutputFormat::Geojson => Ok(Json(g.ab_geojson(&r)).into_response()),
+            OutputFormat::Csv => {
                 let mut buf = Vec::new();
                 g.ab_csv(&r, &mut buf).map_err(|e| AppError::bad(e.to_string()))?;
                 Ok(csv_response(buf))
             }
-            Some(f) => Err(AppError::bad(format!("format {f:?}: use json, geojson or csv"))),
+            _ => Ok(Json(g.ab_json(&r, &opts)).into_response()),
         }
     })
     .await

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{AppError, AppResult};
-use super::units::*;
+use super::extract::{Format, IncidentFilter, IncidentParams, OutputFormat};
 use super::{AppState, blocking};
 use crate::geojson_out;
 use wangge_engine::dataset::Dataset;
@@ -19,6 +19,9 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new().route("/api/heatmap", get(heatmap)).route("/api/hotspots", get(hotspots))
 }
 
+/// A heat layer's incident query as sent (the tile routes build one; the filter part is read here).
+// TODO(merge): the tile routes can take an `extract::IncidentFilter` and call `filtered_counts`; then this goes.
+#[allow(dead_code)]
 #[derive(Deserialize)]
 pub(crate) struct IncidentQuery {
     pub(crate) res: Option<u8>,
@@ -31,25 +34,6 @@ pub(crate) struct IncidentQuery {
     pub(crate) format: Option<String>,
 }
 
-/// A query's time window (from, to) and unit.
-pub(crate) type Filters = (Option<i64>, Option<i64>, Option<usize>);
-
-pub(crate) fn incident_filters(d: &Dataset, q: &IncidentQuery) -> Result<Filters, AppError> {
-    let time = |s: &Option<String>, what: &str| -> Result<Option<i64>, AppError> {
-        match s {
-            None => Ok(None),
-            Some(t) => crate::timefmt::parse_time(t, 8 * 3600)
-                .map(Some)
-                .ok_or_else(|| AppError::bad(format!("{what} {t:?}: expected a time like 2026-11-01T00:00:00+08:00"))),
-        }
-    };
-    let unit = match &q.unit {
-        Some(id) => Some(unit_index(d, id)?),
-        None => None,
-    };
-    Ok((time(&q.from, "from")?, time(&q.to, "to")?, unit))
-}
-
 /// Counts per cell of the incidents (loaded and live) matching a query's window, category, status and unit, and their total.
 pub(crate) fn heat_counts(
     d: &Dataset,
@@ -57,9 +41,25 @@ pub(crate) fn heat_counts(
     q: &IncidentQuery,
     res: h3o::Resolution,
 ) -> Result<(std::collections::BTreeMap<h3o::CellIndex, u64>, u64), AppError> {
-    let (from, to, unit) = incident_filters(d, q)?;
-    let f = crate::heat::Filter { from, to, category: q.category.as_deref(), status: q.status.as_deref(), unit };
-    Ok(crate::heat::counts(d, live, &f, res))
+    let p = IncidentParams {
+        from: q.from.clone(),
+        to: q.to.clone(),
+        category: q.category.clone(),
+        status: q.status.clone(),
+        unit: q.unit.clone(),
+    };
+    Ok(filtered_counts(d, live, &IncidentFilter::resolve(d, p)?, res))
+}
+
+/// Counts per cell of the incidents (loaded and live) a filter lets through, and their total.
+pub(crate) fn filtered_counts(
+    d: &Dataset,
+    live: &crate::live::Live,
+    f: &IncidentFilter,
+    res: h3o::Resolution,
+) -> (std::collections::BTreeMap<h3o::CellIndex, u64>, u64) {
+    let f = crate::heat::Filter { from: f.from, to: f.to, category: f.category.as_deref(), status: f.status.as_deref(), unit: f.unit };
+    crate::heat::counts(d, live, &f, res)
 }
 
 pub(crate) fn h3_res(r: Option<u8>, default: u8) -> Result<h3o::Resolution, AppError> {
@@ -74,18 +74,32 @@ pub(crate) fn hexagon(c: h3o::CellIndex) -> geo::Geometry<f64> {
     geo::Geometry::Polygon(crate::tiles::hexagon(c))
 }
 
-pub(crate) async fn heatmap(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>) -> AppResult {
+/// `res` and `k` of the heat answers.
+#[derive(Deserialize)]
+pub(crate) struct HeatQuery {
+    pub(crate) res: Option<u8>,
+    pub(crate) k: Option<u32>,
+}
+
+const HEAT_FORMATS: [OutputFormat; 2] = [OutputFormat::Json, OutputFormat::Geojson];
+
+pub(crate) async fn heatmap(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HeatQuery>,
+    filter: IncidentFilter,
+    format: Format,
+) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let res = h3_res(q.res, 8)?;
-        let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
+        let (counts, total) = filtered_counts(&d, &s.live, &filter, res);
         let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
-        match q.format.as_deref() {
-            None | Some("json") => {
+        match format.one_of(&HEAT_FORMATS)? {
+            OutputFormat::Json => {
                 let cells: Vec<Value> = counts.iter().map(|(c, n)| json!({"cell": c.to_string(), "count": n})).collect();
                 Ok(Json(json!({"res": u8::from(res), "incidents": total, "generated": generated, "cells": cells})).into_response())
             }
-            Some("geojson") => {
+            _ => {
                 let f = counts
                     .iter()
                     .map(|(c, n)| {
@@ -97,13 +111,17 @@ pub(crate) async fn heatmap(State(s): State<Arc<AppState>>, Query(q): Query<Inci
                     .collect();
                 Ok(Json(geojson_out::collection(f)).into_response())
             }
-            Some(f) => Err(AppError::bad(format!("format {f:?}: use json or geojson"))),
         }
     })
     .await
 }
 
-pub(crate) async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<IncidentQuery>) -> AppResult {
+pub(crate) async fn hotspots(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HeatQuery>,
+    filter: IncidentFilter,
+    format: Format,
+) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let res = h3_res(q.res, 8)?;
@@ -111,7 +129,7 @@ pub(crate) async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<Inc
         if !(1..=5).contains(&k) {
             return Err(AppError::bad(format!("k {k}: use 1 to 5")));
         }
-        let (counts, total) = heat_counts(&d, &s.live, &q, res)?;
+        let (counts, total) = filtered_counts(&d, &s.live, &filter, res);
         let hs = wangge_engine::incidents::hotspot::gi_star(&counts, k);
         let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
         let class = |h: &wangge_engine::incidents::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
@@ -119,8 +137,8 @@ pub(crate) async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<Inc
             (true, false) => "cold",
             _ => "none",
         };
-        match q.format.as_deref() {
-            None | Some("json") => {
+        match format.one_of(&HEAT_FORMATS)? {
+            OutputFormat::Json => {
                 let cells: Vec<Value> = hs
                     .iter()
                     .map(|h| json!({"cell": h.cell.to_string(), "count": h.count, "z": h.z, "p": h.p, "q": h.q, "class": class(h)}))
@@ -129,7 +147,7 @@ pub(crate) async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<Inc
                     "hot": hs.iter().filter(|h| class(h) == "hot").count(), "cold": hs.iter().filter(|h| class(h) == "cold").count(), "cells": cells}))
                 .into_response())
             }
-            Some("geojson") => {
+            _ => {
                 let f = hs
                     .iter()
                     .map(|h| {
@@ -147,7 +165,6 @@ pub(crate) async fn hotspots(State(s): State<Arc<AppState>>, Query(q): Query<Inc
                     .collect();
                 Ok(Json(geojson_out::collection(f)).into_response())
             }
-            Some(f) => Err(AppError::bad(format!("format {f:?}: use json or geojson"))),
         }
     })
     .await

@@ -10,29 +10,22 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::{AppError, AppResult, body_error, live_error};
-use super::heat::*;
-use super::params::*;
-use super::units::*;
+use super::error::{AppError, AppResult};
+use super::extract::{Bbox, Format, IdempotencyKey, IncidentFilter, OutputFormat, UnitRef};
 use super::{AppState, blocking};
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/incidents", post(incident_create).get(incident_list))
-        .route("/api/incidents/bulk", post(incident_bulk).layer(axum::extract::DefaultBodyLimit::max(256 << 20)))
         .route("/api/incidents/{id}", get(incident_get))
         .route("/api/incidents/{id}/transitions", post(incident_transition))
         .route("/api/kpi", get(kpi))
         .route("/api/units/{id}/incidents", get(unit_incidents))
 }
 
-/// The request's `Idempotency-Key`, if any (1 to 200 characters).
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
-        return Err(AppError::bad("Idempotency-Key: 1 to 200 characters"));
-    }
-    Ok(key)
+/// The bulk route, apart: it has its own body limit ([`super::BULK_BODY_LIMIT`]).
+pub(crate) fn bulk_router() -> Router<Arc<AppState>> {
+    Router::new().route("/api/incidents/bulk", post(incident_bulk))
 }
 
 /// 201 with the body, marked when it replays an earlier answer to the same key.
@@ -46,14 +39,14 @@ pub(crate) fn created(v: Value, replayed: bool) -> Response {
 
 pub(crate) async fn incident_create(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     body: Result<Json<crate::live::NewIncident>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
-    let key = idempotency_key(&headers)?;
+    let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
-        let (v, replayed) = s.live.intake(&d, b, key).map_err(live_error)?;
+        let (v, replayed) = s.live.intake(&d, b, key)?;
+        tracing::info!(incident = %v["id"], replayed, "incident stored");
         Ok(created(v, replayed))
     })
     .await
@@ -61,7 +54,6 @@ pub(crate) async fn incident_create(
 
 #[derive(Deserialize)]
 pub(crate) struct BulkQuery {
-    pub(crate) format: Option<String>,
     pub(crate) crs: Option<String>,
 }
 
@@ -69,15 +61,15 @@ pub(crate) struct BulkQuery {
 pub(crate) async fn incident_bulk(
     State(s): State<Arc<AppState>>,
     Query(q): Query<BulkQuery>,
+    format: Format,
+    IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
     body: String,
 ) -> AppResult {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let is_csv = match q.format.as_deref() {
-        Some("csv") => true,
-        Some("geojson") => false,
+    let is_csv = match format.given(&[OutputFormat::Csv, OutputFormat::Geojson])? {
+        Some(f) => f == OutputFormat::Csv,
         None => content_type.contains("csv"),
-        Some(f) => return Err(AppError::bad(format!("format {f:?}: use csv or geojson"))),
     };
     let mut o = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Incidents);
     if let Some(c) = &q.crs {
@@ -85,16 +77,14 @@ pub(crate) async fn incident_bulk(
             .ok_or_else(|| AppError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
     }
     o.defaults.insert("status".into(), json!("reported"));
-    let key = idempotency_key(&headers)?;
     let d = s.dataset();
     blocking(move || {
         let name = if is_csv { "incidents.csv" } else { "incidents.geojson" };
-        let rows = match crate::import::read_str(&body, is_csv, name, &o) {
-            Ok(wangge_engine::model::Layer::Incidents(v)) => v,
-            Ok(_) => return Err(AppError::bad("not an incidents layer")),
-            Err(e) => return Err(AppError::bad(e.to_string())),
+        let wangge_engine::model::Layer::Incidents(rows) = crate::import::read_str(&body, is_csv, name, &o)? else {
+            return Err(AppError::bad("not an incidents layer"));
         };
-        let (v, replayed) = s.live.bulk(&d, rows, key).map_err(live_error)?;
+        let (v, replayed) = s.live.bulk(&d, rows, key)?;
+        tracing::info!(incidents = %v["imported"], replayed, "bulk incidents stored");
         Ok(created(v, replayed))
     })
     .await
@@ -109,37 +99,27 @@ pub(crate) async fn incident_transition(
     Path(id): Path<String>,
     body: Result<Json<crate::live::StepBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
-    blocking(move || Ok(Json(s.live.transition(&id, b).map_err(live_error)?).into_response())).await
+    let Json(b) = body?;
+    blocking(move || {
+        let v = s.live.transition(&id, b)?;
+        tracing::info!(incident = %id, status = %v["status"], "transition stored");
+        Ok(Json(v).into_response())
+    })
+    .await
 }
 
-pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, Query(q): Query<IncidentListQuery>) -> AppResult {
+pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, bbox: Bbox, f: IncidentFilter) -> AppResult {
     let d = s.dataset();
-    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
-    let iq =
-        IncidentQuery { res: None, k: None, from: q.from, to: q.to, category: q.category, status: q.status, unit: q.unit, format: None };
-    let (from, to, unit) = incident_filters(&d, &iq)?;
-    let inside = |x: f64, y: f64| bbox.is_none_or(|b| b.min().x <= x && x <= b.max().x && b.min().y <= y && y <= b.max().y);
     let list: Vec<Value> = s
         .live
         .all()
         .iter()
-        .filter(|i| from.is_none_or(|f| i.occurred_at >= f) && to.is_none_or(|t| i.occurred_at < t))
-        .filter(|i| iq.category.as_ref().is_none_or(|c| &i.category == c) && iq.status.as_ref().is_none_or(|st| i.status.as_str() == st))
-        .filter(|i| unit.is_none_or(|u| i.units.iter().any(|x| x == &d.hierarchy.units[u].id.0)) && inside(i.lon, i.lat))
+        .filter(|i| f.in_window(i.occurred_at))
+        .filter(|i| f.category.as_ref().is_none_or(|c| &i.category == c) && f.status.as_ref().is_none_or(|st| i.status.as_str() == st))
+        .filter(|i| f.unit.is_none_or(|u| i.units.iter().any(|x| x == &d.hierarchy.units[u].id.0)) && bbox.contains(i.lon, i.lat))
         .map(|i| s.live.json(i))
         .collect();
     Ok(Json(json!({"count": list.len(), "incidents": list})).into_response())
-}
-
-#[derive(Deserialize)]
-pub(crate) struct IncidentListQuery {
-    pub(crate) bbox: Option<String>,
-    pub(crate) from: Option<String>,
-    pub(crate) to: Option<String>,
-    pub(crate) category: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) unit: Option<String>,
 }
 
 pub(crate) async fn kpi(State(s): State<Arc<AppState>>) -> AppResult {
@@ -152,10 +132,12 @@ pub(crate) struct TrendQuery {
 }
 
 /// Incident trend (per week or month, change against the previous period) and resolution levels of a unit.
-pub(crate) async fn unit_incidents(State(s): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Query<TrendQuery>) -> AppResult {
+pub(crate) async fn unit_incidents(
+    State(s): State<Arc<AppState>>,
+    UnitRef { id, index: u, dataset: d }: UnitRef,
+    Query(q): Query<TrendQuery>,
+) -> AppResult {
     use wangge_engine::incidents::trend::{Period, TrendRow, UnitIncidents, loaded_rows};
-    let d = s.dataset();
-    let u = unit_index(&d, &id)?;
     let period = match q.period.as_deref() {
         None => Period::Week,
         Some(p) => Period::parse(p).ok_or_else(|| AppError::bad(format!("period {p:?}: use week or month")))?,

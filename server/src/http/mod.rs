@@ -1,37 +1,69 @@
-//! The HTTP layer (axum): one router per capability, merged by [`app`].
+//! The HTTP layer (axum): one router per capability, merged by [`app`] under
+//! tower-http's request log, compression, body limit and timeout.
 //!
 //! Errors are `{"error": code, "message": text}` with the matching status.
 
+pub mod assets;
 pub mod cameras;
 pub mod coverage;
 pub mod error;
+pub mod extract;
 pub mod graphs;
 pub mod heat;
 pub mod incidents;
 pub mod params;
+pub mod request_id;
 pub mod sensors;
 pub mod stream;
+pub mod taxonomy;
 pub mod tiles;
 pub mod units;
+pub mod web_files;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{Request, Response, StatusCode};
+use axum::middleware::from_fn;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use tower_http::services::ServeDir;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use wangge_engine::incidents::taxonomy::Taxonomy;
 
 use wangge_engine::dataset::Dataset;
 
+pub use assets::WebSource;
 use error::AppError;
 
-/// The whole application: every capability's router, the static page and the shared state.
+/// The body limit of the bulk incident route (a day's CSV of a city).
+pub const BULK_BODY_LIMIT: usize = 256 << 20;
+
+/// Limits every request is held to (`wangge serve --timeout`, `--body-limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest a request may take (not the event stream); 503 after it.
+    pub timeout: Duration,
+    /// Largest request body (not the bulk incident route); 413 above it.
+    pub body_limit: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20 }
+    }
+}
+
+/// The whole application: every capability's router, the static page, the shared state and the tower-http layers.
 pub fn app(state: Arc<AppState>) -> Router {
-    let web = state.web_dir.clone();
-    let vendor = web.join("node_modules/maplibre-gl/dist");
-    Router::new()
+    let limits = state.limits;
+    let capped = Router::new()
         .merge(units::router())
         .merge(tiles::router())
         .merge(graphs::router())
@@ -40,11 +72,35 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(heat::router())
         .merge(incidents::router())
         .merge(sensors::router())
-        .merge(stream::router())
+        .merge(taxonomy::router())
         .route("/health", get(health))
         .route("/api/{*rest}", get(api_not_found))
-        .nest_service("/vendor/maplibre-gl", ServeDir::new(vendor))
-        .fallback_service(ServeDir::new(web))
+        .fallback(assets::serve)
+        .layer(RequestBodyLimitLayer::new(limits.body_limit))
+        .merge(incidents::bulk_router().layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT)))
+        // long jobs (siting, high points, alliances) answer within the cap
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.timeout));
+    // tiles are gzipped by their handler (and negotiated there); the event stream must not be buffered
+    let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.mapbox-vector-tile"));
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<axum::body::Body>| {
+            let id = req.extensions().get::<request_id::RequestId>().map_or("", |r| r.0.as_str());
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_request(())
+        .on_response(|res: &Response<axum::body::Body>, latency: Duration, _: &tracing::Span| {
+            tracing::info!(status = res.status().as_u16(), latency_ms = (latency.as_secs_f64() * 1e4).round() / 10.0, "answered");
+        })
+        .on_failure(());
+    Router::new()
+        .merge(capped)
+        .merge(stream::router())
+        // the limit is RequestBodyLimitLayer's, per route group
+        .layer(DefaultBodyLimit::disable())
+        .layer(CompressionLayer::new().compress_when(compress))
+        .layer(from_fn(error::internal_errors))
+        .layer(trace)
+        .layer(from_fn(request_id::assign))
         .with_state(state)
 }
 
@@ -59,7 +115,11 @@ pub struct AppState {
     pub tiles: moka::sync::Cache<String, Option<Arc<Vec<u8>>>>,
     /// Cells of heatmap and hot-spot layers per query and version.
     pub heat: moka::sync::Cache<String, Arc<Vec<crate::tiles::HeatCell>>>,
-    pub web_dir: PathBuf,
+    /// Where the page's files come from.
+    pub web: WebSource,
+    pub limits: Limits,
+    /// Set to true when the server shuts down: open event streams end.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -68,55 +128,87 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("live incidents: {0}")]
+    Live(#[from] crate::live::LiveError),
+    #[error(transparent)]
+    Taxonomy(#[from] taxonomy::TaxonomyError),
+}
+
+/// How to build the state (`wangge serve`'s flags).
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub web: WebSource,
+    pub taxonomy: Taxonomy,
+    pub limits: Limits,
+}
+
 impl AppState {
+    /// State without a store, the built-in taxonomy and the page from `web_dir`.
     pub fn new(d: Dataset, web_dir: PathBuf) -> Arc<AppState> {
-        let live = crate::live::Live::new(default_taxonomy());
+        // the built-in taxonomy is compiled in and checked by the engine's tests and by `wangge serve` at start
+        let taxonomy = match taxonomy::load(None) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        Self::build(d, None, Options { web: WebSource::Dir(web_dir), taxonomy, limits: Limits::default() })
+    }
+
+    /// State whose camera edits and live incidents are written to the store (built-in taxonomy, page from `web_dir`).
+    pub fn with_store(d: Dataset, web_dir: PathBuf, store: crate::store::Store) -> Result<Arc<AppState>, StateError> {
+        let opts = Options { web: WebSource::Dir(web_dir), taxonomy: taxonomy::load(None)?, limits: Limits::default() };
+        Self::open(d, store, opts)
+    }
+
+    /// State over a store, with the live incidents it holds.
+    pub fn open(d: Dataset, store: crate::store::Store, opts: Options) -> Result<Arc<AppState>, StateError> {
+        let store = Arc::new(std::sync::Mutex::new(store));
+        let live = crate::live::Live::load(store.clone(), opts.taxonomy.clone())?;
+        Ok(Self::assemble(d, Some(store), live, opts))
+    }
+
+    /// State without a store (nothing is kept).
+    pub fn build(d: Dataset, store: Option<crate::store::Store>, opts: Options) -> Arc<AppState> {
+        let live = crate::live::Live::new(opts.taxonomy.clone());
+        Self::assemble(d, store.map(|s| Arc::new(std::sync::Mutex::new(s))), live, opts)
+    }
+
+    fn assemble(
+        d: Dataset,
+        store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
+        live: crate::live::Live,
+        opts: Options,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             data: RwLock::new(Arc::new(d)),
-            store: None,
+            store,
             live,
             tiles: moka::sync::Cache::new(20_000),
             heat: moka::sync::Cache::new(64),
-            web_dir,
+            web: opts.web,
+            limits: opts.limits,
+            shutdown: tokio::sync::watch::Sender::new(false),
         })
     }
 
-    /// State whose camera edits are written to the store as new layer versions.
-    pub fn with_store(d: Dataset, web_dir: PathBuf, store: crate::store::Store) -> Result<Arc<AppState>, String> {
-        let store = Arc::new(std::sync::Mutex::new(store));
-        let live = crate::live::Live::load(store.clone(), default_taxonomy()).map_err(|e| format!("live incidents: {e}"))?;
-        Ok(Arc::new(AppState {
-            data: RwLock::new(Arc::new(d)),
-            store: Some(store),
-            live,
-            tiles: moka::sync::Cache::new(20_000),
-            heat: moka::sync::Cache::new(64),
-            web_dir,
-        }))
-    }
     pub fn dataset(&self) -> Arc<Dataset> {
         match self.data.read() {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
     }
-}
 
-/// The built-in taxonomy (checked by the engine's tests).
-fn default_taxonomy() -> wangge_engine::incidents::taxonomy::Taxonomy {
-    wangge_engine::incidents::taxonomy::Taxonomy::parse(crate::live::DEFAULT_TAXONOMY).unwrap_or_else(|_| {
-        wangge_engine::incidents::taxonomy::Taxonomy {
-            classes: Vec::new(),
-            departments: Vec::new(),
-            deadlines_h: Default::default(),
-            sensor_kinds: Default::default(),
-        }
-    })
+    /// Begin shutting down: open event streams end.
+    pub fn shut_down(&self) {
+        self.shutdown.send_replace(true);
+    }
 }
 
 /// Run CPU-bound work on the blocking pool.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(f).await?
 }
 
 async fn api_not_found(Path(rest): Path<String>) -> AppError {

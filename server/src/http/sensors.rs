@@ -9,7 +9,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::error::{AppResult, body_error, live_error};
+use super::error::AppResult;
 use super::{AppState, blocking};
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
@@ -20,8 +20,14 @@ pub(crate) async fn sensor_create(
     State(s): State<Arc<AppState>>,
     body: Result<Json<crate::live::Sensor>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
-    blocking(move || Ok((StatusCode::CREATED, Json(s.live.add_sensor(b).map_err(live_error)?)).into_response())).await
+    let Json(b) = body?;
+    blocking(move || {
+        let id = b.id.clone();
+        let v = s.live.add_sensor(b)?;
+        tracing::info!(sensor = %id, "sensor stored");
+        Ok((StatusCode::CREATED, Json(v)).into_response())
+    })
+    .await
 }
 
 pub(crate) async fn sensor_list(State(s): State<Arc<AppState>>) -> AppResult {
@@ -33,7 +39,12 @@ pub(crate) async fn sensor_reading(
     Path(id): Path<String>,
     body: Result<Json<crate::live::Reading>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
-    let Json(b) = body.map_err(body_error)?;
+    let Json(b) = body?;
     let d = s.dataset();
-    blocking(move || Ok(Json(s.live.reading(&d, &id, b).map_err(live_error)?).into_response())).await
+    blocking(move || {
+        let v = s.live.reading(&d, &id, b)?;
+        tracing::info!(sensor = %id, incident = %v["incident"], "reading stored");
+        Ok(Json(v).into_response())
+    })
+    .await
 }

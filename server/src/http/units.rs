@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{AppError, AppResult};
-use super::params::*;
+pub(crate) use super::extract::unit_index;
+use super::extract::{Bbox, Format, OutputFormat, UnitRef};
 use crate::geojson_out;
 use crate::tiles::TILE_LAYERS;
 use wangge_engine::dataset::Dataset;
@@ -98,10 +99,8 @@ pub(crate) async fn units(State(s): State<Arc<AppState>>, Query(q): Query<LevelQ
     Ok(Json(json!({"units": list})).into_response())
 }
 
-pub(crate) async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> AppResult {
-    let d = s.dataset();
+pub(crate) async fn unit(UnitRef { index: i, dataset: d, .. }: UnitRef) -> AppResult {
     let h = &d.hierarchy;
-    let i = h.get(&wangge_engine::model::UnitId(id.clone())).ok_or_else(|| AppError::not_found(format!("no unit with id {id}")))?;
     let mut v = unit_summary(&d, i);
     let chain: Vec<Value> = h.chain(i)[1..]
         .iter()
@@ -128,12 +127,16 @@ pub(crate) async fn unit(State(s): State<Arc<AppState>>, Path(id): Path<String>)
 
 #[derive(Deserialize)]
 pub(crate) struct FeatureQuery {
-    pub(crate) bbox: Option<String>,
     pub(crate) limit: Option<usize>,
     pub(crate) level: Option<String>,
 }
 
-pub(crate) async fn features(State(s): State<Arc<AppState>>, Path(layer): Path<String>, Query(q): Query<FeatureQuery>) -> AppResult {
+pub(crate) async fn features(
+    State(s): State<Arc<AppState>>,
+    Path(layer): Path<String>,
+    Query(q): Query<FeatureQuery>,
+    Bbox(bbox): Bbox,
+) -> AppResult {
     let d = s.dataset();
     if layer == "problems" {
         return Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response());
@@ -147,10 +150,7 @@ pub(crate) async fn features(State(s): State<Arc<AppState>>, Path(layer): Path<S
         "roads" => &d.road_index,
         _ => return Err(AppError::not_found(format!("no layer {layer:?}; layers are {}", TILE_LAYERS.join(", ")))),
     };
-    let bbox = match &q.bbox {
-        Some(b) => parse_bbox(b)?,
-        None => geo::Rect::new((-180.0, -90.0), (180.0, 90.0)),
-    };
+    let bbox = bbox.unwrap_or_else(|| geo::Rect::new((-180.0, -90.0), (180.0, 90.0)));
     let limit = q.limit.unwrap_or(10_000).min(100_000);
     let mut idx: Vec<usize> = index.query_rect(bbox).collect();
     if layer == "units"
@@ -167,20 +167,10 @@ pub(crate) async fn features(State(s): State<Arc<AppState>>, Path(layer): Path<S
     Ok(Json(fc).into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CheckQuery {
-    pub(crate) format: Option<String>,
-}
-
-pub(crate) async fn check(State(s): State<Arc<AppState>>, Query(q): Query<CheckQuery>) -> AppResult {
+pub(crate) async fn check(State(s): State<Arc<AppState>>, format: Format) -> AppResult {
     let d = s.dataset();
-    match q.format.as_deref() {
-        None | Some("json") => Ok(Json(serde_json::to_value(&d.report).unwrap_or(Value::Null)).into_response()),
-        Some("geojson") => Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response()),
-        Some(f) => Err(AppError::bad(format!("format {f:?}: use json or geojson"))),
+    match format.one_of(&[OutputFormat::Json, OutputFormat::Geojson])? {
+        OutputFormat::Geojson => Ok(Json(geojson_out::collection(geojson_out::problem_features(&d))).into_response()),
+        _ => Ok(Json(serde_json::to_value(&d.report).unwrap_or(Value::Null)).into_response()),
     }
-}
-
-pub(crate) fn unit_index(d: &Dataset, id: &str) -> Result<usize, AppError> {
-    d.hierarchy.get(&wangge_engine::model::UnitId(id.to_owned())).ok_or_else(|| AppError::not_found(format!("no unit with id {id}")))
 }

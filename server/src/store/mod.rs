@@ -122,6 +122,15 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// Drop one of the store's tables under whoever holds it, so every later write
+    /// to it fails: failure tests use it to check what a client is told (nothing
+    /// of the store's own error text). Only tables of the schema can be named.
+    #[doc(hidden)]
+    pub fn drop_table_for_failure_tests(&self, table: &str) -> Result<()> {
+        let t = schema::TABLES.iter().find(|t| **t == table).ok_or_else(|| StoreError::Corrupt(format!("no table {table}")))?;
+        self.conn.execute_batch(&format!("DROP TABLE {t}")).ctx(|| format!("dropping {t}"))
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod coverage;
 mod houston;
+mod http;
 mod import_errors;
 mod import_fuzz;
 mod incidents;

@@ -1,0 +1,101 @@
+//! The page's static files: embedded in the binary at build time, or read from
+//! `--web DIR` during development; the same set either way (see [`web_files`]).
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::error::AppError;
+use super::web_files;
+
+/// One embedded file.
+#[derive(Debug)]
+pub struct Asset {
+    /// The URL path without its leading `/`.
+    pub path: &'static str,
+    pub bytes: &'static [u8],
+    /// Quoted strong ETag of the bytes.
+    pub etag: &'static str,
+}
+
+mod embedded {
+    use super::Asset;
+    include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+}
+
+pub use embedded::HAS_VENDOR;
+
+/// Where the page comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebSource {
+    /// The files embedded at build time.
+    Embedded,
+    /// A web directory on disk (`--web DIR`).
+    Dir(PathBuf),
+}
+
+impl WebSource {
+    /// Why the map will not show, if it will not: MapLibre GL JS missing from this source.
+    pub fn missing_map_library(&self) -> Option<String> {
+        match self {
+            WebSource::Embedded if !HAS_VENDOR => Some(
+                "this binary was built without web/node_modules, so the map library (MapLibre GL JS) is missing and the page \
+                 shows no map: run `make web-deps` and build again, or serve with --web DIR where DIR/node_modules/maplibre-gl exists"
+                    .to_owned(),
+            ),
+            WebSource::Dir(d) if !d.join("node_modules/maplibre-gl/dist/maplibre-gl.js").is_file() => Some(format!(
+                "{} has no node_modules/maplibre-gl, so the page shows no map: run `make web-deps` (npm ci in that directory)",
+                d.display()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The embedded file at a URL path.
+pub fn embedded(path: &str) -> Option<&'static Asset> {
+    embedded::FILES.iter().find(|a| a.path == path)
+}
+
+/// Answer a GET for a page file: 404 for anything not served, 304 when the ETag matches.
+pub(crate) async fn serve(State(s): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return AppError::not_found(format!("no {method} endpoint {}", uri.path())).into_response();
+    }
+    let path = uri.path().trim_start_matches('/');
+    let not_found = || AppError::not_found(format!("no file {}", uri.path())).into_response();
+    let Some(rel) = web_files::source(path) else { return not_found() };
+    let (bytes, etag): (Cow<'static, [u8]>, String) = match &s.web {
+        WebSource::Embedded => match embedded(if path.is_empty() { "index.html" } else { path }) {
+            Some(a) => (Cow::Borrowed(a.bytes), a.etag.to_owned()),
+            None => return not_found(),
+        },
+        WebSource::Dir(dir) => match tokio::fs::read(dir.join(&rel)).await {
+            Ok(b) => {
+                let e = web_files::etag(&b);
+                (Cow::Owned(b), e)
+            }
+            Err(_) => return not_found(),
+        },
+    };
+    let mut h = HeaderMap::new();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(web_files::content_type(&rel)));
+    // revalidate every time: cheap with the ETag, and a new page or library is seen at once
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, h).into_response();
+    }
+    (h, bytes).into_response()
+}

@@ -24,7 +24,7 @@ use crate::tiles::grid::{MAX_ZOOM, valid_tile};
 use crate::tiles::mvt::{Prop, concat};
 use crate::tiles::source::{self, Freshness, HeatKind};
 use crate::tiles::tilejson::{BaseUrl, tilejson};
-use crate::tiles::{HeatCell, HeatFilter, HeatKey, Inputs, LayerTile, Scope, TileAddr, TileFilter, TileKey, TileSource};
+use crate::tiles::{CompositeKey, HeatCell, HeatFilter, HeatKey, Inputs, LayerTile, Scope, TileAddr, TileFilter, TileKey, TileSource};
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -176,7 +176,7 @@ fn layer_tile(
     src: &'static dyn TileSource,
     q: &TileQuery,
     tile: TileAddr,
-) -> Result<(Option<Arc<LayerTile>>, String), AppError> {
+) -> Result<(Option<Arc<LayerTile>>, String, TileKey), AppError> {
     let versions = source::versions(src, d, s.live.version.load(std::sync::atomic::Ordering::SeqCst));
     let filter = q.filter_for(src);
     let cells = match (src.heat(), &filter) {
@@ -193,7 +193,7 @@ fn layer_tile(
         _ => None,
     };
     let key = TileKey { layer: src.name(), versions, filter: filter.clone(), z: tile.z, x: tile.x, y: tile.y, scope: Scope::Everything };
-    let body = s.tiles.get_with(key, || {
+    let body = s.tiles.get_with(key.clone(), || {
         let input = Inputs { d, level, cells: cells.as_deref().map_or(&[], |c| c.as_slice()) };
         source::render_layer(src, &input, tile)
     });
@@ -202,7 +202,7 @@ fn layer_tile(
         Freshness::Versioned => tag,
         Freshness::CameraEdited => format!("{:016x}", hash(&body.as_ref().map(|b| b.raw.as_ref()))),
     };
-    Ok((body, tag))
+    Ok((body, tag, key))
 }
 
 fn hash(v: &impl Hash) -> u64 {
@@ -227,14 +227,15 @@ pub(crate) async fn tile(
         return Err(AppError::BadTile(format!("no tile {z}/{x}/{y}: z must be 0–{MAX_ZOOM} and x, y below 2^z")));
     }
     let tile = TileAddr { z, x, y };
+    let state = s.clone();
     let parts = blocking(move || {
-        let d = s.dataset();
-        sources.iter().map(|src| layer_tile(&s, &d, *src, &q, tile)).collect::<Result<Vec<_>, AppError>>()
+        let d = state.dataset();
+        sources.iter().map(|src| layer_tile(&state, &d, *src, &q, tile)).collect::<Result<Vec<_>, AppError>>()
     })
     .await?;
     let etag = match parts.as_slice() {
-        [(_, tag)] => format!("\"{tag}\""),
-        _ => format!("\"m{:016x}\"", hash(&(&list, parts.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>()))),
+        [(_, tag, _)] => format!("\"{tag}\""),
+        _ => format!("\"m{:016x}\"", hash(&(&list, parts.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>()))),
     };
     let encoding = negotiate(headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
     let empty = |status: StatusCode| {
@@ -248,15 +249,22 @@ pub(crate) async fn tile(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return Ok(empty(StatusCode::NOT_MODIFIED));
     }
-    let tiles: Vec<Arc<LayerTile>> = parts.into_iter().filter_map(|(t, _)| t).collect();
+    let composite =
+        CompositeKey { parts: parts.iter().map(|(_, _, k)| k.clone()).collect(), tags: parts.iter().map(|(_, t, _)| t.clone()).collect() };
+    let tiles: Vec<Arc<LayerTile>> = parts.into_iter().filter_map(|(t, _, _)| t).collect();
     let body: Bytes = match (tiles.as_slice(), encoding) {
         ([], _) => return Ok(empty(StatusCode::NO_CONTENT)),
         ([one], TileEncoding::Gzip) => one.gzip.clone(),
         ([one], TileEncoding::Identity) => one.raw.clone(),
-        (many, enc) => {
-            let raw = concat(many.iter().map(|t| t.raw.as_ref()));
-            if enc == TileEncoding::Gzip { crate::tiles::cache::gzip(&raw).into() } else { raw.into() }
+        (many, TileEncoding::Gzip) => {
+            blocking({
+                let s = s.clone();
+                let many: Vec<Arc<LayerTile>> = many.to_vec();
+                move || Ok(s.tiles.composite_gzip(composite, || concat(many.iter().map(|t| t.raw.as_ref()))))
+            })
+            .await?
         }
+        (many, TileEncoding::Identity) => concat(many.iter().map(|t| t.raw.as_ref())).into(),
     };
     let mut resp = Response::new(Body::from(body));
     let h = resp.headers_mut();

@@ -85,24 +85,47 @@ impl LayerTile {
     }
 }
 
-/// Gzip (fast level) of a tile body.
-pub fn gzip(raw: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2 + 64), flate2::Compression::fast());
+/// Gzip of a tile body at `level` (0–9).
+pub fn gzip_level(raw: &[u8], level: u32) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2 + 64), flate2::Compression::new(level));
     // writing into a Vec cannot fail
     let _ = std::io::Write::write_all(&mut enc, raw);
     enc.finish().unwrap_or_default()
+}
+
+/// Gzip (fast level) of a layer tile.
+pub fn gzip(raw: &[u8]) -> Vec<u8> {
+    gzip_level(raw, 1)
+}
+
+/// The cache key of a composite tile: its layer tiles' keys and their ETag parts
+/// (the content hashes of camera layers change with edits under the same key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompositeKey {
+    pub parts: Vec<TileKey>,
+    pub tags: Vec<String>,
 }
 
 /// Encoded layer tiles (`None` = the layer has no feature there).
 #[derive(Debug)]
 pub struct TileCache {
     tiles: moka::sync::Cache<TileKey, Option<Arc<LayerTile>>>,
+    /// Gzipped composite tiles (built from the layer tiles above, gzipped once at the default level).
+    composites: moka::sync::Cache<CompositeKey, Bytes>,
 }
 
 impl TileCache {
     /// A cache of at most `capacity` layer tiles.
     pub fn new(capacity: u64) -> TileCache {
-        TileCache { tiles: moka::sync::Cache::builder().max_capacity(capacity).support_invalidation_closures().build() }
+        TileCache {
+            tiles: moka::sync::Cache::builder().max_capacity(capacity).support_invalidation_closures().build(),
+            composites: moka::sync::Cache::new(capacity / 8 + 1),
+        }
+    }
+
+    /// The gzipped composite under `key`, built by `build` (the concatenated raw tile) when not cached.
+    pub fn composite_gzip(&self, key: CompositeKey, build: impl FnOnce() -> Vec<u8>) -> Bytes {
+        self.composites.get_with(key, || gzip_level(&build(), 6).into())
     }
 
     /// The tile under `key`, rendered by `render` when not cached.

@@ -14,7 +14,7 @@ pub mod source;
 pub mod style;
 pub mod tilejson;
 
-pub use cache::{HeatCache, HeatFilter, HeatKey, LayerTile, Scope, TileCache, TileFilter, TileKey, Versions};
+pub use cache::{CompositeKey, HeatCache, HeatFilter, HeatKey, LayerTile, Scope, TileCache, TileFilter, TileKey, Versions};
 pub use layers::heat::hexagon;
 pub use source::{HeatCell, Inputs, TileAddr, TileSource, render_layer, source};
 

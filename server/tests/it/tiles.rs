@@ -385,3 +385,31 @@ async fn style_json_references_layers_that_exist() {
     let (s, _, _) = fetch(&app, "/fonts/DejaVu%20Sans/0-255.pbf", &[]).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_camera_edit_changes_the_composite_tile_over_it() {
+    let state = wangge::http::AppState::new(common::demo_dataset(), common::repo("web"));
+    let app = wangge::http::app(state.clone());
+    let d0 = state.dataset();
+    let (lon, lat) = (d0.cameras[0].position.x() + 0.0004, d0.cameras[0].position.y() + 0.0003);
+    let z = 16u8;
+    let (xs, ys) = wangge::tiles::grid::tiles_covering(geo::Rect::new((lon, lat), (lon, lat)), z);
+    let uri = format!("/tiles/units,cameras,camera_views/{z}/{}/{}.mvt", xs.start(), ys.start());
+    let (s, h0, before) = fetch(&app, &uri, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(s, StatusCode::OK);
+    let feature = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"id": "CAM-NEW", "kind": "dome", "fov": 360, "range": 50, "height": 8, "heading": 0}});
+    let req =
+        Request::post("/api/cameras").header(header::CONTENT_TYPE, "application/json").body(Body::from(feature.to_string())).expect("req");
+    assert_eq!(app.clone().oneshot(req).await.expect("resp").status(), StatusCode::CREATED);
+    let (s, h1, after) = fetch(&app, &uri, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_ne!(h0.get(header::ETAG), h1.get(header::ETAG), "the composite's ETag follows the camera layers' content");
+    assert_ne!(before, after);
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(after.as_slice()), &mut raw).expect("gunzip");
+    let layers = decode(raw);
+    for l in ["cameras", "camera_views"] {
+        assert!(layers[l].iter().any(|f| f.contains("id=String(\"CAM-NEW\")")), "{l} lacks the new camera");
+    }
+}

@@ -132,8 +132,8 @@ pub static SOURCES: &[&dyn TileSource] = &[
     &layers::problems::Problems,
     &layers::coverage::CameraViews,
     &layers::coverage::CameraGaps,
-    &layers::heat::Heatmap,
-    &layers::heat::Hotspots,
+    &layers::heat::HEATMAP,
+    &layers::heat::HOTSPOTS,
 ];
 
 /// The source named `name`.

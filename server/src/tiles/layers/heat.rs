@@ -19,35 +19,39 @@ pub fn hexagon(c: h3o::CellIndex) -> geo::Polygon<f64> {
     geo::Polygon::new(geo::LineString(ring), vec![])
 }
 
-fn render_cells(input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder) {
-    let tp = tile.proj();
-    for (c, props) in input.cells {
-        let hex = MultiPolygon(vec![hexagon(*c)]);
-        if meets(&hex, tile) {
-            lb.add(Some(u64::from(*c)), &TileGeom::Polygons(tile_polygons(&hex, &tp)), props);
+/// A heat layer: `heatmap` or `hotspots`, which differ only in what their cells carry.
+#[derive(Debug)]
+pub struct Heat(pub HeatKind);
+
+/// Incident counts per H3 cell.
+pub const HEATMAP: Heat = Heat(HeatKind::Counts);
+/// Getis–Ord Gi* hot and cold spots.
+pub const HOTSPOTS: Heat = Heat(HeatKind::HotSpots);
+
+impl TileSource for Heat {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            HeatKind::Counts => "heatmap",
+            HeatKind::HotSpots => "hotspots",
         }
     }
-}
-
-const DEPS: &[Dep] = &[Dep::Layer(LayerKind::Incidents), Dep::LiveIncidents];
-/// Heat layers follow the H3 resolution chosen per zoom (up to 11 at z 18).
-const HEAT_MAXZOOM: u8 = 18;
-
-#[derive(Debug)]
-pub struct Heatmap;
-
-impl TileSource for Heatmap {
-    fn name(&self) -> &'static str {
-        "heatmap"
-    }
     fn fields(&self) -> &'static [(&'static str, &'static str)] {
-        &[("cell", "String"), ("count", "Number")]
+        match self.0 {
+            HeatKind::Counts => &[("cell", "String"), ("count", "Number")],
+            HeatKind::HotSpots => &[("cell", "String"), ("count", "Number"), ("z", "Number"), ("q", "Number"), ("class", "String")],
+        }
     }
     fn depends_on(&self) -> &'static [Dep] {
-        DEPS
+        &[Dep::Layer(LayerKind::Incidents), Dep::LiveIncidents]
     }
     fn render(&self, input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder) {
-        render_cells(input, tile, lb);
+        let tp = tile.proj();
+        for (c, props) in input.cells {
+            let hex = MultiPolygon(vec![hexagon(*c)]);
+            if meets(&hex, tile) {
+                lb.add(Some(u64::from(*c)), &TileGeom::Polygons(tile_polygons(&hex, &tp)), props);
+            }
+        }
     }
     fn count(&self, d: &Dataset, live: usize) -> usize {
         d.incidents.len() + live
@@ -55,40 +59,11 @@ impl TileSource for Heatmap {
     fn generated(&self, d: &Dataset) -> bool {
         d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes))
     }
+    /// Heat layers follow the H3 resolution chosen per zoom (up to 11 at z 18).
     fn maxzoom(&self) -> u8 {
-        HEAT_MAXZOOM
+        18
     }
     fn heat(&self) -> Option<HeatKind> {
-        Some(HeatKind::Counts)
-    }
-}
-
-#[derive(Debug)]
-pub struct Hotspots;
-
-impl TileSource for Hotspots {
-    fn name(&self) -> &'static str {
-        "hotspots"
-    }
-    fn fields(&self) -> &'static [(&'static str, &'static str)] {
-        &[("cell", "String"), ("count", "Number"), ("z", "Number"), ("q", "Number"), ("class", "String")]
-    }
-    fn depends_on(&self) -> &'static [Dep] {
-        DEPS
-    }
-    fn render(&self, input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder) {
-        render_cells(input, tile, lb);
-    }
-    fn count(&self, d: &Dataset, live: usize) -> usize {
-        d.incidents.len() + live
-    }
-    fn generated(&self, d: &Dataset) -> bool {
-        d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes))
-    }
-    fn maxzoom(&self) -> u8 {
-        HEAT_MAXZOOM
-    }
-    fn heat(&self) -> Option<HeatKind> {
-        Some(HeatKind::HotSpots)
+        Some(self.0)
     }
 }

@@ -4,13 +4,11 @@
 pub mod cli;
 pub mod events;
 pub mod geojson_out;
-pub mod glyphs;
 pub mod graphs;
 pub mod heat;
 pub mod http;
 pub mod import;
 pub mod live;
-pub mod mvt;
 pub mod state;
 pub mod store;
 pub mod tiles;

@@ -38,7 +38,7 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for layer in ["units", "buildings"] {
         for z in 12u8..=16 {
-            let (xs, ys) = wangge::mvt::tiles_covering(b, z);
+            let (xs, ys) = wangge::tiles::grid::tiles_covering(b, z);
             let t = Instant::now();
             let (mut count, mut full) = (0u32, 0u32);
             for x in xs {

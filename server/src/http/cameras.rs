@@ -10,10 +10,8 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::error::{AppError, AppResult};
-use super::tiles::*;
 use super::{AppState, blocking};
 use crate::geojson_out;
-use crate::mvt::MAX_ZOOM;
 use wangge_engine::cameras::edit::CameraEdit;
 use wangge_engine::cameras::map::CameraCoverage;
 use wangge_engine::dataset::Dataset;
@@ -106,17 +104,7 @@ pub(crate) fn edit_cameras(
     }
     // drop the cached camera tiles the edit touched, at every zoom
     if let Some(t) = effect.touched {
-        for z in 0..=MAX_ZOOM {
-            let (xs, ys) = crate::mvt::tiles_covering(t, z);
-            let max = (1u32 << z) - 1;
-            for x in xs.start().saturating_sub(1)..=(*xs.end() + 1).min(max) {
-                for y in ys.start().saturating_sub(1)..=(*ys.end() + 1).min(max) {
-                    for layer in CAMERA_TILE_LAYERS {
-                        s.tiles.invalidate(&tile_key(d, layer, "", z, x, y));
-                    }
-                }
-            }
-        }
+        s.tiles.invalidate(t, &crate::tiles::source::camera_edited());
     }
     let root = (0..d.hierarchy.len()).find(|&i| d.hierarchy.parent[i].is_none());
     let kpi = root.and_then(|r| d.coverage.get().map(|c| &c.units[r]));

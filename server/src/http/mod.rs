@@ -111,10 +111,10 @@ pub struct AppState {
     pub store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
     /// Incidents reported over HTTP, their lifecycle and the event stream.
     pub live: crate::live::Live,
-    /// Gzipped tiles by data version, layer, level and z/x/y (`None` = empty).
-    pub tiles: moka::sync::Cache<String, Option<Arc<Vec<u8>>>>,
-    /// Cells of heatmap and hot-spot layers per query and version.
-    pub heat: moka::sync::Cache<String, Arc<Vec<crate::tiles::HeatCell>>>,
+    /// Encoded layer tiles by [`crate::tiles::TileKey`] (layer, versions, filter, z/x/y, scope).
+    pub tiles: crate::tiles::TileCache,
+    /// Cells of heatmap and hot-spot layers per query ([`crate::tiles::HeatKey`]).
+    pub heat: crate::tiles::HeatCache,
     /// Where the page's files come from.
     pub web: WebSource,
     pub limits: Limits,
@@ -185,8 +185,8 @@ impl AppState {
             data: RwLock::new(Arc::new(d)),
             store,
             live,
-            tiles: moka::sync::Cache::new(20_000),
-            heat: moka::sync::Cache::new(64),
+            tiles: crate::tiles::TileCache::new(20_000),
+            heat: crate::tiles::HeatCache::new(64),
             web: opts.web,
             limits: opts.limits,
             shutdown: tokio::sync::watch::Sender::new(false),

@@ -1,68 +1,41 @@
-//! Vector tiles, TileJSON and glyphs.
+//! Vector tile routes: TileJSON and tiles of one layer or of a comma-separated
+//! list of layers in one MVT (`/tiles/units,roads/{z}/{x}/{y}.mvt`), the MapLibre
+//! style and the glyphs.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{AppError, AppResult};
-use super::heat::*;
-use super::params::*;
-use super::units::*;
-use crate::mvt::{MAX_ZOOM, valid_tile};
-use crate::tiles::{TILE_LAYERS, layer_fields, render};
+use super::heat::{IncidentQuery, h3_res, heat_counts};
+use super::params::urlencode;
+use super::units::bounds_json;
+use super::{AppState, blocking};
+use crate::tiles::encoding::{TileEncoding, negotiate};
+use crate::tiles::grid::{MAX_ZOOM, valid_tile};
+use crate::tiles::mvt::{Prop, concat};
+use crate::tiles::source::{self, Freshness, HeatKind};
+use crate::tiles::tilejson::{BaseUrl, tilejson};
+use crate::tiles::{CompositeKey, HeatCell, HeatFilter, HeatKey, Inputs, LayerTile, Scope, TileAddr, TileFilter, TileKey, TileSource};
 use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/tiles/{name}", get(tilejson))
-        .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
+        .route("/tiles/{name}", get(tilejson_route))
+        .route("/tiles/{layers}/{z}/{x}/{file}", get(tile))
+        .route("/style.json", get(style))
         .route("/fonts/{stack}/{range}", get(glyphs))
 }
 
-pub(crate) async fn tilejson(
-    State(s): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    Query(q): Query<LevelQuery>,
-    headers: HeaderMap,
-) -> AppResult {
-    let layer = name.strip_suffix(".json").ok_or_else(|| AppError::not_found(format!("no tile resource {name:?}")))?;
-    if !TILE_LAYERS.contains(&layer) {
-        return Err(AppError::not_found(format!("no tile layer {layer:?}; layers are {}", TILE_LAYERS.join(", "))));
-    }
-    let d = s.dataset();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let qs = q.level.as_ref().map(|l| format!("?level={}", urlencode(l))).unwrap_or_default();
-    let fields: serde_json::Map<String, Value> = layer_fields(layer).iter().map(|(k, t)| ((*k).to_owned(), json!(t))).collect();
-    let b = bounds_json(&d);
-    let center = match d.bounds() {
-        Some(r) => json!([r.center().x, r.center().y, 13]),
-        None => json!([0.0, 0.0, 2]),
-    };
-    Ok(Json(json!({
-        "tilejson": "3.0.0",
-        "name": layer,
-        "version": d.data_version(),
-        "scheme": "xyz",
-        "tiles": [format!("http://{host}/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt{qs}")],
-        "vector_layers": [{"id": layer, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
-        "bounds": b,
-        "center": center,
-        "minzoom": 0,
-        "maxzoom": MAX_ZOOM,
-        "attribution": "© OpenStreetMap contributors, ODbL 1.0 (real boundaries); generated layers are labelled generated",
-    }))
-    .into_response())
-}
-
-#[derive(Deserialize)]
+/// The query of tile and TileJSON requests: `level` filters units; the rest are the heat layers' filters.
+#[derive(Debug, Deserialize, Default)]
 pub(crate) struct TileQuery {
     pub(crate) level: Option<String>,
     pub(crate) res: Option<u8>,
@@ -74,29 +47,103 @@ pub(crate) struct TileQuery {
     pub(crate) unit: Option<String>,
 }
 
-/// The cells of a heatmap or hot-spot tile layer for a query (res from the zoom when not given).
-pub(crate) fn heat_cells(s: &AppState, d: &Dataset, layer: &str, q: &TileQuery, z: u8) -> Result<Vec<crate::tiles::HeatCell>, AppError> {
-    use crate::mvt::Prop;
-    let auto = (z / 2 + 2).clamp(5, 11);
-    let res = h3_res(q.res.or(Some(auto)), auto)?;
+impl TileQuery {
+    fn heat(&self) -> HeatFilter {
+        HeatFilter {
+            res: self.res,
+            k: self.k,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            category: self.category.clone(),
+            status: self.status.clone(),
+            unit: self.unit.clone(),
+        }
+    }
+    /// The filter that applies to `src`.
+    fn filter_for(&self, src: &dyn TileSource) -> TileFilter {
+        if src.heat().is_some() {
+            TileFilter::Heat(self.heat())
+        } else if src.name() == "units"
+            && let Some(l) = &self.level
+        {
+            TileFilter::Level(l.clone())
+        } else {
+            TileFilter::None
+        }
+    }
+    /// The query string to repeat in tile URLs (`?level=grid&res=8`), or empty.
+    fn to_query_string(&self) -> String {
+        let num = |v: Option<String>| v;
+        let pairs = [
+            ("level", self.level.clone()),
+            ("res", num(self.res.map(|v| v.to_string()))),
+            ("k", num(self.k.map(|v| v.to_string()))),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+            ("category", self.category.clone()),
+            ("status", self.status.clone()),
+            ("unit", self.unit.clone()),
+        ];
+        let parts: Vec<String> = pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", urlencode(v)))).collect();
+        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    }
+}
+
+/// The sources named in a comma-separated list; an unknown name is a 404 naming it.
+fn resolve(list: &str) -> Result<Vec<&'static dyn TileSource>, AppError> {
+    let mut out: Vec<&'static dyn TileSource> = Vec::new();
+    for name in list.split(',') {
+        let Some(src) = source::source(name) else {
+            return Err(AppError::not_found(format!(
+                "no tile layer {name:?}; layers are {}",
+                source::names().collect::<Vec<_>>().join(", ")
+            )));
+        };
+        if out.iter().any(|s| s.name() == name) {
+            return Err(AppError::bad(format!("tile layer {name:?} is listed twice")));
+        }
+        out.push(src);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn tilejson_route(
+    State(s): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(q): Query<TileQuery>,
+    headers: HeaderMap,
+) -> AppResult {
+    let list = name.strip_suffix(".json").ok_or_else(|| AppError::not_found(format!("no tile resource {name:?}")))?;
+    let sources = resolve(list)?;
+    let d = s.dataset();
+    Ok(Json(tilejson(&BaseUrl::from_headers(&headers), &sources, &d, &q.to_query_string(), bounds_json(&d))).into_response())
+}
+
+pub(crate) async fn style(headers: HeaderMap) -> AppResult {
+    Ok(Json(crate::tiles::style::style(&BaseUrl::from_headers(&headers))).into_response())
+}
+
+/// The cells of a heatmap or hot-spot layer for a query (res from the zoom when not given).
+fn heat_cells(s: &AppState, d: &Dataset, kind: HeatKind, f: &HeatFilter, res: u8) -> Result<Vec<HeatCell>, AppError> {
+    let res = h3_res(Some(res), res)?;
     let iq = IncidentQuery {
         res: None,
         k: None,
-        from: q.from.clone(),
-        to: q.to.clone(),
-        category: q.category.clone(),
-        status: q.status.clone(),
-        unit: q.unit.clone(),
+        from: f.from.clone(),
+        to: f.to.clone(),
+        category: f.category.clone(),
+        status: f.status.clone(),
+        unit: f.unit.clone(),
         format: None,
     };
     let (counts, _) = heat_counts(d, &s.live, &iq, res)?;
-    if layer == "heatmap" {
+    if kind == HeatKind::Counts {
         return Ok(counts
             .into_iter()
             .map(|(c, n)| (c, vec![("cell", Prop::Str(c.to_string())), ("count", Prop::Int(n as i64))]))
             .collect());
     }
-    let k = q.k.unwrap_or(1);
+    let k = f.k.unwrap_or(1);
     if !(1..=5).contains(&k) {
         return Err(AppError::bad(format!("k {k}: use 1 to 5")));
     }
@@ -122,15 +169,55 @@ pub(crate) fn heat_cells(s: &AppState, d: &Dataset, layer: &str, q: &TileQuery, 
         .collect())
 }
 
+/// One layer of one tile from the cache (rendered on a miss), with its ETag part.
+fn layer_tile(
+    s: &AppState,
+    d: &Dataset,
+    src: &'static dyn TileSource,
+    q: &TileQuery,
+    tile: TileAddr,
+) -> Result<(Option<Arc<LayerTile>>, String, TileKey), AppError> {
+    let versions = source::versions(src, d, s.live.version.load(std::sync::atomic::Ordering::SeqCst));
+    let filter = q.filter_for(src);
+    let cells = match (src.heat(), &filter) {
+        (Some(kind), TileFilter::Heat(f)) => {
+            let res = f.res.unwrap_or((tile.z / 2 + 2).clamp(5, 11));
+            let key = HeatKey { kind, versions: versions.clone(), filter: f.clone(), res, scope: Scope::Everything };
+            Some(s.heat.get_or_try(key, || heat_cells(s, d, kind, f, res))?)
+        }
+        _ => None,
+    };
+    let tag = versions.to_string();
+    let level = match &filter {
+        TileFilter::Level(l) => Some(l.as_str()),
+        _ => None,
+    };
+    let key = TileKey { layer: src.name(), versions, filter: filter.clone(), z: tile.z, x: tile.x, y: tile.y, scope: Scope::Everything };
+    let body = s.tiles.get_with(key.clone(), || {
+        let input = Inputs { d, level, cells: cells.as_deref().map_or(&[], |c| c.as_slice()) };
+        source::render_layer(src, &input, tile)
+    });
+    // camera layers change tile by tile with camera edits: their ETag is the content's hash
+    let tag = match src.freshness() {
+        Freshness::Versioned => tag,
+        Freshness::CameraEdited => format!("{:016x}", hash(&body.as_ref().map(|b| b.raw.as_ref()))),
+    };
+    Ok((body, tag, key))
+}
+
+fn hash(v: &impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
+}
+
 pub(crate) async fn tile(
     State(s): State<Arc<AppState>>,
-    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    Path((list, z, x, file)): Path<(String, String, String, String)>,
     Query(q): Query<TileQuery>,
     headers: HeaderMap,
 ) -> AppResult {
-    if !TILE_LAYERS.contains(&layer.as_str()) {
-        return Err(AppError::not_found(format!("no tile layer {layer:?}; layers are {}", TILE_LAYERS.join(", "))));
-    }
+    let sources = resolve(&list)?;
     let y = file.strip_suffix(".mvt").or_else(|| file.strip_suffix(".pbf")).unwrap_or(&file);
     let parsed = (z.parse::<u8>(), x.parse::<u32>(), y.parse::<u32>());
     let (Ok(z), Ok(x), Ok(y)) = parsed else {
@@ -139,93 +226,58 @@ pub(crate) async fn tile(
     if !valid_tile(z, x, y) {
         return Err(AppError::BadTile(format!("no tile {z}/{x}/{y}: z must be 0–{MAX_ZOOM} and x, y below 2^z")));
     }
-    let d = s.dataset();
-    let camera_layer = CAMERA_TILE_LAYERS.contains(&layer.as_str());
-    let gz = |raw: Vec<u8>| {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let _ = std::io::Write::write_all(&mut enc, &raw);
-        Arc::new(enc.finish().unwrap_or_default())
+    let tile = TileAddr { z, x, y };
+    let state = s.clone();
+    let parts = blocking(move || {
+        let d = state.dataset();
+        sources.iter().map(|src| layer_tile(&state, &d, *src, &q, tile)).collect::<Result<Vec<_>, AppError>>()
+    })
+    .await?;
+    let etag = match parts.as_slice() {
+        [(_, tag, _)] => format!("\"{tag}\""),
+        _ => format!("\"m{:016x}\"", hash(&(&list, parts.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>()))),
     };
-    let (key, body) = if layer == "heatmap" || layer == "hotspots" {
-        // keyed by the filters and the live incidents' version; the cells are shared by the tiles of one query
-        let filters = format!("{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", q.res, q.k, q.from, q.to, q.category, q.status, q.unit);
-        let auto = (z / 2 + 2).clamp(5, 11);
-        let version = format!(
-            "i{}-l{}",
-            d.versions.get(&wangge_engine::model::LayerKind::Incidents).copied().unwrap_or(0),
-            s.live.version.load(std::sync::atomic::Ordering::SeqCst)
-        );
-        let cells_key = format!("{version}/{layer}/{filters}/{}", q.res.unwrap_or(auto));
-        let cells = match s.heat.get(&cells_key) {
-            Some(c) => c,
-            None => {
-                let c = Arc::new(heat_cells(&s, &d, &layer, &q, z)?);
-                s.heat.insert(cells_key.clone(), c.clone());
-                c
-            }
-        };
-        let key = format!("{version}/{layer}/{filters}/{z}/{x}/{y}");
-        let body = s.tiles.get_with(key.clone(), || crate::tiles::render_cells(&layer, &cells, z, x, y).map(gz));
-        (key, body)
-    } else {
-        let key = tile_key(&d, &layer, q.level.as_deref().unwrap_or(""), z, x, y);
-        let body = s.tiles.get_with(key.clone(), || render(&d, &layer, q.level.as_deref(), z, x, y).map(gz));
-        (key, body)
-    };
-    // camera layers change tile by tile with camera edits: their ETag is the content's hash
-    let etag = if camera_layer {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        body.as_ref().map(|b| b.as_slice()).hash(&mut h);
-        format!("\"{:016x}\"", h.finish())
-    } else {
-        format!("\"{}\"", key.split('/').next().unwrap_or(""))
+    let encoding = negotiate(headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
+    let empty = |status: StatusCode| {
+        Response::builder()
+            .status(status)
+            .header(header::ETAG, &etag)
+            .header(header::VARY, "Accept-Encoding")
+            .body(Body::empty())
+            .unwrap_or_default()
     };
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return Ok(Response::builder()
-            .status(StatusCode::NOT_MODIFIED)
-            .header(header::ETAG, &etag)
-            .body(Body::empty())
-            .unwrap_or_default());
+        return Ok(empty(StatusCode::NOT_MODIFIED));
     }
-    let Some(gz) = body else {
-        return Ok(Response::builder().status(StatusCode::NO_CONTENT).header(header::ETAG, &etag).body(Body::empty()).unwrap_or_default());
+    let composite =
+        CompositeKey { parts: parts.iter().map(|(_, _, k)| k.clone()).collect(), tags: parts.iter().map(|(_, t, _)| t.clone()).collect() };
+    let tiles: Vec<Arc<LayerTile>> = parts.into_iter().filter_map(|(t, _, _)| t).collect();
+    let body: Bytes = match (tiles.as_slice(), encoding) {
+        ([], _) => return Ok(empty(StatusCode::NO_CONTENT)),
+        ([one], TileEncoding::Gzip) => one.gzip.clone(),
+        ([one], TileEncoding::Identity) => one.raw.clone(),
+        (many, TileEncoding::Gzip) => {
+            blocking({
+                let s = s.clone();
+                let many: Vec<Arc<LayerTile>> = many.to_vec();
+                move || Ok(s.tiles.composite_gzip(composite, || concat(many.iter().map(|t| t.raw.as_ref()))))
+            })
+            .await?
+        }
+        (many, TileEncoding::Identity) => concat(many.iter().map(|t| t.raw.as_ref())).into(),
     };
-    let accepts_gzip = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
-    let mut resp = if accepts_gzip {
-        let mut r = Response::new(Body::from(gz.as_ref().clone()));
-        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        r
-    } else {
-        let mut raw = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz.as_slice()), &mut raw);
-        Response::new(Body::from(raw))
-    };
+    let mut resp = Response::new(Body::from(body));
     let h = resp.headers_mut();
+    if encoding == TileEncoding::Gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
     Ok(resp)
-}
-
-/// Tile layers that camera edits change (invalidated tile by tile).
-pub(crate) const CAMERA_TILE_LAYERS: [&str; 3] = ["cameras", "camera_views", "camera_gaps"];
-
-/// Cache key of a tile: the versions of the layers it depends on, then the layer, level and address.
-pub(crate) fn tile_key(d: &Dataset, layer: &str, level: &str, z: u8, x: u32, y: u32) -> String {
-    use wangge_engine::model::LayerKind as K;
-    let v = |k: K| d.versions.get(&k).copied().unwrap_or(0);
-    let deps = match layer {
-        "facilities" => format!("f{}", v(K::Facilities)),
-        "incidents" => format!("i{}", v(K::Incidents)),
-        "roads" => format!("r{}", v(K::Roads)),
-        // camera layers are not keyed by the cameras' version: edits invalidate the tiles they touch
-        "cameras" | "camera_views" | "camera_gaps" => format!("u{}-b{}-cam", v(K::Units), v(K::Buildings)),
-        _ => format!("u{}-b{}", v(K::Units), v(K::Buildings)),
-    };
-    format!("{deps}/{layer}/{level}/{z}/{x}/{y}")
 }
 
 pub(crate) async fn glyphs(Path((stack, range)): Path<(String, String)>) -> AppResult {
@@ -238,6 +290,6 @@ pub(crate) async fn glyphs(Path((stack, range)): Path<(String, String)>) -> AppR
     if start % 256 != 0 || start > 65_280 {
         return Err(AppError::bad(format!("glyph range {range:?} must start at a multiple of 256")));
     }
-    let pbf = crate::glyphs::range_pbf(&stack, start);
+    let pbf = crate::tiles::glyphs::range_pbf(&stack, start);
     Ok(([(header::CONTENT_TYPE, "application/x-protobuf")], pbf).into_response())
 }

@@ -14,7 +14,7 @@ use super::error::{AppError, AppResult};
 pub(crate) use super::extract::unit_index;
 use super::extract::{Bbox, Format, OutputFormat, UnitRef};
 use crate::geojson_out;
-use crate::tiles::TILE_LAYERS;
+use crate::tiles::source::{SOURCES, names};
 use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
@@ -28,32 +28,13 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
 
 pub(crate) async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {
     let d = s.dataset();
-    let count = |l: &str| match l {
-        "units" => d.hierarchy.len(),
-        "buildings" => d.buildings.len(),
-        "cameras" => d.cameras.len(),
-        "facilities" => d.facilities.len(),
-        "incidents" => d.incidents.len(),
-        "roads" => d.roads.len(),
-        "camera_views" => d.cameras.len(),
-        "camera_gaps" => d.coverage().gaps_ll.len(),
-        "heatmap" | "hotspots" => d.incidents.len() + s.live.len(),
-        _ => d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len(),
-    };
-    let generated = |l: &str| match l {
-        "units" => d.hierarchy.units.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        "buildings" => d.buildings.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        "cameras" | "camera_views" | "camera_gaps" => d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        "heatmap" | "hotspots" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        "facilities" => d.facilities.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        "incidents" => d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes)),
-        _ => false,
-    };
-    let list: Vec<Value> = TILE_LAYERS
+    let live = s.live.len();
+    let list: Vec<Value> = SOURCES
         .iter()
-        .map(|l| {
+        .map(|src| {
+            let l = src.name();
             let version = wangge_engine::model::LayerKind::parse(l).and_then(|k| d.versions.get(&k).copied());
-            json!({"name": l, "version": version, "features": count(l), "generated": generated(l),
+            json!({"name": l, "version": version, "features": src.count(&d, live), "generated": src.generated(&d),
                    "tiles": format!("/tiles/{l}.json")})
         })
         .collect();
@@ -148,7 +129,7 @@ pub(crate) async fn features(
         "facilities" => &d.facility_index,
         "incidents" => &d.incident_index,
         "roads" => &d.road_index,
-        _ => return Err(AppError::not_found(format!("no layer {layer:?}; layers are {}", TILE_LAYERS.join(", ")))),
+        _ => return Err(AppError::not_found(format!("no layer {layer:?}; layers are {}", names().collect::<Vec<_>>().join(", ")))),
     };
     let bbox = bbox.unwrap_or_else(|| geo::Rect::new((-180.0, -90.0), (180.0, 90.0)));
     let limit = q.limit.unwrap_or(10_000).min(100_000);

@@ -356,10 +356,10 @@ async fn camera_edits_recompute_incrementally_and_persist() {
     let (lon, lat) = (cam0.position.x() + 0.0004, cam0.position.y() + 0.0003);
     // a camera-views tile over the new camera, and one far away
     let z = 17u8;
-    let (xs, ys) = wangge::mvt::tiles_covering(geo::Rect::new((lon, lat), (lon, lat)), z);
+    let (xs, ys) = wangge::tiles::grid::tiles_covering(geo::Rect::new((lon, lat), (lon, lat)), z);
     let near = format!("/tiles/camera_views/{z}/{}/{}.mvt", xs.start(), ys.start());
     let b = d0.bounds().expect("bounds");
-    let (fx, fy) = wangge::mvt::tiles_covering(geo::Rect::new(b.min(), b.min()), z);
+    let (fx, fy) = wangge::tiles::grid::tiles_covering(geo::Rect::new(b.min(), b.min()), z);
     let far = format!("/tiles/camera_views/{z}/{}/{}.mvt", fx.start(), fy.start());
     let (_, h_near, body_near) = get(&app, &near).await;
     let (_, h_far, _) = get(&app, &far).await;
@@ -468,7 +468,7 @@ async fn heatmap_and_hotspots_of_incidents() {
     assert_eq!(h["generated"], true);
     // the same as vector tiles: every cell once over the tiles covering the data (z 11), counts adding up
     let b = d.bounds().expect("bounds");
-    let (xs, ys) = wangge::mvt::tiles_covering(b, 11);
+    let (xs, ys) = wangge::tiles::grid::tiles_covering(b, 11);
     let mut cells: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
     for x in xs.clone() {
         for y in ys.clone() {

@@ -12,3 +12,4 @@ mod import_fuzz;
 mod incidents;
 mod integrity;
 mod tiles;
+mod tiles_prop;

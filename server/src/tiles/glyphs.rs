@@ -14,7 +14,7 @@ use std::sync::{Mutex, OnceLock};
 
 use prost::Message;
 
-static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 const SIZE: f32 = 24.0;
 const BUFFER: i32 = 3;
 const RADIUS: f32 = 8.0;

@@ -1,0 +1,28 @@
+//! Vector tiles: the tile grid, clipping and MVT encoding, one [`TileSource`]
+//! per layer registered in [`source::SOURCES`], the caches keyed by
+//! [`TileKey`], TileJSON, the MapLibre style and the glyphs. The routes are in
+//! `http/tiles.rs`.
+
+pub mod cache;
+pub mod clip;
+pub mod encoding;
+pub mod glyphs;
+pub mod grid;
+pub mod layers;
+pub mod mvt;
+pub mod source;
+pub mod style;
+pub mod tilejson;
+
+pub use cache::{CompositeKey, HeatCache, HeatFilter, HeatKey, LayerTile, Scope, TileCache, TileFilter, TileKey, Versions};
+pub use layers::heat::hexagon;
+pub use source::{HeatCell, Inputs, TileAddr, TileSource, render_layer, source};
+
+use wangge_engine::dataset::Dataset;
+
+/// Encode one layer of one tile without the cache (`None` when the layer is unknown, drawn
+/// from heat cells, or holds no feature there). Used by tests and the tile benchmark.
+pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+    let src = source(layer).filter(|s| s.heat().is_none())?;
+    render_layer(src, &Inputs { d, level, cells: &[] }, TileAddr { z, x, y })
+}

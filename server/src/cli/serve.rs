@@ -27,7 +27,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     let ServeArgs { db, addr, web, check } = args;
     let store = Store::open(&db.db).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let d = Dataset::load(&store, check.config()?).map_err(|e| e.to_string())?;
+    let d = Dataset::load(&store, check.config().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     eprintln!(
         "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
         d.hierarchy.len(),

@@ -77,7 +77,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     let web = web.map_or(WebSource::Embedded, WebSource::Dir);
     let store = Store::open(&db.db)?;
     let started = std::time::Instant::now();
-    let d = crate::state::load(&store, check.config().map_err(ServeError::Config)?)?;
+    let d = crate::state::load(&store, check.config().map_err(|e| ServeError::Config(e.to_string()))?)?;
     eprintln!(
         "loaded {} units, {} buildings, {} cameras, {} facilities, {} incidents in {:.2} s",
         d.hierarchy.len(),

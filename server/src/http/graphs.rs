@@ -46,7 +46,7 @@ pub(crate) async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<Gr
     let d = s.dataset();
     blocking(move || {
         let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
-        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(AppError::bad)?;
+        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
         match format.one_of(&GRAPH_FORMATS)? {
             OutputFormat::Geojson => Ok(Json(g.adjacency_geojson()).into_response()),
             OutputFormat::Csv => {
@@ -86,15 +86,15 @@ pub(crate) async fn alliances_propose(
     let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
-        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(AppError::bad)?;
+        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
         let (min_size, max_size) = match (b.count, b.min_size, b.max_size) {
             (Some(_), lo, hi) => (lo.unwrap_or(1), hi.unwrap_or(usize::MAX)),
             (None, lo, hi) => (lo.unwrap_or(2), hi.unwrap_or(4)),
         };
         let spec = AllianceSpec { groups: b.count, min_size, max_size, straddle: b.straddle, seed: b.seed };
-        let mut v = g.propose(b.weight, &spec).map_err(AppError::bad)?;
+        let mut v = g.propose(b.weight, &spec).map_err(|e| AppError::bad(e.to_string()))?;
         if b.geojson {
-            v["geojson"] = g.alliances_geojson(&v);
+            v.geojson = Some(g.alliances_geojson(&v));
         }
         Ok(Json(v).into_response())
     })
@@ -119,8 +119,8 @@ pub(crate) async fn alliances_validate(
     let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
-        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(AppError::bad)?;
-        Ok(Json(g.validate(b.weight, &b.groups).map_err(AppError::bad)?).into_response())
+        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
+        Ok(Json(g.validate(b.weight, &b.groups).map_err(|e| AppError::bad(e.to_string()))?).into_response())
     })
     .await
 }
@@ -134,9 +134,9 @@ pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<Gra
             Some("any") => false,
             Some(w) => return Err(AppError::bad(format!("within {w:?}: use parent or any"))),
         };
-        let weight = pair_weight(q.weight.as_deref().unwrap_or("shared")).map_err(AppError::bad)?;
+        let weight = pair_weight(q.weight.as_deref().unwrap_or("shared")).map_err(|e| AppError::bad(e.to_string()))?;
         let opts = AbOptions { within_parent, weight };
-        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(AppError::bad)?;
+        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
         let r = g.ab_pairs(&opts);
         match format.one_of(&GRAPH_FORMATS)? {
             OutputFormat::Geojson => Ok(Json(g.ab_geojson(&r)).into_response()),

@@ -118,7 +118,58 @@ fn gcj02_input_is_converted_and_fields_are_mapped() {
     // an unknown CRS is refused before anything is read
     let o = wangge(&["import", "--db", p(&db), "--layer", "cameras", "--crs", "utm51", p(&f)]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown --crs \"utm51\""));
+    // clap names the flag, the value and the values it takes
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("invalid value 'utm51' for '--crs <CRS>'") && e.contains("wgs84, gcj02, bd09"), "{e}");
+}
+
+#[test]
+fn enum_flags_list_their_values_and_every_flag_reads_its_env() {
+    // an unknown layer or format is refused by clap with the values listed
+    let o = wangge(&["export", "--layer", "parcels", "--out", "x.geojson"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("'parcels'") && e.contains("units, buildings, cameras, facilities, incidents, roads"), "{e}");
+    let o = wangge(&["export", "--layer", "units", "--format", "shp", "--out", "x.shp"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("geojson, csv, parquet"));
+    let o = wangge(&["abpairs", "--level", "grid", "--weight", "population", "--out", "x.json"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shared, closeness"));
+    // help lists the values
+    let help = ok(&wangge(&["alliances", "--help"]));
+    assert!(help.contains("population") && help.contains("households") && help.contains("[env: WANGGE_ALLIANCE_WEIGHT="), "{help}");
+    for (cmd, flag_env) in [
+        ("import", ["WANGGE_DB", "WANGGE_LAYER", "WANGGE_CRS", "WANGGE_FIELD", "WANGGE_DEFAULT", "WANGGE_TZ"].as_slice()),
+        ("export", &["WANGGE_DB", "WANGGE_LAYER", "WANGGE_FORMAT", "WANGGE_OUT"]),
+        ("check", &["WANGGE_DB", "WANGGE_JSON", "WANGGE_SLIVER_WIDTH", "WANGGE_NORM"]),
+        ("adjacency", &["WANGGE_LEVEL", "WANGGE_TOLERANCE", "WANGGE_MIN_SHARED", "WANGGE_OUT"]),
+        ("abpairs", &["WANGGE_ACROSS_PARENTS", "WANGGE_PAIR_WEIGHT"]),
+        ("coverage", &["WANGGE_UNIT", "WANGGE_MIN_AREA"]),
+    ] {
+        let help = ok(&wangge(&[cmd, "--help"]));
+        for env in flag_env {
+            assert!(help.contains(&format!("[env: {env}")), "{cmd} --help lacks {env}: {help}");
+        }
+    }
+    // flags given by the environment work as the flags do
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("city");
+    let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(["gen", "city"])
+        .env("WANGGE_OUT", &out)
+        .env("WANGGE_GRIDS", "6")
+        .env("WANGGE_BUILDINGS", "12")
+        .output()
+        .expect("run");
+    let s = ok(&o);
+    assert!(s.contains("generated 6 grids"), "{s}");
+    let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(["import", p(&out.join("grids.geojson"))])
+        .env("WANGGE_DB", dir.path().join("w.duckdb"))
+        .env("WANGGE_LAYER", "units")
+        .env("WANGGE_CRS", "GCJ-02")
+        .output()
+        .expect("run");
+    assert!(ok(&o).contains("imported 6 units as version 1"));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use wangge::import::{ImportOptions, Layer, read_path};
 use wangge_engine::dataset::Dataset;
-use wangge_engine::model::{LayerKind, Level, Unit};
+use wangge_engine::model::{LayerKind, Unit};
 use wangge_engine::synth;
 use wangge_engine::units::hierarchy::Hierarchy;
 use wangge_engine::units::integrity::IntegrityConfig;
@@ -25,23 +25,14 @@ pub fn shinan() -> Vec<Unit> {
     }
 }
 
-fn c(p: &str, k: usize) -> String {
-    format!("{p}·社区{k}")
-}
-fn g(p: &str, k: usize) -> String {
-    format!("{p}·网格{k}")
-}
-
 /// 市南区 with generated communities and grids, buildings, cameras, facilities, incidents.
 pub fn demo_layers() -> Vec<Layer> {
     let real = shinan();
     let h = Hierarchy::build(real.clone()).expect("real hierarchy");
     let streets: Vec<Unit> = h.leaves().into_iter().map(|i| h.units[i].clone()).collect();
-    let specs = [
-        synth::LevelSpec { level: Level("community".into()), per_parent: 2, name: c },
-        synth::LevelSpec { level: Level("grid".into()), per_parent: 3, name: g },
-    ];
-    let generated = synth::nest_levels(&streets, &specs, 7);
+    // the demo's naming rules; two levels (community, grid) are enough here
+    let [community, grid, _] = synth::naming::demo_levels(2, 3, 0);
+    let generated = synth::nest_levels(&streets, &[community, grid], 7);
     let grids: Vec<Unit> = generated.iter().filter(|u| u.level.0 == "grid").cloned().collect();
     let comms: Vec<Unit> = generated.iter().filter(|u| u.level.0 == "community").cloned().collect();
     let buildings = synth::generate_buildings(&grids, &synth::BuildingSpec { per_leaf: 4, straddle_share: 0.05, seed: 3 });

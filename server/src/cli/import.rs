@@ -1,0 +1,125 @@
+//! `wangge import`: read files into a validated layer and store it as a new version, all or nothing.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::Value;
+use wangge_engine::geometry::crs::SourceCrs;
+use wangge_engine::model::LayerKind;
+use wangge_engine::units::integrity::IntegrityConfig;
+
+use super::{CliError, CrsArg, DbArg, LayerArg};
+use crate::import::{ImportFailure, ImportOptions, parse_pairs, read_paths};
+use crate::state::report_for_store;
+use crate::store::Store;
+
+/// Flags of `wangge import`.
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The layer the files hold.
+    #[arg(long, env = "WANGGE_LAYER", value_enum)]
+    pub layer: LayerArg,
+    /// Coordinate system of the file (converted to WGS84).
+    #[arg(long, env = "WANGGE_CRS", value_enum, ignore_case = true, default_value = "wgs84")]
+    pub crs: CrsArg,
+    /// Map one of our fields to the file's name for it, e.g. floors=levels (repeatable).
+    #[arg(long = "field", env = "WANGGE_FIELD")]
+    pub fields: Vec<String>,
+    /// A value for a field the file lacks, e.g. range=50 or kind=dome (repeatable).
+    #[arg(long = "default", env = "WANGGE_DEFAULT")]
+    pub defaults: Vec<String>,
+    /// Zone of times written without one, e.g. +08:00.
+    #[arg(long, env = "WANGGE_TZ", default_value = "+08:00")]
+    pub tz: String,
+    /// Files; several files of one layer form one import.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Parse a zone offset `±HH:MM` into seconds east of UTC.
+pub fn parse_tz(s: &str) -> Result<i64, CliError> {
+    let bad = || CliError::Tz(s.to_owned());
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 3600 + m * 60))
+}
+
+/// The import options the flags describe; `--default` values that read as numbers are numbers.
+fn options(a: &ImportArgs) -> Result<ImportOptions, CliError> {
+    let mut opts = ImportOptions::new(a.layer.into());
+    opts.crs = SourceCrs::from(a.crs);
+    opts.fields = parse_pairs(&a.fields)?.into_iter().collect();
+    opts.defaults = parse_pairs(&a.defaults)?
+        .into_iter()
+        .map(|(k, v)| {
+            let val = v.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or(Value::String(v));
+            (k, val)
+        })
+        .collect::<HashMap<_, _>>();
+    opts.tz_offset_s = parse_tz(&a.tz)?;
+    Ok(opts)
+}
+
+/// Run `wangge import`.
+pub fn run(a: ImportArgs) -> Result<(), CliError> {
+    let kind = LayerKind::from(a.layer);
+    let opts = options(&a)?;
+    let started = std::time::Instant::now();
+    let refs: Vec<&Path> = a.paths.iter().map(PathBuf::as_path).collect();
+    let parsed = read_paths(&refs, &opts).map_err(|e| match e {
+        ImportFailure::File { .. } => CliError::ImportFile(e),
+        ImportFailure::Features { .. } => CliError::ImportFeatures { kind, source: e },
+    })?;
+    let mut store = Store::open(&a.db.db)?;
+    let source = a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let with_report = matches!(kind, LayerKind::Units | LayerKind::Buildings);
+    let cfg = IntegrityConfig::default();
+    let n = parsed.len();
+    let crs = SourceCrs::from(a.crs).as_str();
+    let bar = write_bar(kind, n);
+    let written = store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| {
+        if with_report { report_for_store(s, &cfg) } else { Ok(None) }
+    });
+    bar.finish_and_clear();
+    let version = written.map_err(|source| CliError::Write { kind, source })?;
+    println!("imported {n} {kind} as version {version} into {} in {:.2} s", a.db.db.display(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The bar shown while a layer of `len` features is written (hidden below 5,000).
+fn write_bar(kind: LayerKind, len: usize) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let pb = if len >= 5_000 { ProgressBar::new(len as u64) } else { ProgressBar::hidden() };
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(format!("writing {kind}"));
+    pb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_offsets() {
+        assert_eq!(parse_tz("+08:00").ok(), Some(8 * 3600));
+        assert_eq!(parse_tz("-03:30").ok(), Some(-(3 * 3600 + 30 * 60)));
+        for bad in ["08:00", "+8", "+15:00", "+08:60", "", "+aa:bb"] {
+            assert!(matches!(parse_tz(bad), Err(CliError::Tz(_))), "{bad}");
+        }
+    }
+}

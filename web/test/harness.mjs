@@ -64,8 +64,6 @@ export async function idle(page) {
 /**
  * Records a page's console errors, page errors, failed requests and every
  * request (to check that none leaves 127.0.0.1).
- * The one expected failure: GET /api/taxonomy answers 404 on servers that do
- * not have it yet, and the page then takes the categories from the incidents.
  * With `cancels`, requests the page cancels on purpose (net::ERR_ABORTED) are
  * not failures either: tiles the map no longer needs after it moved, and the
  * event stream when the page reloads.
@@ -82,7 +80,6 @@ export function watch(page, { cancels = false } = {}) {
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    if (/\/api\/taxonomy$/.test(m.location()?.url || '') && /404/.test(m.text())) return;
     failures.push(`console: ${m.text()}`);
   });
   return { requests, failures };

@@ -41,7 +41,8 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
 
   assert.deepEqual(outside(requests, base), [], 'every request stays on 127.0.0.1');
   assert.deepEqual(failures, []);
-  assert.ok(requests.some((u) => u.includes('/tiles/units/')), 'unit tiles were requested');
+  // units come in the composite tile (`/tiles/units,buildings,…/z/x/y.mvt`) or alone
+  assert.ok(requests.some((u) => /\/tiles\/([a-z_]+,)*units(,[a-z_]+)*\/\d+\//.test(u)), 'unit tiles were requested');
   assert.ok(requests.some((u) => u.includes('/fonts/')), 'glyphs were requested from us');
 
   // only the units layer: the map must have non-background pixels

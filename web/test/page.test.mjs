@@ -104,7 +104,9 @@ test('legend: an entry for every thematic layer drawn, and none for those switch
 
   for (const l of ['camera_views', 'camera_gaps']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
   await page.locator('#layer-list input[data-layer="buildings"]').uncheck();
-  await page.waitForFunction(() => document.querySelector('#legend [data-legend="camera_gaps"]') !== null);
+  // the legend follows the map on its next render: wait for all three switches to show
+  await page.waitForFunction(() => document.querySelector('#legend [data-legend="camera_gaps"]') !== null
+    && document.querySelector('#legend [data-legend="buildings"]') === null, null, { timeout: 20000 });
   on = await entries();
   assert.ok(on.includes('camera_views') && on.includes('camera_gaps') && !on.includes('buildings'), `${on}`);
 

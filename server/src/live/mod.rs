@@ -126,8 +126,6 @@ pub struct Live {
     pub deadlines: Deadlines,
     /// The last KPI figures: (version, 10-second bucket, figures).
     kpi_cache: Mutex<Option<(u64, i64, Value)>>,
-    /// Set once the server shuts down: open event streams end.
-    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// Lock a mutex, recovering the data if a holder panicked (the state it guards stays usable).
@@ -161,19 +159,8 @@ impl Live {
             flow: taxonomy.flow(),
             deadlines: taxonomy.deadlines(),
             kpi_cache: Mutex::new(None),
-            closing: tokio::sync::watch::Sender::new(false),
             taxonomy,
         }
-    }
-
-    /// End every open event stream (and refuse new ones): call on shutdown, before draining.
-    pub fn close_streams(&self) {
-        self.closing.send_replace(true);
-    }
-
-    /// Becomes `true` when [`Live::close_streams`] was called.
-    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.closing.subscribe()
     }
 
     /// Everything `persist` keeps (incidents with their steps, sensors with

@@ -362,7 +362,7 @@ async fn a_reconnecting_stream_gets_what_it_missed_or_a_resync_and_ends_on_shutd
         assert!(r.contains("reason"), "{r}");
     }
     // shutdown ends the open stream
-    state.live.close_streams();
+    state.shut_down();
     let end = tokio::time::timeout(std::time::Duration::from_secs(2), async {
         while let Some(f) = body.frame().await {
             f.expect("frame");

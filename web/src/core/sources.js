@@ -1,15 +1,14 @@
 // @ts-check
 /**
  * Where each thematic layer's features come from: the ONE place that decides
- * it. Today every static layer has its own vector source (`/tiles/{name}.json`).
- * With COMPOSITE on, they all come from one source `base`, whose TileJSON
+ * it. With COMPOSITE on (the default), the static layers all come from one source `base`, whose TileJSON
  * (`/tiles/units,buildings,….json`) lists each as a `vector_layers` entry and
  * whose tiles hold them under their own layer names. The heatmap and hot
  * spots are not here: they are GeoJSON overlays with their own filters.
  */
 
-/** Flip to true once the server answers `/tiles/{a,b,c}.json` (composite tiles). */
-export const COMPOSITE = false;
+/** One composite source (one request per tile position) instead of one source per layer. */
+export const COMPOSITE = true;
 
 /** The layers served as static vector tiles. */
 export const STATIC_LAYERS = ['units', 'buildings', 'roads', 'cameras', 'camera_views', 'camera_gaps', 'facilities', 'incidents', 'problems'];

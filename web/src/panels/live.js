@@ -42,11 +42,14 @@ export function setupLive({ map, legend }) {
   const onIncident = (e) => show(JSON.parse(e.data));
   es.addEventListener('incident', onIncident);
   es.addEventListener('transition', onIncident);
-  // a bulk import: reload the live incidents at once
-  es.addEventListener('bulk', () => api.liveIncidents().then((l) => {
+  // reload the live incidents at once: after a bulk import, and when the server says this page
+  // missed events it no longer holds (`resync`: reconnected after a restart or fell behind)
+  const reload = () => api.liveIncidents().then((l) => {
     l.incidents.forEach(keep);
     if (l.incidents.length) redraw(l.incidents[l.incidents.length - 1]);
-  }).catch(showError));
+  }).catch(showError);
+  es.addEventListener('bulk', reload);
+  es.addEventListener('resync', reload);
   // KPI figures pushed on connect and on every change
   es.addEventListener('kpi', (e) => {
     /** @type {import('../types').Kpi} */

@@ -68,7 +68,7 @@ impl EventLog {
 
     /// Give the event the next id, keep it and send it to every subscriber.
     pub fn publish(&self, kind: &str, data: String) -> u64 {
-        let mut log = crate::live::lock(&self.log);
+        let mut log = crate::sync::lock(&self.log);
         let e = Arc::new(Event { id: log.next_id, kind: kind.to_owned(), data });
         log.next_id += 1;
         if log.buffer.len() == self.capacity {
@@ -87,12 +87,12 @@ impl EventLog {
 
     /// The id of the last event published (0 when none).
     pub fn last_id(&self) -> u64 {
-        crate::live::lock(&self.log).next_id - 1
+        crate::sync::lock(&self.log).next_id - 1
     }
 
     /// The events after `last_id` still in the buffer, or [`Replay::Resync`] when some are gone.
     pub fn since(&self, last_id: u64) -> Replay {
-        let log = crate::live::lock(&self.log);
+        let log = crate::sync::lock(&self.log);
         if last_id >= log.next_id {
             return Replay::Resync;
         }

@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::model::{Attributes, Building, Camera, Facility, Incident, Road, Unit};
 
-use crate::timefmt::format_time;
 use wangge_engine::model::Layer;
+use wangge_engine::time::format_time;
 
 fn pos(c: &Coord<f64>) -> Value {
     json!([c.x, c.y])

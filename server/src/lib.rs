@@ -11,6 +11,6 @@ pub mod import;
 pub mod live;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod tiles;
-pub mod timefmt;
 pub mod wkb;

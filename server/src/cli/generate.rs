@@ -12,7 +12,7 @@ use super::CliError;
 use super::output::write_json;
 use crate::geojson_out::layer_collection;
 use crate::import::{ImportOptions, Layer, read_path};
-use crate::timefmt::{format_time, parse_time};
+use wangge_engine::time::{format_time, parse_time};
 
 /// What `wangge gen` generates.
 #[derive(Debug, Subcommand)]

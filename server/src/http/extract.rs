@@ -128,7 +128,7 @@ impl IncidentFilter {
         let time = |s: &Option<String>, what: &str| -> Result<Option<i64>, AppError> {
             match s {
                 None => Ok(None),
-                Some(t) => crate::timefmt::parse_time(t, 8 * 3600)
+                Some(t) => wangge_engine::time::parse_time(t, 8 * 3600)
                     .map(Some)
                     .ok_or_else(|| AppError::bad(format!("{what} {t:?}: expected a time like 2026-11-01T00:00:00+08:00"))),
             }

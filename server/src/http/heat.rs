@@ -10,45 +10,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{AppError, AppResult};
-use super::extract::{Format, IncidentFilter, IncidentParams, OutputFormat};
+use super::extract::{Format, IncidentFilter, OutputFormat};
 use super::{AppState, blocking};
 use crate::geojson_out;
 use wangge_engine::dataset::Dataset;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new().route("/api/heatmap", get(heatmap)).route("/api/hotspots", get(hotspots))
-}
-
-/// A heat layer's incident query as sent (the tile routes build one; the filter part is read here).
-// TODO(merge): the tile routes can take an `extract::IncidentFilter` and call `filtered_counts`; then this goes.
-#[allow(dead_code)]
-#[derive(Deserialize)]
-pub(crate) struct IncidentQuery {
-    pub(crate) res: Option<u8>,
-    pub(crate) k: Option<u32>,
-    pub(crate) from: Option<String>,
-    pub(crate) to: Option<String>,
-    pub(crate) category: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) unit: Option<String>,
-    pub(crate) format: Option<String>,
-}
-
-/// Counts per cell of the incidents (loaded and live) matching a query's window, category, status and unit, and their total.
-pub(crate) fn heat_counts(
-    d: &Dataset,
-    live: &crate::live::Live,
-    q: &IncidentQuery,
-    res: h3o::Resolution,
-) -> Result<(std::collections::BTreeMap<h3o::CellIndex, u64>, u64), AppError> {
-    let p = IncidentParams {
-        from: q.from.clone(),
-        to: q.to.clone(),
-        category: q.category.clone(),
-        status: q.status.clone(),
-        unit: q.unit.clone(),
-    };
-    Ok(filtered_counts(d, live, &IncidentFilter::resolve(d, p)?, res))
 }
 
 /// Counts per cell of the incidents (loaded and live) a filter lets through, and their total.

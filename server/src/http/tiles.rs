@@ -14,7 +14,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::error::{AppError, AppResult};
-use super::heat::{IncidentQuery, h3_res, heat_counts};
+use super::extract::{IncidentFilter, IncidentParams};
+use super::heat::{filtered_counts, h3_res};
 use super::params::urlencode;
 use super::units::bounds_json;
 use super::{AppState, blocking};
@@ -126,17 +127,14 @@ pub(crate) async fn style(headers: HeaderMap) -> AppResult {
 /// The cells of a heatmap or hot-spot layer for a query (res from the zoom when not given).
 fn heat_cells(s: &AppState, d: &Dataset, kind: HeatKind, f: &HeatFilter, res: u8) -> Result<Vec<HeatCell>, AppError> {
     let res = h3_res(Some(res), res)?;
-    let iq = IncidentQuery {
-        res: None,
-        k: None,
+    let p = IncidentParams {
         from: f.from.clone(),
         to: f.to.clone(),
         category: f.category.clone(),
         status: f.status.clone(),
         unit: f.unit.clone(),
-        format: None,
     };
-    let (counts, _) = heat_counts(d, &s.live, &iq, res)?;
+    let (counts, _) = filtered_counts(d, &s.live, &IncidentFilter::resolve(d, p)?, res);
     if kind == HeatKind::Counts {
         return Ok(counts
             .into_iter()

@@ -9,7 +9,7 @@ use wangge_engine::units::hierarchy::{Hierarchy, HierarchyError, infer_parents};
 
 use super::geometry::{areal, lines, point};
 use super::{Ctx, Layer, Raw};
-use crate::timefmt::parse_time;
+use wangge_engine::time::parse_time;
 
 /// The point of a point feature: its geometry, or its lon/lat fields.
 pub(super) fn located(ctx: &mut Ctx, raw: &Raw, id: &Option<String>) -> Option<Point<f64>> {

@@ -35,9 +35,8 @@ impl Live {
         self.taxonomy.class_of(&body.category, body.item.as_deref()).map_err(|e| LiveError::Bad(e.to_string()))?;
         let received_at = now();
         let occurred_at = match &body.occurred_at {
-            Some(t) => {
-                crate::timefmt::parse_time(t, 8 * 3600).ok_or_else(|| LiveError::Bad(format!("occurred_at {t:?}: expected ISO 8601")))?
-            }
+            Some(t) => wangge_engine::time::parse_time(t, 8 * 3600)
+                .ok_or_else(|| LiveError::Bad(format!("occurred_at {t:?}: expected ISO 8601")))?,
             None => received_at,
         };
         let id = match body.id {

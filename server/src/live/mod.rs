@@ -128,13 +128,7 @@ pub struct Live {
     kpi_cache: Mutex<Option<(u64, i64, Value)>>,
 }
 
-/// Lock a mutex, recovering the data if a holder panicked (the state it guards stays usable).
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
-}
+pub use crate::sync::lock;
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
@@ -233,7 +227,7 @@ impl Live {
             dispatch.and_then(|t| t.step.level).and_then(|l| self.deadlines.0.get(&i.category).and_then(|m| m.get(&l)).copied());
         json!({
             "id": i.id, "lon": i.lon, "lat": i.lat,
-            "occurred_at": crate::timefmt::format_time(i.occurred_at), "received_at": crate::timefmt::format_time(i.received_at),
+            "occurred_at": wangge_engine::time::format_time(i.occurred_at), "received_at": wangge_engine::time::format_time(i.received_at),
             "category": i.category, "item": i.item, "status": i.status.as_str(), "units": i.units,
             "reporter": i.reporter, "note": i.note,
             "allowed_next": i.status.next().iter().map(|s| s.as_str()).collect::<Vec<_>>(),

@@ -65,7 +65,7 @@ impl Live {
         json!({
             "id": s.id, "kind": s.kind, "lon": s.lon, "lat": s.lat, "name": s.name,
             "unit": kind.map(|k| &k.unit), "min": kind.and_then(|k| k.min), "max": kind.and_then(|k| k.max),
-            "last": s.last.map(|(t, v)| json!({"at": crate::timefmt::format_time(t), "value": v})),
+            "last": s.last.map(|(t, v)| json!({"at": wangge_engine::time::format_time(t), "value": v})),
             "alarm": breach.is_some(), "breach": breach,
             "incident": open.map(|i| json!({"id": i.id, "status": i.status.as_str()})),
         })
@@ -83,7 +83,9 @@ impl Live {
             return Err(LiveError::Bad(format!("value {}: not a number", r.value)));
         }
         let at = match &r.at {
-            Some(t) => crate::timefmt::parse_time(t, 8 * 3600).ok_or_else(|| LiveError::Bad(format!("at {t:?}: expected ISO 8601")))?,
+            Some(t) => {
+                wangge_engine::time::parse_time(t, 8 * 3600).ok_or_else(|| LiveError::Bad(format!("at {t:?}: expected ISO 8601")))?
+            }
             None => now(),
         };
         let (sensor, breach, open) = {
@@ -109,7 +111,7 @@ impl Live {
                 lat: sensor.lat,
                 category: kind.category.clone(),
                 item: kind.item.clone(),
-                occurred_at: Some(crate::timefmt::format_time(at)),
+                occurred_at: Some(wangge_engine::time::format_time(at)),
                 reporter: Some(format!("sensor {id}")),
                 note: Some(format!("{} {}: {why}", sensor.kind, id)),
             };

@@ -426,7 +426,7 @@ async fn heatmap_and_hotspots_of_incidents() {
         (d.incidents.iter().map(|i| i.occurred_at).min().expect("t"), d.incidents.iter().map(|i| i.occurred_at).max().expect("t"));
     let mid = from + (to - from) / 2;
     let want = d.incidents.iter().filter(|i| i.category == cat && i.occurred_at >= mid).count();
-    let uri = format!("/api/heatmap?res=9&category={}&from={}", urlencode(&cat), urlencode(&wangge::timefmt::format_time(mid)));
+    let uri = format!("/api/heatmap?res=9&category={}&from={}", urlencode(&cat), urlencode(&wangge_engine::time::format_time(mid)));
     let (s, v) = json(&app, &uri).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["incidents"].as_u64(), Some(want as u64));
@@ -437,7 +437,7 @@ async fn heatmap_and_hotspots_of_incidents() {
             "/api/heatmap?res={res}&category={}&status={}&from={}",
             urlencode(&cat),
             urlencode(&status),
-            urlencode(&wangge::timefmt::format_time(mid))
+            urlencode(&wangge_engine::time::format_time(mid))
         );
         let (s, v) = json(&app, &uri).await;
         assert_eq!(s, StatusCode::OK, "{v}");

@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use wangge::import::{FeatureError, ImportFailure, ImportOptions, Layer, read_str};
-use wangge::timefmt::parse_time;
 use wangge_engine::model::LayerKind;
+use wangge_engine::time::parse_time;
 
 fn replacement(rng: &mut ChaCha8Rng) -> Value {
     let r =

@@ -42,7 +42,7 @@ $(DEMO_DB): $(WANGGE) data/shinan/admin.geojson
 demo-data: $(DEMO_DB)
 
 demo: web-deps demo-data
-	$(WANGGE) serve --db $(DEMO_DB) --addr $(ADDR) --web web
+	$(WANGGE) serve --db $(DEMO_DB) --addr $(ADDR)
 
 lint: web-deps
 	$(CARGO) fmt --all --check

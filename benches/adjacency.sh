@@ -12,7 +12,7 @@ echo "| grids | vertices | pairs | wangge s | libpysal fuzzy_contiguity s | libp
 echo "|---|---|---|---|---|---|---|---|"
 for DENSIFY in 0 14; do
   D=$OUT/adj-$DENSIFY
-  W=$(./target/release/adjacency_anchor "$D" "$GRIDS" "$DENSIFY")
+  W=$("${CARGO_TARGET_DIR:-target}"/release/adjacency_anchor "$D" "$GRIDS" "$DENSIFY")
   A=$(python3 benches/anchors/adjacency.py "$D")
   python3 - "$W" "$A" <<'PY'
 import json, sys
@@ -24,7 +24,7 @@ done
 echo
 echo "| grids | edges | wangge within parent s | networkx per component s | ratio | pairs (wangge, networkx) | weight (wangge, networkx) | wangge across parents s (one component) |"
 echo "|---|---|---|---|---|---|---|---|"
-W=$(./target/release/matching_bench $OUT/match "$GRIDS")
+W=$("${CARGO_TARGET_DIR:-target}"/release/matching_bench $OUT/match "$GRIDS")
 A=$(python3 benches/anchors/matching.py $OUT/match)
 python3 - "$W" "$A" <<'PY'
 import json, sys

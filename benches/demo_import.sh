@@ -2,7 +2,7 @@
 # Time to import and index the demo district, and tiles per second (z12–z16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=./target/release/wangge
+BIN="${CARGO_TARGET_DIR:-target}"/release/wangge
 T=$(mktemp -d)
 $BIN gen demo --admin data/shinan/admin.geojson --out "$T/gen" --seed 2026 >/dev/null
 s=$(date +%s.%N)
@@ -14,5 +14,5 @@ $BIN import --db "$T/d.duckdb" --layer incidents "$T/gen/incidents.csv" >/dev/nu
 e=$(date +%s.%N)
 echo
 echo "demo district import (5 layers, with integrity report): $(python3 -c "print(round($e-$s,2))") s"
-./target/release/tile_bench "$T/d.duckdb"
+"${CARGO_TARGET_DIR:-target}"/release/tile_bench "$T/d.duckdb"
 rm -rf "$T"

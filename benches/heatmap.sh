@@ -15,7 +15,7 @@ run() {
   local label=$1 out=$2
   shift 2
   local W A
-  W=$(./target/release/heat_bench "$out" "$@")
+  W=$("${CARGO_TARGET_DIR:-target}"/release/heat_bench "$out" "$@")
   read -r FROM TO CAT < <(python3 -c "import json,sys; w=json.loads(sys.argv[1]); print(w['from'], w['to'], w['category'])" "$W")
   A=$(python3 benches/anchors/heatmap.py "$out" "$FROM" "$TO" "$CAT")
   python3 - "$label" "$W" "$A" <<'PY'

@@ -11,7 +11,7 @@ cargo build --release -p wangge-benches --bin intake_bench
 echo "| incidents | connections | POST/s | p50 ms | p99 ms | max ms | acknowledged | in the store | SSE delivered | POST→SSE p50 ms | p99 ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for C in $CONNS; do
-  W=$(./target/release/intake_bench "$N" "$C")
+  W=$("${CARGO_TARGET_DIR:-target}"/release/intake_bench "$N" "$C")
   python3 - "$W" <<'PY'
 import json, sys
 w = json.loads(sys.argv[1])
@@ -25,11 +25,11 @@ done
 cargo build --release -p wangge --bin wangge
 cargo build --release -p wangge-benches --bin assign_one
 GEN=$(mktemp -d)
-./target/release/wangge gen demo --admin data/shinan/admin.geojson --out "$GEN" --split 3,3,2 --incidents 10 >/dev/null
+"${CARGO_TARGET_DIR:-target}"/release/wangge gen demo --admin data/shinan/admin.geojson --out "$GEN" --split 3,3,2 --incidents 10 >/dev/null
 echo
 echo "| units (generated where said) | units | levels | points placed | mean µs | p50 µs | p99 µs | max µs |"
 echo "|---|---|---|---|---|---|---|---|"
-for W in "$(./target/release/assign_one 300000 data/shinan/admin.geojson "$GEN/units.geojson")" "$(./target/release/assign_one 100000 --city 50000 14)"; do
+for W in "$("${CARGO_TARGET_DIR:-target}"/release/assign_one 300000 data/shinan/admin.geojson "$GEN/units.geojson")" "$("${CARGO_TARGET_DIR:-target}"/release/assign_one 100000 --city 50000 14)"; do
   python3 - "$W" <<'PY'
 import json, sys
 w = json.loads(sys.argv[1])

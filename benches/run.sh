@@ -12,7 +12,7 @@ echo "| grids | vertices | points | wangge index s | wangge assign s | wangge to
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for DENSIFY in 0 14; do
   D=$OUT/assign-$DENSIFY
-  W=$(./target/release/assign_anchor "$D" "$GRIDS" "$POINTS" "$DENSIFY")
+  W=$("${CARGO_TARGET_DIR:-target}"/release/assign_anchor "$D" "$GRIDS" "$POINTS" "$DENSIFY")
   A=$(python3 benches/anchors/assign.py "$D")
   python3 - "$W" "$A" <<'PY'
 import json, sys

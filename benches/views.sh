@@ -11,7 +11,7 @@ C=${2:-5000}
 RAYC=${3:-500}
 cargo build --release -p wangge-benches --bin view_bench
 OUT=benches/out/views
-W=$(./target/release/view_bench $OUT "$B" "$C")
+W=$("${CARGO_TARGET_DIR:-target}"/release/view_bench $OUT "$B" "$C")
 A=$(python3 benches/anchors/views.py $OUT "$RAYC")
 echo "| buildings | cameras | wangge 2D s | wangge 2.5D s | per-unit coverage s (grids) | shapely shadow subtraction s | shapely ray casting s (720 rays) | ratio (shadow / wangge 2D) | areas vs shadow: max rel. diff, cameras > 1 % | vs rays: mean, max rel. diff |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +49,23 @@ export function launchBrowser() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-quic'],
   });
+}
+
+/**
+ * Starts the server and a browser before a test file's tests and stops them after.
+ * Answers the object whose `base` (the server's URL) and `browser` are set once they run.
+ */
+export function useServerAndBrowser() {
+  const env = { server: undefined, base: undefined, browser: undefined };
+  before(async () => {
+    ({ server: env.server, base: env.base } = await startServer());
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.server) env.server.kill();
+  });
+  return env;
 }
 
 /** Waits until the map has drawn everything it asked for. */

@@ -1,30 +1,18 @@
 // Browser test: the map page in Debian's chromium (playwright-core), served by
 // our own binary on 127.0.0.1 with no internet.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, idle, watch, outside, drawnShare, artifacts } from './harness.mjs';
+import { useServerAndBrowser, idle, watch, outside, drawnShare, artifacts } from './harness.mjs';
 
-let server;
-let base;
-let browser;
-
-before(async () => {
-  ({ server, base } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill();
-});
+const env = useServerAndBrowser();
 
 /** A new page on the map, at idle, with errors collected in `failures` and the given layers switched off. */
 async function openMap(off) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 } });
   const { failures } = watch(page, { cancels: true });
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await idle(page);
   for (const l of off) {
     const box = page.locator(`#layer-list input[data-layer="${l}"]`);
@@ -34,12 +22,12 @@ async function openMap(off) {
 }
 
 test('the page loads offline, draws the units and opens a unit panel with the right figures', { timeout: 300000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
   const { requests, failures } = watch(page);
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await idle(page);
 
-  assert.deepEqual(outside(requests, base), [], 'every request stays on 127.0.0.1');
+  assert.deepEqual(outside(requests, env.base), [], 'every request stays on 127.0.0.1');
   assert.deepEqual(failures, []);
   // units come in the composite tile (`/tiles/units,buildings,…/z/x/y.mvt`) or alone
   assert.ok(requests.some((u) => /\/tiles\/([a-z_]+,)*units(,[a-z_]+)*\/\d+\//.test(u)), 'unit tiles were requested');
@@ -57,7 +45,7 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   for (const l of ['buildings', 'problems']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
 
   // click the middle of a building that no boundary cuts: the panel shows its building grid
-  const fc = await (await fetch(`${base}/api/features/buildings?limit=500`)).json();
+  const fc = await (await fetch(`${env.base}/api/features/buildings?limit=500`)).json();
   const b = fc.features.find((f) => !f.properties.cut && f.properties.leaf);
   const ring = b.geometry.coordinates[0][0];
   const lon = ring.slice(0, -1).reduce((s, c) => s + c[0], 0) / (ring.length - 1);
@@ -68,7 +56,7 @@ test('the page loads offline, draws the units and opens a unit panel with the ri
   const mapBox = await page.locator('#map').boundingBox();
   await page.mouse.click(mapBox.x + pt.x, mapBox.y + pt.y);
   await page.waitForFunction((id) => document.getElementById('panel').dataset.unit === id, b.properties.leaf, { timeout: 10000 });
-  const unit = await (await fetch(`${base}/api/units/${encodeURIComponent(b.properties.leaf)}`)).json();
+  const unit = await (await fetch(`${env.base}/api/units/${encodeURIComponent(b.properties.leaf)}`)).json();
   const rows = await page.locator('#unit-figures tr').allTextContents();
   const fmt = (n) => Number(n).toLocaleString('zh-CN');
   assert.ok(rows.includes(`户数${fmt(unit.households)}`), rows.join(' | '));
@@ -94,7 +82,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   await page.locator('#g-links').check();
   await page.waitForFunction(() => /邻接关系/.test(document.getElementById('graph-title').textContent), null, { timeout: 20000 });
   await idle(page);
-  const adj = await (await fetch(`${base}/api/adjacency?level=community`)).json();
+  const adj = await (await fetch(`${env.base}/api/adjacency?level=community`)).json();
   assert.match(await page.locator('#graph-summary').textContent(), new RegExp(`${adj.counts.pairs} 对相邻`));
   const links = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['adjacency'] }).length);
   assert.ok(links > 0, 'adjacency links drawn');
@@ -105,7 +93,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   await page.click('#g-propose');
   await page.waitForFunction(() => document.getElementById('graph-panel').dataset.maxDeviation !== undefined, null, { timeout: 20000 });
   await idle(page);
-  const api = await (await fetch(`${base}/api/alliances/propose`, {
+  const api = await (await fetch(`${env.base}/api/alliances/propose`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ level: 'community', count: 5, weight: 'population', straddle: false, seed: 1 }),
   })).json();
@@ -120,7 +108,7 @@ test('alliances, adjacency links and AB pairs from the side panel', { timeout: 3
   await page.click('#g-ab');
   await page.waitForFunction(() => document.getElementById('graph-panel').dataset.pairs !== undefined, null, { timeout: 20000 });
   await idle(page);
-  const ab = await (await fetch(`${base}/api/ab-pairs?level=grid`)).json();
+  const ab = await (await fetch(`${env.base}/api/ab-pairs?level=grid`)).json();
   assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-pairs')), ab.pairs.length);
   assert.ok(await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['abpairs'] }).length) > 0, 'AB pair links drawn');
   await page.screenshot({ path: join(artifacts, 'abpairs.png') });
@@ -133,15 +121,15 @@ test('camera coverage: layers, unit figures, siting and the high-points answer',
   for (const l of ['camera_views', 'camera_gaps']) await page.locator(`#layer-list input[data-layer="${l}"]`).check();
 
   // open a community and zoom to it: its coverage figures come from the API
-  const units = await (await fetch(`${base}/api/units?level=community`)).json();
+  const units = await (await fetch(`${env.base}/api/units?level=community`)).json();
   const com = units.units[0];
   await page.evaluate((id) => window.wanggeOpenUnit(id), com.id);
   await page.waitForFunction(() => document.getElementById('unit-figures').dataset.coverage !== undefined, null, { timeout: 20000 });
-  const cov = await (await fetch(`${base}/api/coverage/cameras?unit=${encodeURIComponent(com.id)}`)).json();
+  const cov = await (await fetch(`${env.base}/api/coverage/cameras?unit=${encodeURIComponent(com.id)}`)).json();
   const rows = await page.locator('#unit-figures tr').allTextContents();
   const pct = (x) => `${Number(x * 100).toLocaleString('zh-CN', { maximumFractionDigits: 1, minimumFractionDigits: 1 })}%`;
   assert.ok(rows.includes(`开放空间覆盖率${pct(cov.unit.ground_share)}`), rows.join(' | '));
-  const gaps = await (await fetch(`${base}/api/coverage/gaps?unit=${encodeURIComponent(com.id)}`)).json();
+  const gaps = await (await fetch(`${env.base}/api/coverage/gaps?unit=${encodeURIComponent(com.id)}`)).json();
   const f = gaps.features[0].geometry.coordinates[0][0];
   await page.evaluate(([x, y]) => window.wanggeMap.jumpTo({ center: [x, y], zoom: 15.5 }), f);
   await idle(page);
@@ -161,7 +149,7 @@ test('camera coverage: layers, unit figures, siting and the high-points answer',
   await page.click('#panel-close');
   await page.click('#s-high');
   await page.waitForFunction(() => document.getElementById('graph-panel').dataset.highPoints !== undefined, null, { timeout: 60000 });
-  const hp = await (await fetch(`${base}/api/coverage/high-points?n=12&range=500&height=5`)).json();
+  const hp = await (await fetch(`${env.base}/api/coverage/high-points?n=12&range=500&height=5`)).json();
   assert.equal(Number(await page.locator('#graph-panel').getAttribute('data-high-points')), hp.share);
   assert.match(await page.locator('#graph-title').textContent(), hp.covers_all ? /能覆盖全域/ : /不能覆盖全域/);
   await idle(page);
@@ -174,10 +162,10 @@ test('incidents: a posted incident reaches the map by the event stream; heatmap 
   const { page, failures } = await openMap([]);
   await page.waitForFunction(() => window.wanggeMap.getSource('live') !== undefined, null, { timeout: 20000 });
   await page.waitForTimeout(300); // the event stream connects
-  const fc = await (await fetch(`${base}/api/features/buildings?limit=1`)).json();
+  const fc = await (await fetch(`${env.base}/api/features/buildings?limit=1`)).json();
   const [lon, lat] = fc.features[0].geometry.coordinates[0][0][0];
   const sent = Date.now();
-  const r = await fetch(`${base}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'browser-1' },
+  const r = await fetch(`${env.base}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'browser-1' },
     body: JSON.stringify({ lon, lat, category: '市容秩序', item: '占道经营', reporter: '浏览器测试' }) });
   assert.equal(r.status, 201);
   const inc = await r.json();
@@ -197,7 +185,7 @@ test('incidents: a posted incident reaches the map by the event stream; heatmap 
   await page.screenshot({ path: join(artifacts, 'heatmap.png') });
   await page.click('#h-hot');
   await page.waitForFunction(() => document.getElementById('incident-form').dataset.hot !== undefined, null, { timeout: 20000 });
-  const hs = await (await fetch(`${base}/api/hotspots?res=8&k=1`)).json();
+  const hs = await (await fetch(`${env.base}/api/hotspots?res=8&k=1`)).json();
   assert.equal(Number(await page.locator('#incident-form').getAttribute('data-hot')), hs.hot);
   // the incidents came from the generated CSV (text "true"): labelled as generated on the layer list and in the panel
   assert.equal(hs.generated, true);

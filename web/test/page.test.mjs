@@ -1,33 +1,21 @@
 // Browser test of the page's own features: URL hash state, the legend, unit
 // search, PNG export, fullscreen and the incident categories; no request
 // leaves 127.0.0.1 and the console stays free of errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, idle, watch, outside, drawnShare, artifacts } from './harness.mjs';
+import { useServerAndBrowser, idle, watch, outside, drawnShare, artifacts } from './harness.mjs';
 
-let server;
-let base;
-let browser;
+const env = useServerAndBrowser();
 
-before(async () => {
-  ({ server, base } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill();
-});
-
-const api = async (path) => (await fetch(`${base}${path}`)).json();
+const api = async (path) => (await fetch(`${env.base}${path}`)).json();
 
 /** A new page at `path`, at idle, with its requests and failures recorded. */
 async function open(path = '/', options = {}) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ...options });
+  const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 }, ...options });
   const seen = watch(page, { cancels: true });
-  await page.goto(`${base}${path}`);
+  await page.goto(`${env.base}${path}`);
   await idle(page);
   return { page, ...seen };
 }
@@ -84,7 +72,7 @@ test('URL hash: the view, the layers drawn and the open unit survive a reload an
   assert.equal(Math.round((await view(other.page)).zoom), 16);
   assert.deepEqual([await layerOn(other.page, 'buildings'), await layerOn(other.page, 'cameras')], [false, true]);
   await other.page.screenshot({ path: join(artifacts, 'hash-link.png') });
-  assert.deepEqual([...outside(requests, base), ...outside(other.requests, base)], [], 'every request stays on 127.0.0.1');
+  assert.deepEqual([...outside(requests, env.base), ...outside(other.requests, env.base)], [], 'every request stays on 127.0.0.1');
   assert.deepEqual([...failures, ...other.failures], []);
   await page.close();
   await other.page.close();
@@ -188,7 +176,7 @@ test('incident categories come from the server (taxonomy, else the incidents), n
   const { page, requests, failures } = await open();
   await page.waitForFunction(() => document.querySelectorAll('#h-cat option').length > 1, null, { timeout: 20000 });
   assert.ok(requests.some((u) => u.endsWith('/api/taxonomy')), 'the page asked for /api/taxonomy');
-  const r = await fetch(`${base}/api/taxonomy`);
+  const r = await fetch(`${env.base}/api/taxonomy`);
   const options = (await page.locator('#h-cat option').allTextContents()).slice(1);
   if (r.ok) {
     assert.deepEqual(options, (await r.json()).classes.map((c) => c.name));
@@ -202,7 +190,7 @@ test('incident categories come from the server (taxonomy, else the incidents), n
   await page.click('#h-heat');
   await heat;
   await page.waitForFunction(() => document.getElementById('incident-form').dataset.heat !== undefined, null, { timeout: 20000 });
-  assert.deepEqual(outside(requests, base), []);
+  assert.deepEqual(outside(requests, env.base), []);
   assert.deepEqual(failures, []);
   await page.close();
 });

@@ -30,6 +30,27 @@ pub(crate) fn filtered_counts(
     crate::heat::counts(d, live, &f, res)
 }
 
+/// The incidents a heat query counts, per cell at its resolution.
+struct Counted {
+    res: h3o::Resolution,
+    counts: std::collections::BTreeMap<h3o::CellIndex, u64>,
+    total: u64,
+    generated: bool,
+}
+
+/// Check the query's resolution (default 8) and count the incidents the filter lets through.
+fn count_cells(d: &Dataset, live: &crate::live::Live, filter: &IncidentFilter, res: Option<u8>) -> Result<Counted, AppError> {
+    let res = h3_res(res, 8)?;
+    let (counts, total) = filtered_counts(d, live, filter, res);
+    let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
+    Ok(Counted { res, counts, total, generated })
+}
+
+/// A GeoJSON feature for one cell: its hexagon with `props`.
+fn cell_feature<const N: usize>(c: h3o::CellIndex, props: [(String, Value); N]) -> Value {
+    geojson_out::feature(&hexagon(c), serde_json::Map::from_iter(props))
+}
+
 pub(crate) fn h3_res(r: Option<u8>, default: u8) -> Result<h3o::Resolution, AppError> {
     let r = r.unwrap_or(default);
     if !(5..=11).contains(&r) {
@@ -59,9 +80,7 @@ pub(crate) async fn heatmap(
 ) -> AppResult {
     let d = s.dataset();
     blocking(move || {
-        let res = h3_res(q.res, 8)?;
-        let (counts, total) = filtered_counts(&d, &s.live, &filter, res);
-        let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
+        let Counted { res, counts, total, generated } = count_cells(&d, &s.live, &filter, q.res)?;
         match format.one_of(&HEAT_FORMATS)? {
             OutputFormat::Json => {
                 let cells: Vec<Value> = counts.iter().map(|(c, n)| json!({"cell": c.to_string(), "count": n})).collect();
@@ -70,12 +89,7 @@ pub(crate) async fn heatmap(
             _ => {
                 let f = counts
                     .iter()
-                    .map(|(c, n)| {
-                        geojson_out::feature(
-                            &hexagon(*c),
-                            serde_json::Map::from_iter([("cell".into(), json!(c.to_string())), ("count".into(), json!(n))]),
-                        )
-                    })
+                    .map(|(c, n)| cell_feature(*c, [("cell".into(), json!(c.to_string())), ("count".into(), json!(n))]))
                     .collect();
                 Ok(Json(geojson_out::collection(f)).into_response())
             }
@@ -92,14 +106,12 @@ pub(crate) async fn hotspots(
 ) -> AppResult {
     let d = s.dataset();
     blocking(move || {
-        let res = h3_res(q.res, 8)?;
+        let Counted { res, counts, total, generated } = count_cells(&d, &s.live, &filter, q.res)?;
         let k = q.k.unwrap_or(1);
         if !(1..=5).contains(&k) {
             return Err(AppError::bad(format!("k {k}: use 1 to 5")));
         }
-        let (counts, total) = filtered_counts(&d, &s.live, &filter, res);
         let hs = wangge_engine::incidents::hotspot::gi_star(&counts, k);
-        let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
         let class = |h: &wangge_engine::incidents::hotspot::HotSpot| match (h.q < 0.05, h.z > 0.0) {
             (true, true) => "hot",
             (true, false) => "cold",
@@ -119,15 +131,15 @@ pub(crate) async fn hotspots(
                 let f = hs
                     .iter()
                     .map(|h| {
-                        geojson_out::feature(
-                            &hexagon(h.cell),
-                            serde_json::Map::from_iter([
+cell_feature(
+                            h.cell,
+                            [
                                 ("cell".into(), json!(h.cell.to_string())),
                                 ("count".into(), json!(h.count)),
                                 ("z".into(), json!(h.z)),
                                 ("q".into(), json!(h.q)),
                                 ("class".into(), json!(class(h))),
-                            ]),
+                            ],
                         )
                     })
                     .collect();

@@ -58,51 +58,28 @@ impl Store {
             Some(Geometry::Point(p)) => Ok(p),
             _ => Err(StoreError::Geometry { table, id: id.to_owned(), expected: "point" }),
         };
-        let q = |cols: &str| format!("SELECT {cols} FROM {} WHERE version = ? ORDER BY seq", kind.as_str());
         Ok(match kind {
-            LayerKind::Units => {
-                let mut st = self.conn.prepare(&q("id, parent_id, level, name, attrs, geom"))?;
-                let rows = st.query_map(params![version], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Vec<u8>>(5)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, parent, level, name, a, g) = row?;
-                    out.push(Unit {
-                        geometry: mp(&g, &id)?,
-                        id: UnitId(id),
-                        parent: parent.map(UnitId),
-                        level: Level(level),
-                        name,
-                        attributes: attrs(a),
-                    });
-                }
-                Layer::Units(out)
-            }
+            LayerKind::Units => Layer::Units(self.select(table, "id, parent_id, level, name, attrs, geom", version, |r| {
+                let (id, parent, level, name, a, g): (String, Option<String>, String, String, String, Vec<u8>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+                Ok(Unit {
+                    geometry: mp(&g, &id)?,
+                    id: UnitId(id),
+                    parent: parent.map(UnitId),
+                    level: Level(level),
+                    name,
+                    attributes: attrs(a),
+                })
+            })?),
             LayerKind::Buildings => {
-                let mut st = self.conn.prepare(&q("id, households, population, floors, height, attrs, geom"))?;
-                let rows = st.query_map(params![version], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<u32>>(1)?,
-                        r.get::<_, Option<u32>>(2)?,
-                        r.get::<_, Option<u32>>(3)?,
-                        r.get::<_, Option<f64>>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Vec<u8>>(6)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, households, population, floors, height, a, g) = row?;
-                    out.push(Building {
+                Layer::Buildings(self.select(table, "id, households, population, floors, height, attrs, geom", version, |r| {
+                    let id: String = r.get(0)?;
+                    let households: Option<u32> = r.get(1)?;
+                    let population: Option<u32> = r.get(2)?;
+                    let floors: Option<u32> = r.get(3)?;
+                    let height: Option<f64> = r.get(4)?;
+                    let (a, g): (String, Vec<u8>) = (r.get(5)?, r.get(6)?);
+                    Ok(Building {
                         footprint: mp(&g, &id)?,
                         id,
                         households,
@@ -110,90 +87,60 @@ impl Store {
                         floors,
                         height: height.map(Metres),
                         attributes: attrs(a),
-                    });
-                }
-                Layer::Buildings(out)
+                    })
+                })?)
             }
             LayerKind::Cameras => {
-                let mut st = self.conn.prepare(&q("id, heading, fov, range_m, height_m, kind, attrs, geom"))?;
-                let rows = st.query_map(params![version], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, f64>(1)?,
-                        r.get::<_, f64>(2)?,
-                        r.get::<_, f64>(3)?,
-                        r.get::<_, f64>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Vec<u8>>(7)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, heading, fov, range, height, kind, a, g) = row?;
-                    out.push(Camera {
+                Layer::Cameras(self.select(table, "id, heading, fov, range_m, height_m, kind, attrs, geom", version, |r| {
+                    let (id, heading, fov, range, height, kind, a, g): (String, f64, f64, f64, f64, String, String, Vec<u8>) =
+                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+                    Ok(Camera {
                         position: pt(&g, &id)?,
                         id,
                         view: CameraView { heading_deg: heading, fov_deg: fov, range_m: Metres(range), height_m: Metres(height) },
                         kind: if kind == "dome" { CameraKind::Dome } else { CameraKind::Fixed },
                         attributes: attrs(a),
-                    });
-                }
-                Layer::Cameras(out)
+                    })
+                })?)
             }
-            LayerKind::Facilities => {
-                let mut st = self.conn.prepare(&q("id, kind, name, attrs, geom"))?;
-                let rows = st.query_map(params![version], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Vec<u8>>(4)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, kind, name, a, g) = row?;
-                    out.push(Facility { position: pt(&g, &id)?, id, kind, name, attributes: attrs(a) });
-                }
-                Layer::Facilities(out)
-            }
+            LayerKind::Facilities => Layer::Facilities(self.select(table, "id, kind, name, attrs, geom", version, |r| {
+                let (id, kind, name, a, g): (String, String, String, String, Vec<u8>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                Ok(Facility { position: pt(&g, &id)?, id, kind, name, attributes: attrs(a) })
+            })?),
             LayerKind::Incidents => {
-                let mut st = self.conn.prepare(&q("id, category, occurred_at, status, attrs, geom"))?;
-                let rows = st.query_map(params![version], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Vec<u8>>(5)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, category, occurred_at, status, a, g) = row?;
-                    out.push(Incident { position: pt(&g, &id)?, id, category, occurred_at, status, attributes: attrs(a) });
-                }
-                Layer::Incidents(out)
+                Layer::Incidents(self.select(table, "id, category, occurred_at, status, attrs, geom", version, |r| {
+                    let (id, category, occurred_at, status, a, g): (String, String, i64, String, String, Vec<u8>) =
+                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+                    Ok(Incident { position: pt(&g, &id)?, id, category, occurred_at, status, attributes: attrs(a) })
+                })?)
             }
-            LayerKind::Roads => {
-                let mut st = self.conn.prepare(&q("id, attrs, geom"))?;
-                let rows =
-                    st.query_map(params![version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, a, g) = row?;
-                    let line = match wkb::decode(&g) {
-                        Some(Geometry::MultiLineString(m)) => m,
-                        Some(Geometry::LineString(l)) => MultiLineString(vec![l]),
-                        _ => return Err(StoreError::Geometry { table, id, expected: "line" }.into()),
-                    };
-                    out.push(Road { id, line, attributes: attrs(a) });
-                }
-                Layer::Roads(out)
-            }
+            LayerKind::Roads => Layer::Roads(self.select(table, "id, attrs, geom", version, |r| {
+                let (id, a, g): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let line = match wkb::decode(&g) {
+                    Some(Geometry::MultiLineString(m)) => m,
+                    Some(Geometry::LineString(l)) => MultiLineString(vec![l]),
+                    _ => return Err(StoreError::Geometry { table, id, expected: "line" }.into()),
+                };
+                Ok(Road { id, line, attributes: attrs(a) })
+            })?),
         })
+    }
+
+    /// `SELECT cols` from one version of a layer's table, in import order, each row made a feature by `feature`.
+    fn select<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        version: i32,
+        mut feature: impl FnMut(&duckdb::Row<'_>) -> std::result::Result<T, Failure>,
+    ) -> std::result::Result<Vec<T>, Failure> {
+        let mut st = self.conn.prepare(&format!("SELECT {cols} FROM {table} WHERE version = ? ORDER BY seq"))?;
+        let mut rows = st.query(params![version])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(feature(r)?);
+        }
+        Ok(out)
     }
 }

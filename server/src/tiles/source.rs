@@ -191,3 +191,12 @@ where
 pub(crate) fn generated(a: &wangge_engine::model::Attributes) -> Prop {
     Prop::Bool(Dataset::is_generated(a))
 }
+
+/// What the layers drawn from the unit hierarchy and its buildings are keyed by
+/// (units, buildings and the camera layers, whose camera edits invalidate tiles in place).
+pub(crate) const UNITS_AND_BUILDINGS: &[Dep] = &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)];
+
+/// Whether any of these features' attributes marks it generated.
+pub(crate) fn any_generated<'a>(attributes: impl IntoIterator<Item = &'a wangge_engine::model::Attributes>) -> bool {
+    attributes.into_iter().any(Dataset::is_generated)
+}

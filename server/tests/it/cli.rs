@@ -19,6 +19,32 @@ fn p(x: &Path) -> &str {
     x.to_str().expect("utf-8 path")
 }
 
+/// Import the Helsinki buildings into `db`, their `levels` mapped to floors; the command's output.
+fn import_helsinki_buildings(db: &Path) -> String {
+    let buildings = common::fixture("helsinki/buildings.geojson");
+    ok(&wangge(&["import", "--db", p(db), "--layer", "buildings", "--field", "floors=levels", p(&buildings)]))
+}
+
+/// Import the Helsinki cameras into `db`; they carry no kind, range or height, so these come
+/// as defaults (dome, 40 m, 4 m). The command's output.
+fn import_helsinki_cameras(db: &Path) -> String {
+    let cameras = common::fixture("helsinki/cameras.geojson");
+    ok(&wangge(&[
+        "import",
+        "--db",
+        p(db),
+        "--layer",
+        "cameras",
+        "--default",
+        "kind=dome",
+        "--default",
+        "range=40",
+        "--default",
+        "height=4",
+        p(&cameras),
+    ]))
+}
+
 #[test]
 fn gen_import_check_export_round_trip() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -177,7 +203,7 @@ fn real_helsinki_layers_import_with_field_mapping_and_defaults() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("h.duckdb");
     let f = |n: &str| common::fixture(&format!("helsinki/{n}"));
-    let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", "--field", "floors=levels", p(&f("buildings.geojson"))]));
+    let s = import_helsinki_buildings(&db);
     assert!(s.contains("imported 446 buildings"), "{s}");
     // without a field of view or kind the cameras are refused, naming the field
     let o = wangge(&["import", "--db", p(&db), "--layer", "cameras", p(&f("cameras.geojson"))]);
@@ -185,20 +211,7 @@ fn real_helsinki_layers_import_with_field_mapping_and_defaults() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("221 problem(s)"), "{e}");
     assert!(e.contains("(id node/256257146)") && e.contains("field fov") && e.contains("missing field of view"), "{e}");
-    let s = ok(&wangge(&[
-        "import",
-        "--db",
-        p(&db),
-        "--layer",
-        "cameras",
-        "--default",
-        "kind=dome",
-        "--default",
-        "range=40",
-        "--default",
-        "height=4",
-        p(&f("cameras.geojson")),
-    ]));
+    let s = import_helsinki_cameras(&db);
     assert!(s.contains("imported 221 cameras"), "{s}");
     let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "facilities", p(&f("facilities.geojson"))]));
     assert!(s.contains("imported 626 facilities"), "{s}");
@@ -278,21 +291,8 @@ fn coverage_command_on_real_helsinki_data() {
     let db = dir.path().join("h.duckdb");
     let f = |n: &str| common::fixture(n);
     ok(&wangge(&["import", "--db", p(&db), "--layer", "units", p(&f("coverage/units.geojson"))]));
-    ok(&wangge(&["import", "--db", p(&db), "--layer", "buildings", "--field", "floors=levels", p(&f("helsinki/buildings.geojson"))]));
-    ok(&wangge(&[
-        "import",
-        "--db",
-        p(&db),
-        "--layer",
-        "cameras",
-        "--default",
-        "kind=dome",
-        "--default",
-        "range=40",
-        "--default",
-        "height=4",
-        p(&f("helsinki/cameras.geojson")),
-    ]));
+    import_helsinki_buildings(&db);
+    import_helsinki_cameras(&db);
     let csv = dir.path().join("cov.csv");
     let s = ok(&wangge(&["coverage", "--db", p(&db), "--out", p(&csv)]));
     assert!(s.contains("221 cameras") && s.contains("open ground covered"), "{s}");

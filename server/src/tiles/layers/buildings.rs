@@ -1,10 +1,8 @@
 //! The `buildings` tile layer: footprints with households, floors, height and the leaf unit they belong to.
 
-use wangge_engine::model::LayerKind;
-
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, generated};
+use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
 
 #[derive(Debug)]
@@ -26,7 +24,7 @@ impl TileSource for Buildings {
         ]
     }
     fn depends_on(&self) -> &'static [Dep] {
-        &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)]
+        UNITS_AND_BUILDINGS
     }
     fn render(&self, input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder) {
         let d = input.d;
@@ -54,6 +52,6 @@ impl TileSource for Buildings {
         d.buildings.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.buildings.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.buildings.iter().map(|u| &u.attributes))
     }
 }

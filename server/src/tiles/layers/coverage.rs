@@ -1,11 +1,9 @@
 //! The camera coverage tile layers: `camera_views` (each camera's view polygon)
 //! and `camera_gaps` (uncovered ground per unit). Camera edits change them in place.
 
-use wangge_engine::model::LayerKind;
-
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, generated};
+use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
 
 #[derive(Debug)]
@@ -19,7 +17,7 @@ impl TileSource for CameraViews {
         &[("id", "String"), ("kind", "String"), ("area_m2", "Number"), ("on_roof", "String"), ("generated", "Boolean")]
     }
     fn depends_on(&self) -> &'static [Dep] {
-        &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)]
+        UNITS_AND_BUILDINGS
     }
     fn freshness(&self) -> Freshness {
         Freshness::CameraEdited
@@ -47,7 +45,7 @@ impl TileSource for CameraViews {
         d.cameras.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.cameras.iter().map(|u| &u.attributes))
     }
 }
 
@@ -62,7 +60,7 @@ impl TileSource for CameraGaps {
         &[("area_m2", "Number"), ("unit", "String")]
     }
     fn depends_on(&self) -> &'static [Dep] {
-        &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)]
+        UNITS_AND_BUILDINGS
     }
     fn freshness(&self) -> Freshness {
         Freshness::CameraEdited
@@ -81,6 +79,6 @@ impl TileSource for CameraGaps {
         d.coverage().gaps_ll.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.cameras.iter().map(|u| &u.attributes))
     }
 }

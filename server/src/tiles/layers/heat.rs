@@ -7,7 +7,7 @@ use wangge_engine::model::LayerKind;
 
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, TileGeom};
-use crate::tiles::source::{Dep, HeatKind, Inputs, TileAddr, TileSource, meets};
+use crate::tiles::source::{Dep, HeatKind, Inputs, TileAddr, TileSource, any_generated, meets};
 use wangge_engine::dataset::Dataset;
 
 /// An H3 cell's boundary as a lon/lat polygon.
@@ -57,7 +57,7 @@ impl TileSource for Heat {
         d.incidents.len() + live
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.incidents.iter().map(|u| &u.attributes))
     }
     /// Heat layers follow the H3 resolution chosen per zoom (up to 11 at z 18).
     fn maxzoom(&self) -> u8 {

@@ -4,7 +4,7 @@ use wangge_engine::model::LayerKind;
 
 use crate::tiles::clip::tile_point;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, generated};
+use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
 
 #[derive(Debug)]
@@ -19,7 +19,7 @@ impl TileSource for Cameras {
     }
     // not keyed by the cameras' version: edits invalidate the tiles they touch
     fn depends_on(&self) -> &'static [Dep] {
-        &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)]
+        UNITS_AND_BUILDINGS
     }
     fn freshness(&self) -> Freshness {
         Freshness::CameraEdited
@@ -46,7 +46,7 @@ impl TileSource for Cameras {
         d.cameras.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.cameras.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.cameras.iter().map(|u| &u.attributes))
     }
 }
 
@@ -83,7 +83,7 @@ impl TileSource for Facilities {
         d.facilities.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.facilities.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.facilities.iter().map(|u| &u.attributes))
     }
 }
 
@@ -121,6 +121,6 @@ impl TileSource for Incidents {
         d.incidents.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.incidents.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.incidents.iter().map(|u| &u.attributes))
     }
 }

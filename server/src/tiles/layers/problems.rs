@@ -2,12 +2,11 @@
 //! units outside their parent, and unassigned or cut buildings.
 
 use geo::MultiPolygon;
-use wangge_engine::model::LayerKind;
 use wangge_engine::units::integrity::GapKind;
 
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, meets};
+use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, meets};
 use wangge_engine::dataset::Dataset;
 
 #[derive(Debug)]
@@ -21,7 +20,7 @@ impl TileSource for Problems {
         &[("kind", "String"), ("area_m2", "Number"), ("parent", "String"), ("a", "String"), ("b", "String"), ("width_m", "Number")]
     }
     fn depends_on(&self) -> &'static [Dep] {
-        &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)]
+        UNITS_AND_BUILDINGS
     }
     fn render(&self, input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder) {
         let d = input.d;

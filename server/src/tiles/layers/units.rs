@@ -1,10 +1,8 @@
 //! The `units` tile layer: every unit of the hierarchy (optionally one level), parents first.
 
-use wangge_engine::model::LayerKind;
-
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, generated};
+use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
 
 #[derive(Debug)]
@@ -28,7 +26,7 @@ impl TileSource for Units {
         ]
     }
     fn depends_on(&self) -> &'static [Dep] {
-        &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)]
+        UNITS_AND_BUILDINGS
     }
     fn render(&self, input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder) {
         let d = input.d;
@@ -62,6 +60,6 @@ impl TileSource for Units {
         d.hierarchy.len()
     }
     fn generated(&self, d: &Dataset) -> bool {
-        d.hierarchy.units.iter().any(|u| Dataset::is_generated(&u.attributes))
+        any_generated(d.hierarchy.units.iter().map(|u| &u.attributes))
     }
 }

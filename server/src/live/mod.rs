@@ -220,7 +220,7 @@ impl Live {
     /// The incident as JSON, with its overdue flag.
     pub fn json(&self, i: &LiveIncident) -> Value {
         // the current dispatch: the last transition to dispatched, unless resolved since
-        let dispatch = i.transitions.iter().rev().find(|t| t.step.to == Status::Dispatched);
+        let dispatch = wangge_engine::incidents::lifecycle::last_dispatch(&i.transitions);
         let open = !matches!(i.status, Status::Resolved | Status::Evaluated);
         let overdue = open && dispatch.is_some_and(|t| t.step.level.is_some_and(|l| self.deadlines.overdue(&i.category, l, t.at, now())));
         let deadline_h =
@@ -232,7 +232,7 @@ impl Live {
             "reporter": i.reporter, "note": i.note,
             "allowed_next": i.status.next().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "transitions": i.transitions, "deadline_h": deadline_h, "overdue": overdue,
-            "resolved_level": i.transitions.iter().rev().find(|t| t.step.to == Status::Resolved).and_then(|t| t.step.level).map(ResponseLevel::as_str),
+            "resolved_level": wangge_engine::incidents::lifecycle::resolved_level(&i.transitions).map(ResponseLevel::as_str),
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod geometry;
 pub mod groups;
 pub mod incidents;
 pub mod model;
+pub mod people;
 pub mod synth;
 pub mod time;
 pub mod units;

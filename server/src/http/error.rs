@@ -24,6 +24,15 @@ pub enum AppError {
     /// A tile address that is not one (400).
     #[error("{0}")]
     BadTile(String),
+    /// No credential, or one that is unknown, revoked or expired (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role or jurisdiction does not allow this; the message says why (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many requests for this credential (429).
+    #[error("{0}")]
+    TooMany(String),
     /// The named thing does not exist (404).
     #[error("{0}")]
     NotFound(String),
@@ -48,6 +57,9 @@ impl AppError {
     pub fn bad(message: impl Into<String>) -> Self {
         AppError::BadRequest(message.into())
     }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into())
+    }
     pub fn not_found(message: impl Into<String>) -> Self {
         AppError::NotFound(message.into())
     }
@@ -57,6 +69,9 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::BadTile(_) => (StatusCode::BAD_REQUEST, "bad_tile"),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

@@ -4,6 +4,7 @@
 //! Errors are `{"error": code, "message": text}` with the matching status.
 
 pub mod assets;
+pub mod auth;
 pub mod cameras;
 pub mod coverage;
 pub mod error;
@@ -98,6 +99,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         // the limit is RequestBodyLimitLayer's, per route group
         .layer(DefaultBodyLimit::disable())
         .layer(CompressionLayer::new().compress_when(compress))
+        .layer(from_fn(auth::identify))
         .layer(from_fn(error::internal_errors))
         .layer(trace)
         .layer(from_fn(request_id::assign))

@@ -4,7 +4,11 @@
 //! an Idempotency-Key), one event-stream subscriber timing POST → SSE.
 //! Afterwards every acknowledged incident must be in the store.
 //!
-//! usage: intake_bench INCIDENTS CONNECTIONS
+//! With `auth` as third argument the store has users: the posts carry a
+//! grid worker's API token (jurisdiction: the generated district's root
+//! unit, so every post is checked against it) and the subscriber an admin's.
+//!
+//! usage: intake_bench INCIDENTS CONNECTIONS [auth]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,9 +23,9 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 }
 
 /// One HTTP/1.1 request on a kept-alive connection; the status and body.
-async fn post(conn: &mut BufReader<TcpStream>, path: &str, key: &str, body: &str) -> std::io::Result<(u16, String)> {
+async fn post(conn: &mut BufReader<TcpStream>, path: &str, key: &str, auth: &str, body: &str) -> std::io::Result<(u16, String)> {
     let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\n{auth}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     conn.get_mut().write_all(req.as_bytes()).await?;
@@ -46,22 +50,53 @@ async fn post(conn: &mut BufReader<TcpStream>, path: &str, key: &str, body: &str
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let (n, conns): (usize, usize) = match &args[..] {
-        [_, n, c] => (n.parse()?, c.parse()?),
+    let (n, conns, with_auth): (usize, usize, bool) = match &args[..] {
+        [_, n, c] => (n.parse()?, c.parse()?, false),
+        [_, n, c, a] if a == "auth" => (n.parse()?, c.parse()?, true),
         _ => {
-            eprintln!("usage: intake_bench INCIDENTS CONNECTIONS");
+            eprintln!("usage: intake_bench INCIDENTS CONNECTIONS [auth]");
             std::process::exit(2);
         }
     };
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("intake.duckdb");
     // a small generated district for unit assignment (labelled generated)
-    let units = wangge_benches::city(400, 0, 3);
+    let mut units = wangge_benches::city(400, 0, 3);
+    // a district over the 400 grids, so assignment and jurisdictions have two levels
+    let bounds =
+        units.iter().filter_map(|u| geo::BoundingRect::bounding_rect(&u.geometry)).reduce(wangge_engine::geometry::index::rect_union);
+    let bounds = bounds.ok_or("no units")?;
+    for u in &mut units {
+        u.parent = Some(wangge_engine::model::UnitId("D".into()));
+    }
+    units.push(wangge_engine::model::Unit {
+        id: wangge_engine::model::UnitId("D".into()),
+        parent: None,
+        level: wangge_engine::model::Level("district".into()),
+        name: "generated district".into(),
+        geometry: geo::MultiPolygon(vec![bounds.to_polygon()]),
+        attributes: Default::default(),
+    });
     let mut d = wangge_engine::dataset::Dataset::empty(wangge_engine::units::integrity::IntegrityConfig::default());
     d.set(wangge_engine::model::Layer::Units(units.clone())).map_err(|e| e.to_string())?;
     d.rebuild();
     let pts = wangge_benches::points(&units, n, 5);
-    let store = wangge::store::Store::open(&db)?;
+    let mut store = wangge::store::Store::open(&db)?;
+    let (post_auth, sse_auth) = if with_auth {
+        store.write_layer(&wangge_engine::model::Layer::Units(units.clone()), "bench", "wgs84", |_| Ok(None))?;
+        let root = units.iter().find(|u| u.parent.is_none()).ok_or("no root unit")?.id.0.clone();
+        let now = wangge::auth::now();
+        for (name, role, unit) in [("worker", "grid_worker", Some(root)), ("admin", "admin", None)] {
+            let u = wangge::auth::NewUser { name: name.into(), role: role.into(), unit, department: None, password: None };
+            let u = wangge::auth::new_user(&store, u, now)?;
+            store.insert_user(&u)?;
+        }
+        let (worker, _) = wangge::auth::create_token(&store, "worker", None, now)?;
+        let (admin, _) = wangge::auth::create_token(&store, "admin", None, now)?;
+        (format!("Authorization: Bearer {worker}\r\n"), format!("Authorization: Bearer {admin}\r\n"))
+    } else {
+        (String::new(), String::new())
+    };
     let state = wangge::http::AppState::with_store(d, std::path::PathBuf::from("web"), store)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -74,7 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // the subscriber: event arrival times by incident id
         let arrived: Arc<Mutex<HashMap<String, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
         let mut sse = TcpStream::connect(addr).await?;
-        sse.write_all(b"GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").await?;
+        sse.write_all(format!("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n{sse_auth}\r\n").as_bytes()).await?;
         let seen = arrived.clone();
         tokio::spawn(async move {
             let mut r = BufReader::new(sse);
@@ -99,6 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for c in 0..conns {
             let pts: Vec<(f64, f64)> = pts.iter().skip(c * per).take(per).copied().collect();
             let sent = sent.clone();
+            let auth = post_auth.clone();
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(pts.len());
                 let mut ok = 0usize;
@@ -108,7 +144,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let body = format!("{{\"id\":\"{id}\",\"lon\":{x},\"lat\":{y},\"category\":\"环境卫生\",\"item\":\"垃圾堆放\"}}");
                     let t = Instant::now();
                     sent.lock().map(|mut m| m.insert(id.clone(), t)).ok();
-                    let (status, _) = post(&mut conn, "/api/incidents", &id, &body).await?;
+                    let (status, _) = post(&mut conn, "/api/incidents", &id, &auth, &body).await?;
                     lat.push(t.elapsed().as_secs_f64() * 1000.0);
                     if status == 201 {
                         ok += 1;
@@ -135,7 +171,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             st.row_counts()?["live_incidents"]
         };
         println!(
-            "{{\"incidents\": {n}, \"connections\": {conns}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",
+            "{{\"incidents\": {n}, \"connections\": {conns}, \"auth\": {with_auth}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",
             n as f64 / secs,
             pct(&mut lat, 0.5),
             pct(&mut lat, 0.99),

@@ -235,7 +235,7 @@ async fn roles_are_refused_with_the_reason_and_every_write_and_denial_is_audited
         "POST",
         "/api/incidents",
         &[("authorization", &screen)],
-        Some(json!({"lon": 120.38, "lat": 36.06, "category": "市容环境"})),
+        Some(json!({"lon": 120.38, "lat": 36.06, "category": "环境卫生"})),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);

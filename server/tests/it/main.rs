@@ -1,5 +1,6 @@
 //! The server's integration tests, one binary: the real router in-process and the real CLI on temp files.
 
+mod access_matrix;
 mod adjacency;
 mod api;
 mod auth;

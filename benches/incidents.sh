@@ -8,15 +8,18 @@ N=${1:-20000}
 shift || true
 CONNS=${*:-8 32}
 cargo build --release -p wangge-benches --bin intake_bench
-echo "| incidents | connections | POST/s | p50 ms | p99 ms | max ms | acknowledged | in the store | SSE delivered | POST→SSE p50 ms | p99 ms |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| incidents | connections | credential | POST/s | p50 ms | p99 ms | max ms | acknowledged | in the store | SSE delivered | POST→SSE p50 ms | p99 ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for C in $CONNS; do
-  W=$("${CARGO_TARGET_DIR:-target}"/release/intake_bench "$N" "$C")
+for MODE in open auth; do
+  W=$("${CARGO_TARGET_DIR:-target}"/release/intake_bench "$N" "$C" $([ "$MODE" = auth ] && echo auth))
   python3 - "$W" <<'PY'
 import json, sys
 w = json.loads(sys.argv[1])
-print(f"| {w['incidents']} | {w['connections']} | {w['per_s']:.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['max_ms']:.1f} | {w['acked']} | {w['stored']} | {w['sse_delivered']} | {w['sse_p50_ms']:.1f} | {w['sse_p99_ms']:.1f} |")
+cred = "grid worker's API token (jurisdiction checked)" if w.get('auth') else "none (open local mode)"
+print(f"| {w['incidents']} | {w['connections']} | {cred} | {w['per_s']:.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['max_ms']:.1f} | {w['acked']} | {w['stored']} | {w['sse_delivered']} | {w['sse_p50_ms']:.1f} | {w['sse_p99_ms']:.1f} |")
 PY
+done
 done
 
 # Assignment of one arriving incident to its unit at every level (goal < 1 ms):

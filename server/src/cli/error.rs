@@ -52,6 +52,9 @@ pub enum CliError {
     Csv(#[from] csv::Error),
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    /// A backup or a restore was refused or failed; nothing was put in place.
+    #[error(transparent)]
+    Backup(#[from] super::backup::BackupError),
     /// `wangge serve` stopped with this message.
     #[error("{0}")]
     Serve(#[from] super::serve::ServeError),

@@ -3,6 +3,7 @@
 //!
 //! Errors are `{"error": code, "message": text}` with the matching status.
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod cameras;
@@ -74,6 +75,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(incidents::router())
         .merge(sensors::router())
         .merge(taxonomy::router())
+        .merge(admin::router())
         .route("/health", get(health))
         .route("/api/{*rest}", get(api_not_found))
         .fallback(assets::serve)

@@ -85,6 +85,14 @@ impl Store {
         Self::with(conn, path)
     }
 
+    /// Fail (naming the holder DuckDB reports) when another process holds the
+    /// store file; the file is opened and closed without any change.
+    pub fn check_free(path: &Path) -> Result<()> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        drop(conn);
+        Ok(())
+    }
+
     /// A store in memory (tests).
     pub fn memory() -> Result<Store> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;

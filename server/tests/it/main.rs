@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod common;
 mod coverage;
+mod durability;
 mod houston;
 mod http;
 mod import_errors;

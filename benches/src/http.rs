@@ -7,7 +7,13 @@ use tokio::net::TcpStream;
 
 /// One request on a kept-alive connection; the status and the body.
 /// `headers` are extra header lines, each ending in `\r\n`.
-pub async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, headers: &str, body: &str) -> std::io::Result<(u16, String)> {
+pub async fn request(
+    conn: &mut BufReader<TcpStream>,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Content-Length: {}\r\n\r\n{body}", body.len());
     conn.get_mut().write_all(req.as_bytes()).await?;
     let mut line = String::new();

@@ -52,6 +52,8 @@ pub enum BackupError {
     Damaged { path: PathBuf, problems: Vec<String> },
     #[error("{}: exists from an earlier restore; move it away first", .0.display())]
     BeforeExists(PathBuf),
+    #[error("{source} (a store a server holds is backed up through it: wangge backup --server http://HOST:PORT OUT)")]
+    Held { source: crate::store::StoreError },
 }
 
 /// What a checked copy holds.
@@ -103,7 +105,11 @@ pub fn run(a: BackupArgs) -> Result<(), CliError> {
             if !db.exists() {
                 return Err(BackupError::Missing(db.clone()).into());
             }
-            Store::open(db)?.backup_to(&partial).map_err(CliError::from)
+            let store = Store::open(db).map_err(|source| match source {
+                crate::store::StoreError::Open { .. } => CliError::from(BackupError::Held { source }),
+                other => CliError::from(other),
+            })?;
+            store.backup_to(&partial).map_err(CliError::from)
         }
         (None, Some(url)) => fetch(url, a.token.as_deref(), &partial),
         (None, None) => Err(BackupError::Url(String::new()).into()),
@@ -148,7 +154,8 @@ fn fetch(url: &str, token: Option<&str>, out: &Path) -> Result<(), CliError> {
     let mut r = BufReader::new(conn);
     let mut line = String::new();
     r.read_line(&mut line).map_err(connect)?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| proto(format!("status line {:?}", line.trim())))?;
+    let status: u16 =
+        line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| proto(format!("status line {:?}", line.trim())))?;
     let (mut len, mut chunked) = (None, false);
     loop {
         line.clear();

@@ -17,8 +17,8 @@ mod versions;
 
 use clap::{Parser, Subcommand};
 
-pub use backup::BackupError;
 pub use args::{CheckArgs, CrsArg, DbArg, ExportFormat, GraphArgs, LayerArg, PairWeightArg};
+pub use backup::BackupError;
 pub use error::CliError;
 pub use generate::GenCommand;
 

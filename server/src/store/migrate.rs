@@ -49,7 +49,8 @@ pub enum MigrateError {
     Read(#[source] duckdb::Error),
 }
 
-const META: &str = "CREATE TABLE IF NOT EXISTS schema_meta (version INTEGER NOT NULL, migrated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)";
+const META: &str =
+    "CREATE TABLE IF NOT EXISTS schema_meta (version INTEGER NOT NULL, migrated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)";
 
 /// The version of the open store: `schema_meta`'s row, else 1 when the
 /// tables of version 1 are there (a store from before versions were kept),

@@ -33,7 +33,7 @@ pub enum StoreError {
     Open { path: PathBuf, source: duckdb::Error },
     /// The tables cannot be created or migrated, or the file is of a newer schema.
     #[error("the store {}: {source}", path.display())]
-    Schema { path: PathBuf, source: migrate::MigrateError },
+    Schema { path: PathBuf, source: Box<migrate::MigrateError> },
     /// A statement failed; `what` says what was being done.
     #[error("{what}: {source}")]
     Db { what: String, source: duckdb::Error },
@@ -101,7 +101,7 @@ impl Store {
 
     /// Bring the tables to this build's schema version (one `SELECT` when they are).
     fn with(conn: Connection, path: &Path) -> Result<Store> {
-        migrate::run(&conn, migrate::MIGRATIONS).map_err(|source| StoreError::Schema { path: path.to_owned(), source })?;
+        migrate::run(&conn, migrate::MIGRATIONS).map_err(|source| StoreError::Schema { path: path.to_owned(), source: Box::new(source) })?;
         Ok(Store { conn })
     }
 
@@ -257,7 +257,13 @@ mod tests {
             )
             .expect("rows");
         let p = s.version_problems().expect("check");
-        assert_eq!(p, vec!["roads version 1: layer_versions says 2 features, the table holds 1", "roads version 3: 1 rows but no row in layer_versions"]);
+        assert_eq!(
+            p,
+            vec![
+                "roads version 1: layer_versions says 2 features, the table holds 1",
+                "roads version 3: 1 rows but no row in layer_versions"
+            ]
+        );
     }
 
     #[test]

@@ -131,7 +131,10 @@ fn a_store_of_a_newer_schema_is_refused_naming_both_versions_and_left_alone() {
 
 /// One HTTP/1.1 POST on a kept-alive connection; the status.
 async fn post(conn: &mut BufReader<tokio::net::TcpStream>, path: &str, body: &str) -> std::io::Result<u16> {
-    let req = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     conn.get_mut().write_all(req.as_bytes()).await?;
     let mut line = String::new();
     conn.read_line(&mut line).await?;
@@ -153,7 +156,8 @@ async fn post(conn: &mut BufReader<tokio::net::TcpStream>, path: &str, body: &st
 }
 
 fn incident(id: &str, k: usize) -> String {
-    json!({"id": id, "lon": 120.36 + (k % 50) as f64 * 4e-4, "lat": 36.06 + (k / 50 % 20) as f64 * 3e-4, "category": "环境卫生"}).to_string()
+    json!({"id": id, "lon": 120.36 + (k % 50) as f64 * 4e-4, "lat": 36.06 + (k / 50 % 20) as f64 * 3e-4, "category": "环境卫生"})
+        .to_string()
 }
 
 /// Every live incident and its steps, by id, as text to compare.
@@ -222,7 +226,9 @@ async fn a_backup_taken_while_serving_restores_everything_acknowledged_before_it
     let backup_started = started.elapsed();
     let url = format!("http://{addr}");
     let args = ["backup", "--server", url.as_str(), p(&out)].map(str::to_owned);
-    let o = tokio::task::spawn_blocking(move || Command::new(env!("CARGO_BIN_EXE_wangge")).args(args).output().expect("backup")).await.expect("join");
+    let o = tokio::task::spawn_blocking(move || Command::new(env!("CARGO_BIN_EXE_wangge")).args(args).output().expect("backup"))
+        .await
+        .expect("join");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("backed up"), "{}", String::from_utf8_lossy(&o.stdout));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -239,6 +245,10 @@ async fn a_backup_taken_while_serving_restores_everything_acknowledged_before_it
     let o = wangge(&["restore", "--db", p(&db), p(&out)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("lock"), "{}", String::from_utf8_lossy(&o.stderr));
+    // nor backed up from the file: the message says to go through the server
+    let o = wangge(&["backup", "--db", p(&db), p(&dir.path().join("held.duckdb"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wangge backup --server"), "{}", String::from_utf8_lossy(&o.stderr));
 
     // restore into a new file: the same layers, and every incident acknowledged before the backup, as kept
     let restored = dir.path().join("restored.duckdb");

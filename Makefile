@@ -8,7 +8,7 @@ DEMO_DATA := target/demo-data
 WANGGE := $(TARGET_DIR)/release/wangge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo demo-data test lint unit browser web-deps chromium bench anchors clean-demo
+.PHONY: demo demo-data test lint unit durability browser web-deps chromium bench anchors clean-demo
 
 ## Install the web page's npm packages (MapLibre GL JS, TypeScript for `make lint`, playwright-core) if missing or stale.
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
@@ -52,11 +52,17 @@ lint: web-deps
 unit:
 	$(CARGO) test --workspace
 
+## kill -9 rounds (issue 13): 2 per scenario with the debug binaries `make unit` already built
+## (no second DuckDB compile); `bash benches/crash.sh` runs 20 per scenario in release.
+durability:
+	$(CARGO) build -p wangge --bin wangge -p wangge-benches --bin crash_rounds
+	$(TARGET_DIR)/debug/crash_rounds --rounds 2 --wangge $(TARGET_DIR)/debug/wangge
+
 browser: web-deps chromium
 	$(CARGO) build --bin wangge
 	WANGGE_BIN=$(abspath $(TARGET_DIR))/debug/wangge node --test web/test/
 
-test: lint unit browser
+test: lint unit durability browser
 
 ## Benchmarks with their anchors (DuckDB spatial, GeoPandas), figures into benches/RESULTS.md.
 anchors:

@@ -1,4 +1,7 @@
-//! Benchmark helpers: the synthetic cities and points every runner shares.
+//! Benchmark helpers: the synthetic cities and points every runner shares,
+//! and the small HTTP/1.1 client the load runners drive the server with.
+
+pub mod http;
 
 use geo::BoundingRect;
 use rand::{Rng, SeedableRng};

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -22,30 +22,11 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     if v.is_empty() { 0.0 } else { v[((v.len() as f64 - 1.0) * p).round() as usize] }
 }
 
-/// One HTTP/1.1 request on a kept-alive connection; the status and body.
+/// One POST with its Idempotency-Key (and credential header, if any) on a kept-alive connection.
 async fn post(conn: &mut BufReader<TcpStream>, path: &str, key: &str, auth: &str, body: &str) -> std::io::Result<(u16, String)> {
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\n{auth}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    conn.get_mut().write_all(req.as_bytes()).await?;
-    let mut line = String::new();
-    conn.read_line(&mut line).await?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        conn.read_line(&mut line).await?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut buf = vec![0u8; len];
-    conn.read_exact(&mut buf).await?;
-    Ok((status, String::from_utf8_lossy(&buf).into_owned()))
+    wangge_benches::http::request(conn, "POST", path, &format!("Content-Type: application/json
+Idempotency-Key: {key}
+{auth}"), body).await
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

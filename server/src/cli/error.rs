@@ -54,6 +54,9 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error(transparent)]
     People(#[from] super::people::PeopleCliError),
+    /// A backup or a restore was refused or failed; nothing was put in place.
+    #[error(transparent)]
+    Backup(#[from] super::backup::BackupError),
     /// `wangge serve` stopped with this message.
     #[error("{0}")]
     Serve(#[from] super::serve::ServeError),

@@ -1,7 +1,8 @@
 //! The `wangge` command line: one module per subcommand (import, export, check, versions, serve,
-//! adjacency/alliances/abpairs, coverage, gen); this file only parses and dispatches.
+//! adjacency/alliances/abpairs, coverage, gen, backup, restore); this file only parses and dispatches.
 
 mod args;
+mod backup;
 mod check;
 mod coverage;
 mod error;
@@ -11,12 +12,14 @@ mod graphs;
 mod import;
 mod output;
 mod people;
+mod restore;
 mod serve;
 mod versions;
 
 use clap::{Parser, Subcommand};
 
 pub use args::{CheckArgs, CrsArg, DbArg, ExportFormat, GraphArgs, LayerArg, PairWeightArg};
+pub use backup::BackupError;
 pub use error::CliError;
 pub use generate::GenCommand;
 pub use people::PeopleCliError;
@@ -50,6 +53,10 @@ pub enum Command {
     Abpairs(graphs::AbpairsArgs),
     /// Camera coverage per unit: open ground and facades seen, unseen buildings, camera density; gaps.
     Coverage(coverage::CoverageArgs),
+    /// A consistent copy of a store: from the file (--db) or through a serving wangge (--server).
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of a store (server stopped), all or nothing; the old file is kept.
+    Restore(restore::RestoreArgs),
     /// Generate deterministic data (labelled generated) for the demo or benchmarks.
     Gen {
         #[command(subcommand)]
@@ -92,5 +99,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Gen { what } => generate::run(what),
         Command::Users { what } => people::users(what),
         Command::Token { what } => people::token(what),
+        Command::Backup(a) => backup::run(a),
+        Command::Restore(a) => restore::run(a),
     }
 }

@@ -86,7 +86,8 @@ pub(crate) async fn serve(State(s): State<Arc<AppState>>, method: Method, uri: U
     let mut h = HeaderMap::new();
     let content_type = web_files::content_type(&rel);
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if content_type.starts_with("text/html")
+    // a worker takes its policy from its own script, so scripts get the page's policy too
+    if (content_type.starts_with("text/html") || content_type.starts_with("text/javascript"))
         && let Ok(v) = HeaderValue::from_str(&super::auth::page_csp(&inline_script_hashes(&bytes)))
     {
         h.insert(header::CONTENT_SECURITY_POLICY, v);

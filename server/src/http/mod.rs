@@ -4,6 +4,7 @@
 //! Errors are `{"error": code, "message": text}` with the matching status.
 
 pub mod access;
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod cameras;
@@ -82,6 +83,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(taxonomy::routes())
         .merge(login::routes())
         .merge(people::routes())
+        .merge(admin::routes())
         .get("/health", Action::Public, health)
         .get("/api/{*rest}", Action::Public, api_not_found);
     [capped, incidents::bulk_routes(), stream::routes()]

@@ -3,11 +3,13 @@
 //! One file holds every layer version ([`layers`]), the integrity reports,
 //! the live incidents and their transitions ([`incidents`]) and the sensors
 //! and their readings ([`sensors`]); the tables are created in one place
-//! (`schema.rs`). The connection never leaves this module: callers get typed
+//! (`schema.rs`) and brought up to date on open (`migrate.rs`); [`Store::backup_to`]
+//! writes a consistent copy. The connection never leaves this module: callers get typed
 //! methods, and writes that must land together run in one transaction.
 
 pub mod incidents;
 pub mod layers;
+pub mod migrate;
 pub mod people;
 mod read;
 mod schema;
@@ -30,9 +32,9 @@ pub enum StoreError {
     /// The file cannot be opened (missing directory, locked by another process, not a DuckDB file).
     #[error("cannot open the store {}: {source}", path.display())]
     Open { path: PathBuf, source: duckdb::Error },
-    /// The tables cannot be created.
-    #[error("cannot create the store's tables: {0}")]
-    Schema(#[source] duckdb::Error),
+    /// The tables cannot be created or migrated, or the file is of a newer schema.
+    #[error("the store {}: {source}", path.display())]
+    Schema { path: PathBuf, source: Box<migrate::MigrateError> },
     /// A statement failed; `what` says what was being done.
     #[error("{what}: {source}")]
     Db { what: String, source: duckdb::Error },
@@ -81,18 +83,88 @@ impl Store {
     /// Open (or create) a store file.
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        Self::with(conn)
+        Self::with(conn, path)
+    }
+
+    /// Fail (naming the holder DuckDB reports) when another process holds the
+    /// store file; the file is opened and closed without any change.
+    pub fn check_free(path: &Path) -> Result<()> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        drop(conn);
+        Ok(())
     }
 
     /// A store in memory (tests).
     pub fn memory() -> Result<Store> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        Self::with(conn)
+        Self::with(conn, Path::new(":memory:"))
     }
 
-    fn with(conn: Connection) -> Result<Store> {
-        schema::create(&conn).map_err(StoreError::Schema)?;
+    /// Bring the tables to this build's schema version (one `SELECT` when they are).
+    fn with(conn: Connection, path: &Path) -> Result<Store> {
+        migrate::run(&conn, migrate::MIGRATIONS).map_err(|source| StoreError::Schema { path: path.to_owned(), source: Box::new(source) })?;
         Ok(Store { conn })
+    }
+
+    /// The schema version of the open store (after its migrations: this build's newest).
+    pub fn schema_version(&self) -> Result<u32> {
+        migrate::version(&self.conn).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Write a consistent copy of the whole store to `out` (a new DuckDB file,
+    /// which must not exist): every table with its rows as of now, the schema
+    /// version included. The caller holds the store, so no write can land
+    /// half-way through (the server calls it under the store's mutex).
+    pub fn backup_to(&self, out: &Path) -> Result<()> {
+        let what = || format!("backing up the store to {}", out.display());
+        if out.exists() {
+            return Err(StoreError::Corrupt(format!("{}: the backup file exists; give a new path", out.display())));
+        }
+        let name: String = self.conn.query_row("SELECT current_database()", [], |r| r.get(0)).ctx(what)?;
+        let target = out.to_string_lossy().replace('\'', "''");
+        self.conn.execute_batch(&format!("ATTACH '{target}' AS wangge_backup")).ctx(what)?;
+        let copied = self.conn.execute_batch(&format!("COPY FROM DATABASE \"{}\" TO wangge_backup", name.replace('"', "\"\"")));
+        let detached = self.conn.execute_batch("DETACH wangge_backup");
+        copied.ctx(what)?;
+        detached.ctx(what)
+    }
+
+    /// What of the layer versions is half-written: a version row whose
+    /// feature count differs from the rows of that version in its table, or
+    /// rows of a version that has no row in `layer_versions`. Empty when
+    /// every version is whole.
+    pub fn version_problems(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for t in schema::LAYER_TABLES {
+            let sql = format!(
+                "SELECT coalesce(v.version, r.version), v.features, coalesce(r.n, 0) FROM
+                   (SELECT version, features FROM layer_versions WHERE layer = '{t}') v
+                   FULL OUTER JOIN (SELECT version, count(*) AS n FROM {t} GROUP BY version) r ON r.version = v.version
+                 WHERE v.features IS NULL OR v.features <> coalesce(r.n, 0) ORDER BY 1"
+            );
+            let mut st = self.conn.prepare(&sql).ctx(|| format!("checking the versions of {t}"))?;
+            let rows = st
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, i64>(2)?)))
+                .and_then(|m| m.collect::<duckdb::Result<Vec<_>>>())
+                .ctx(|| format!("checking the versions of {t}"))?;
+            for (v, features, n) in rows {
+                out.push(match features {
+                    Some(f) => format!("{t} version {v}: layer_versions says {f} features, the table holds {n}"),
+                    None => format!("{t} version {v}: {n} rows but no row in layer_versions"),
+                });
+            }
+        }
+        let mut st = self.conn.prepare("SELECT layer, version FROM layer_versions ORDER BY 1, 2").ctx(|| "listing versions".into())?;
+        let listed = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .and_then(|m| m.collect::<duckdb::Result<Vec<_>>>())
+            .ctx(|| "listing versions".into())?;
+        for (layer, v) in listed {
+            if !schema::LAYER_TABLES.contains(&layer.as_str()) {
+                out.push(format!("layer_versions names layer {layer:?} (version {v}), which has no table"));
+            }
+        }
+        Ok(out)
     }
 
     /// Run `f` in one transaction: committed when it succeeds, rolled back
@@ -143,6 +215,7 @@ mod tests {
         let s = Store::memory().expect("memory");
         let before = s.row_counts().expect("counts");
         assert_eq!(before.len(), 16);
+        assert_eq!(s.schema_version().expect("version"), super::migrate::newest());
         assert!(before.values().all(|&n| n == 0));
         let r: super::Result<()> = s.transaction("test", |s| {
             s.conn
@@ -172,6 +245,41 @@ mod tests {
         assert!(seen.iter().all(|p| p.layer == LayerKind::Facilities && p.total == 2_500));
         assert_eq!(seen.iter().map(|p| p.written).collect::<Vec<_>>(), vec![1024, 2048, 2500]);
         assert_eq!(s.row_counts().expect("counts")["facilities"], 2_500);
+    }
+
+    #[test]
+    fn a_version_with_missing_or_orphan_rows_is_named() {
+        let s = Store::memory().expect("memory");
+        assert!(s.version_problems().expect("check").is_empty());
+        s.conn
+            .execute_batch(
+                "INSERT INTO layer_versions (layer, version, features) VALUES ('roads', 1, 2);
+                 INSERT INTO roads (version, seq, id, attrs, geom) VALUES (1, 0, 'R1', '{}', ''::BLOB), (3, 0, 'R9', '{}', ''::BLOB);",
+            )
+            .expect("rows");
+        let p = s.version_problems().expect("check");
+        assert_eq!(
+            p,
+            vec![
+                "roads version 1: layer_versions says 2 features, the table holds 1",
+                "roads version 3: 1 rows but no row in layer_versions"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_backup_holds_every_row_and_the_schema_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&dir.path().join("a.duckdb")).expect("open");
+        s.conn.execute_batch("INSERT INTO sensors VALUES ('S''1', 'gas', 120, 36, NULL)").expect("row");
+        let out = dir.path().join("it's a backup.duckdb");
+        s.backup_to(&out).expect("backup");
+        assert!(s.backup_to(&out).is_err(), "an existing file is not overwritten");
+        let b = Store::open(&out).expect("open the backup");
+        assert_eq!(b.row_counts().expect("counts"), s.row_counts().expect("counts"));
+        assert_eq!(b.schema_version().expect("version"), super::migrate::newest());
+        // the copy keeps the keys: the same sensor id again is refused
+        assert!(b.conn.execute_batch("INSERT INTO sensors VALUES ('S''1', 'gas', 120, 36, NULL)").is_err());
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! their integrity reports, then the live incidents, their transitions, the
 //! sensors and their readings.
 
-/// The versioned layers: one row per feature and version, geometry as WKB.
-const LAYERS: &str = r#"
+/// Schema version 1 (see `migrate.rs`; later versions are migrations there,
+/// never edits here). The versioned layers: one row per feature and version,
+/// geometry as WKB; the integrity reports; then the incidents reported over
+/// HTTP, their lifecycle steps, sensors and readings (not versioned).
+pub(super) const V1: &str = r#"
 CREATE TABLE IF NOT EXISTS layer_versions (
   layer VARCHAR NOT NULL, version INTEGER NOT NULL, features BIGINT NOT NULL,
   source VARCHAR, crs VARCHAR, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
@@ -33,10 +36,6 @@ CREATE TABLE IF NOT EXISTS roads (
 CREATE TABLE IF NOT EXISTS integrity_reports (
   units_version INTEGER NOT NULL, buildings_version INTEGER NOT NULL,
   created_at TIMESTAMP NOT NULL DEFAULT current_timestamp, report VARCHAR NOT NULL);
-"#;
-
-/// Incidents reported over HTTP, their lifecycle steps, sensors and readings (not versioned).
-const LIVE: &str = "
 CREATE TABLE IF NOT EXISTS live_incidents (
     id TEXT PRIMARY KEY, idempotency_key TEXT UNIQUE, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL,
     occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, category TEXT NOT NULL, item TEXT,
@@ -48,10 +47,14 @@ CREATE TABLE IF NOT EXISTS sensor_readings (
 CREATE TABLE IF NOT EXISTS incident_transitions (
     incident_id TEXT NOT NULL, seq INTEGER NOT NULL, taken_at BIGINT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (incident_id, seq));
-";
+"#;
 
-/// People and machines: users, API tokens (hashed), login sessions (hashed) and the audit log.
-const PEOPLE: &str = "
+/// The tables of versioned layers (named by `layer_versions.layer`).
+pub(super) const LAYER_TABLES: [&str; 6] = ["units", "buildings", "cameras", "facilities", "incidents", "roads"];
+
+/// Schema version 2: people and machines — users, API tokens (hashed), login
+/// sessions (hashed) and the audit log (issue 13).
+pub(super) const V2: &str = "
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT, department TEXT, password_hash TEXT,
     created_at BIGINT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false);
@@ -85,10 +88,3 @@ pub(super) const TABLES: [&str; 16] = [
     "sessions",
     "audit_log",
 ];
-
-/// Create what is missing (every statement is `IF NOT EXISTS`).
-pub(super) fn create(conn: &duckdb::Connection) -> duckdb::Result<()> {
-    conn.execute_batch(LAYERS)?;
-    conn.execute_batch(LIVE)?;
-    conn.execute_batch(PEOPLE)
-}

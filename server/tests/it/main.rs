@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod common;
 mod coverage;
+mod durability;
 mod houston;
 mod http;
 mod import_errors;

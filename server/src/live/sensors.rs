@@ -100,7 +100,8 @@ impl Live {
                 .is_some_and(|&i| !matches!(inner.list[i].status, Status::Resolved | Status::Evaluated));
             (s, breach, open)
         };
-        // a breach opens an incident unless the sensor's last one is still open; the key makes a repeated reading exactly-once
+        // a breach opens an incident, reported by the system as "sensor:<id>", unless the sensor's last one is
+        // still open; the key makes a repeated reading exactly-once
         let mut opened = None;
         if let Some((why, Some(kind))) = &breach
             && !open
@@ -112,7 +113,7 @@ impl Live {
                 category: kind.category.clone(),
                 item: kind.item.clone(),
                 occurred_at: Some(wangge_engine::time::format_time(at)),
-                reporter: Some(format!("sensor {id}")),
+                reporter: Some(format!("sensor:{id}")),
                 note: Some(format!("{} {}: {why}", sensor.kind, id)),
             };
             let (v, _) = self.intake(d, body, Some(format!("sensor-{id}-{at}")))?;

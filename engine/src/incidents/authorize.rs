@@ -81,7 +81,10 @@ pub fn authorize(actor: &Actor, case: &CaseView<'_>, step: &Step) -> Result<(), 
         if !case.departments.iter().any(|d| d == mine) {
             let named = if case.departments.is_empty() { "no department".to_owned() } else { case.departments.join(", ") };
             return Err(Denied {
-                reason: format!("{} may not {what}: not your department's case (the current dispatch names {named}, not {mine})", who(actor)),
+                reason: format!(
+                    "{} may not {what}: not your department's case (the current dispatch names {named}, not {mine})",
+                    who(actor)
+                ),
             });
         }
     }

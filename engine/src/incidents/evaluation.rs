@@ -114,9 +114,10 @@ fn keys<'a>(c: &EvalCase<'a>, by: By) -> BTreeSet<&'a str> {
         By::Unit => c.units.iter().map(String::as_str).collect(),
         By::Department => last_dispatch(c.transitions).map(|d| d.step.departments.iter().map(String::as_str).collect()).unwrap_or_default(),
         By::GridWorker => {
-            let verifiers = c.transitions.iter().filter(|t| {
-                matches!(t.kind(), Some(StepKind::ResolveOnSpot | StepKind::Close | StepKind::Verify | StepKind::SendBack))
-            });
+            let verifiers = c
+                .transitions
+                .iter()
+                .filter(|t| matches!(t.kind(), Some(StepKind::ResolveOnSpot | StepKind::Close | StepKind::Verify | StepKind::SendBack)));
             c.reporter.into_iter().chain(verifiers.map(|t| t.step.actor.as_str())).filter(|n| !n.trim().is_empty()).collect()
         }
     }

@@ -656,7 +656,10 @@ mod tests {
         assert!(f.step(Status::Reported, s, 0).is_err());
         let mut s = step(Status::FedBack);
         s.photo = Some("oss://wangge/2026/11/20/a.jpg".into());
-        assert_eq!(f.step(Status::InProgress, s, 0).expect("feedback with a photo").step.photo.as_deref(), Some("oss://wangge/2026/11/20/a.jpg"));
+        assert_eq!(
+            f.step(Status::InProgress, s, 0).expect("feedback with a photo").step.photo.as_deref(),
+            Some("oss://wangge/2026/11/20/a.jpg")
+        );
     }
 
     #[test]
@@ -694,7 +697,11 @@ mod tests {
     #[test]
     fn escalation_rework_and_overdue() {
         let f = flow();
-        let d = Deadlines([("治安".to_owned(), [(ResponseLevel::Community, 1.0), (ResponseLevel::Street, 2.0)].into_iter().collect())].into_iter().collect());
+        let d = Deadlines(
+            [("治安".to_owned(), [(ResponseLevel::Community, 1.0), (ResponseLevel::Street, 2.0)].into_iter().collect())]
+                .into_iter()
+                .collect(),
+        );
         let mut ts: Vec<Transition> = Vec::new();
         let mut status = Status::Reported;
         let mut go = |s: Step, at: i64, ts: &mut Vec<Transition>| {

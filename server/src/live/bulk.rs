@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 use wangge_engine::incidents::lifecycle::{self, Status};
-use wangge_engine::people::Actor;
 use wangge_engine::incidents::taxonomy::CategoryError;
+use wangge_engine::people::Actor;
 
 use super::{Live, LiveError, LiveIncident, now};
 use wangge_engine::dataset::Dataset;
@@ -108,10 +108,14 @@ impl Live {
                 urges: Vec::new(),
             })
             .collect();
-        let outside: Vec<String> = incs.iter().filter_map(|i| lifecycle::authorize_report(by, &i.units).err().map(|e| format!("{}: {e}", i.id))).collect();
+        let outside: Vec<String> =
+            incs.iter().filter_map(|i| lifecycle::authorize_report(by, &i.units).err().map(|e| format!("{}: {e}", i.id))).collect();
         if !outside.is_empty() {
             let n = outside.len();
-            return Err(LiveError::Forbidden(format!("{n} rows may not be reported by you, nothing was imported: {}", outside[..n.min(3)].join("; "))));
+            return Err(LiveError::Forbidden(format!(
+                "{n} rows may not be reported by you, nothing was imported: {}",
+                outside[..n.min(3)].join("; ")
+            )));
         }
         for i in &incs {
             inner.inflight_ids.insert(i.id.clone());

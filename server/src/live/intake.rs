@@ -39,7 +39,9 @@ impl Live {
         let placed = wangge_engine::geometry::validate::lonlat_in_range(body.lon, body.lat);
         let h = &d.hierarchy;
         let units: Vec<String> = if placed {
-            d.locator.locate(body.lon, body.lat).map_or(Vec::new(), |leaf| h.chain(leaf).into_iter().rev().map(|u| h.units[u].id.0.clone()).collect())
+            d.locator
+                .locate(body.lon, body.lat)
+                .map_or(Vec::new(), |leaf| h.chain(leaf).into_iter().rev().map(|u| h.units[u].id.0.clone()).collect())
         } else {
             Vec::new()
         };

@@ -29,7 +29,12 @@ impl Live {
             }
         }
         let inner = self.lock();
-        let list = inner.list.iter().map(|i| KpiIncident { category: &i.category, status: i.status, transitions: &i.transitions, urges: i.urges.len() });
+        let list = inner.list.iter().map(|i| KpiIncident {
+            category: &i.category,
+            status: i.status,
+            transitions: &i.transitions,
+            urges: i.urges.len(),
+        });
         let k = serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null);
         drop(inner);
         *lock(&self.kpi_cache) = Some((version, t / 10, k.clone()));

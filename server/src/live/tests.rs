@@ -306,5 +306,9 @@ fn overdue_cases_are_urged_once_per_deadline_and_counted() {
     m.fail_writes(false);
     assert_eq!(live.raise_urges(t0 + 2_000).expect("urges"), 1);
     let k = live.kpi();
-    assert_eq!((k["overdue"].as_u64(), k["urged"].as_u64(), k["reworked"].as_u64(), k["escalated"].as_u64()), (Some(0), Some(3), Some(1), Some(1)), "{k}");
+    assert_eq!(
+        (k["overdue"].as_u64(), k["urged"].as_u64(), k["reworked"].as_u64(), k["escalated"].as_u64()),
+        (Some(0), Some(3), Some(1), Some(1)),
+        "{k}"
+    );
 }

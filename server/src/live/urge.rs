@@ -31,8 +31,12 @@ impl Live {
                 continue;
             }
             let d = lifecycle::last_dispatch(&i.transitions);
-            let urge =
-                Urge { at: now, due, level: d.and_then(|d| d.step.level), departments: d.map(|d| d.step.departments.clone()).unwrap_or_default() };
+            let urge = Urge {
+                at: now,
+                due,
+                level: d.and_then(|d| d.step.level),
+                departments: d.map(|d| d.step.departments.clone()).unwrap_or_default(),
+            };
             new.push((n, StoredUrge { incident_id: i.id.clone(), seq: i.records(), urge }));
         }
         if new.is_empty() {

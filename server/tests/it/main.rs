@@ -2,6 +2,7 @@
 
 mod adjacency;
 mod api;
+mod case_loop;
 mod cli;
 mod common;
 mod coverage;

@@ -86,11 +86,9 @@ fn recount(cases: &[Generated], by: By, d: &Deadlines) -> BTreeMap<String, Score
                     names.push(r.clone());
                 }
                 for t in ts {
-                    let verifies = match (t.from, t.step.to) {
-                        (_, Status::Resolved) => true,
-                        (Status::FedBack, Status::Dispatched | Status::InProgress) => true,
-                        _ => false,
-                    };
+                    // any resolution, or a send-back from fed_back
+                    let verifies = t.step.to == Status::Resolved
+                        || (t.from == Status::FedBack && (t.step.to == Status::Dispatched || t.step.to == Status::InProgress));
                     if verifies && !names.contains(&t.step.actor) {
                         names.push(t.step.actor.clone());
                     }
@@ -236,7 +234,11 @@ fn one_case_by_hand() {
     let by_dept = evaluate([c], By::Department, &d);
     let s = &by_dept[0];
     assert_eq!(s.key, "城管执法");
-    assert_eq!((s.cases, s.closed, s.finished, s.on_time, s.fed_back, s.reworked, s.rework), (1, 1, 1, 0, 1, 1, 1), "fed back late the second time");
+    assert_eq!(
+        (s.cases, s.closed, s.finished, s.on_time, s.fed_back, s.reworked, s.rework),
+        (1, 1, 1, 0, 1, 1, 1),
+        "fed back late the second time"
+    );
     assert_eq!((s.closure_rate, s.on_time_rate, s.rework_rate, s.satisfaction_mean), (Some(1.0), Some(0.0), Some(1.0), Some(4.0)));
     let gw: Vec<String> = evaluate([c], By::GridWorker, &d).into_iter().map(|s| s.key).collect();
     assert_eq!(gw, vec!["网格员 张", "网格员 李"], "the verifier and the reporter");

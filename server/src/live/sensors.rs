@@ -3,7 +3,6 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_engine::incidents::lifecycle::Status;
 
 use super::persist::SensorReading;
 use super::{Inner, Live, LiveError, NewIncident, now};
@@ -93,11 +92,7 @@ impl Live {
             let s = inner.sensors.get(id).ok_or_else(|| LiveError::NotFound(format!("no sensor with id {id}")))?.clone();
             let kind = self.taxonomy.sensor_kinds.get(&s.kind).cloned();
             let breach = kind.as_ref().and_then(|k| k.breach(r.value)).map(|b| (b, kind));
-            let open = s
-                .incident
-                .as_ref()
-                .and_then(|i| inner.by_id.get(i))
-                .is_some_and(|&i| !matches!(inner.list[i].status, Status::Resolved | Status::Evaluated));
+            let open = s.incident.as_ref().and_then(|i| inner.by_id.get(i)).is_some_and(|&i| !inner.list[i].status.is_closed());
             (s, breach, open)
         };
         // a breach opens an incident, reported by the system as "sensor:<id>", unless the sensor's last one is

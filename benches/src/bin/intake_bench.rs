@@ -24,9 +24,18 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 
 /// One POST with its Idempotency-Key (and credential header, if any) on a kept-alive connection.
 async fn post(conn: &mut BufReader<TcpStream>, path: &str, key: &str, auth: &str, body: &str) -> std::io::Result<(u16, String)> {
-    wangge_benches::http::request(conn, "POST", path, &format!("Content-Type: application/json
+    wangge_benches::http::request(
+        conn,
+        "POST",
+        path,
+        &format!(
+            "Content-Type: application/json
 Idempotency-Key: {key}
-{auth}"), body).await
+{auth}"
+        ),
+        body,
+    )
+    .await
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,16 +1,17 @@
 //! Figures for command-center screens over the live incidents: counts by
-//! status, open and overdue incidents, where resolved incidents were resolved
-//! (小事不出楼栋、纠纷不出网格、矛盾不出社区) and the mean satisfaction.
+//! status, open, overdue and urged (督办) cases, rework and escalations, where
+//! resolved incidents were resolved (小事不出楼栋、纠纷不出网格、矛盾不出社区)
+//! and the mean satisfaction.
 //!
 //! Method: one pass over the incidents, O(n · t) for t transitions each;
-//! overdue means open, dispatched, and past the taxonomy's deadline for the
-//! category at the dispatch's level (`incidents::lifecycle::Deadlines`).
+//! open means not refused, resolved or evaluated; overdue means dispatched or
+//! in progress past the deadline of the current dispatch (`lifecycle::past_due`).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::incidents::lifecycle::{Deadlines, ResponseLevel, Status, Transition, last_dispatch, resolved_level};
+use crate::incidents::lifecycle::{Deadlines, ResponseLevel, Status, Transition, past_due, resolved_level, rework_and_escalations};
 use crate::time::format_time;
 
 /// A live incident as the figures see it.
@@ -19,6 +20,8 @@ pub struct KpiIncident<'a> {
     pub category: &'a str,
     pub status: Status,
     pub transitions: &'a [Transition],
+    /// How many urges (督办) it has had.
+    pub urges: usize,
 }
 
 /// The figures (JSON as the `/api/kpi` answer and the `kpi` event).
@@ -32,6 +35,12 @@ pub struct Kpi {
     pub by_status: BTreeMap<&'static str, u64>,
     pub open: u64,
     pub overdue: u64,
+    /// Open cases urged (督办) at least once.
+    pub urged: u64,
+    /// Cases sent back at least once (rework).
+    pub reworked: u64,
+    /// Cases escalated at least once.
+    pub escalated: u64,
     pub resolved_by_level: BTreeMap<&'static str, u64>,
     pub share_building_grid: Option<f64>,
     pub share_grid: Option<f64>,
@@ -47,6 +56,7 @@ pub fn figures<'a>(incidents: impl IntoIterator<Item = KpiIncident<'a>>, deadlin
     let mut by_status: BTreeMap<&'static str, u64> = Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
     let mut by_level: BTreeMap<&'static str, u64> = ResponseLevel::ALL.iter().map(|l| (l.as_str(), 0)).collect();
     let (mut n, mut open, mut overdue, mut sat, mut rated) = (0usize, 0u64, 0u64, 0.0, 0u64);
+    let (mut urged, mut reworked, mut escalated) = (0u64, 0u64, 0u64);
     for i in incidents {
         n += 1;
         *by_status.entry(i.status.as_str()).or_insert(0) += 1;
@@ -54,12 +64,14 @@ pub fn figures<'a>(incidents: impl IntoIterator<Item = KpiIncident<'a>>, deadlin
             if let Some(l) = resolved_level(i.transitions) {
                 *by_level.entry(l.as_str()).or_insert(0) += 1;
             }
-        } else {
+        } else if i.status != Status::Refused {
             open += 1;
-            if last_dispatch(i.transitions).is_some_and(|d| d.step.level.is_some_and(|l| deadlines.overdue(i.category, l, d.at, now))) {
-                overdue += 1;
-            }
+            overdue += u64::from(past_due(i.status, i.category, i.transitions, deadlines, now).is_some());
+            urged += u64::from(i.urges > 0);
         }
+        let (r, e) = rework_and_escalations(i.transitions);
+        reworked += u64::from(r > 0);
+        escalated += u64::from(e > 0);
         if let Some(s) = i.transitions.iter().rev().find_map(|t| t.step.satisfaction) {
             sat += f64::from(s);
             rated += 1;
@@ -75,6 +87,9 @@ pub fn figures<'a>(incidents: impl IntoIterator<Item = KpiIncident<'a>>, deadlin
         incidents: n,
         open,
         overdue,
+        urged,
+        reworked,
+        escalated,
         share_building_grid: share(&["building_grid"]),
         share_grid: share(&["grid"]),
         share_community: share(&["community"]),
@@ -92,8 +107,8 @@ mod tests {
     use crate::incidents::lifecycle::Step;
 
     fn t(to: Status, level: Option<ResponseLevel>, satisfaction: Option<u8>, at: i64) -> Transition {
-        let step = Step { to, actor: "a".into(), level, departments: vec![], satisfaction, score: None, note: None };
-        Transition { from: Status::Reported, step, at }
+        let step = Step { level, satisfaction, ..Step::to(to, "a") };
+        Transition { from: Status::Reported, step, at, user: None, role: None, kind: None, due: None }
     }
 
     #[test]
@@ -107,13 +122,15 @@ mod tests {
         let done = [t(Status::Resolved, Some(ResponseLevel::Street), None, 0), t(Status::Evaluated, None, Some(4), 10)];
         let grid = [t(Status::Resolved, Some(ResponseLevel::Grid), None, 0)];
         let list = [
-            KpiIncident { category: "治安", status: Status::Dispatched, transitions: &late },
-            KpiIncident { category: "治安", status: Status::Evaluated, transitions: &done },
-            KpiIncident { category: "治安", status: Status::Resolved, transitions: &grid },
-            KpiIncident { category: "其他", status: Status::Reported, transitions: &[] },
+            KpiIncident { category: "治安", status: Status::Dispatched, transitions: &late, urges: 1 },
+            KpiIncident { category: "治安", status: Status::Evaluated, transitions: &done, urges: 0 },
+            KpiIncident { category: "治安", status: Status::Resolved, transitions: &grid, urges: 0 },
+            KpiIncident { category: "其他", status: Status::Reported, transitions: &[], urges: 0 },
+            KpiIncident { category: "其他", status: Status::Refused, transitions: &[], urges: 0 },
         ];
         let k = figures(list, &d, 3_601, 1);
-        assert_eq!((k.incidents, k.open, k.overdue, k.evaluated), (4, 2, 1, 1));
+        assert_eq!((k.incidents, k.open, k.overdue, k.urged, k.evaluated), (5, 2, 1, 1, 1), "refused is not open");
+        assert_eq!(k.by_status["refused"], 1);
         assert_eq!((k.by_status["dispatched"], k.by_status["called"]), (1, 0));
         assert_eq!((k.resolved_by_level["street"], k.resolved_by_level["grid"]), (1, 1));
         assert_eq!((k.share_grid, k.share_above_community, k.share_community), (Some(0.5), Some(0.5), Some(0.0)));

@@ -1,5 +1,7 @@
-//! Incidents: the lifecycle and taxonomy, H3 heat indexes, counts and hot spots, KPI figures and trends.
+//! Incidents: the case loop (lifecycle, who may take which step, evaluation) and taxonomy, H3 heat indexes, counts and hot spots, KPI figures and trends.
 
+pub mod authorize;
+pub mod evaluation;
 pub mod h3locate;
 pub mod heat;
 pub mod heatindex;

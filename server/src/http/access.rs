@@ -98,7 +98,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match action {
         A::Public | A::Me | A::Read | A::ReadCases => true,
         A::Report => matches!(role, R::Admin | R::Dispatcher | R::GridWorker),
-        A::BulkReport => matches!(role, R::Admin | R::Dispatcher),
+        A::BulkReport => matches!(role, R::Admin | R::Dispatcher | R::GridWorker),
         A::Transition => matches!(role, R::Admin | R::Dispatcher | R::Department | R::GridWorker),
         A::Analyse => matches!(role, R::Admin | R::Planner | R::Analyst | R::Dispatcher),
         A::EditCameras => matches!(role, R::Admin | R::Planner),

@@ -114,6 +114,7 @@ impl From<crate::live::LiveError> for AppError {
             L::Bad(m) => AppError::bad(m),
             L::NotFound(m) => AppError::not_found(m),
             L::Conflict(m) => AppError::Conflict(m),
+            L::Forbidden(m) => AppError::Forbidden(m),
             e @ (L::Store { .. } | L::Load(_)) => AppError::Store(e.to_string()),
         }
     }

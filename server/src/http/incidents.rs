@@ -1,13 +1,16 @@
-//! Incidents reported over HTTP: intake, bulk, transitions, listing, KPI and unit trends.
+//! Incidents reported over HTTP: intake, bulk, transitions (each as the
+//! caller's [`Actor`], 403 outside their role or jurisdiction), listing, KPI,
+//! the case loop's evaluation and unit trends.
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use wangge_engine::people::Actor;
 
 use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
@@ -21,6 +24,7 @@ pub(crate) fn routes() -> Routes {
         .get("/api/incidents/{id}", Action::ReadCases, incident_get)
         .post("/api/incidents/{id}/transitions", Action::Transition, incident_transition)
         .get("/api/kpi", Action::Read, kpi)
+        .get("/api/evaluation", Action::Read, evaluation)
         .get("/api/units/{id}/incidents", Action::ReadCases, unit_incidents)
 }
 
@@ -40,13 +44,14 @@ pub(crate) fn created(v: Value, replayed: bool) -> Response {
 
 pub(crate) async fn incident_create(
     State(s): State<Arc<AppState>>,
+    Extension(by): Extension<Actor>,
     IdempotencyKey(key): IdempotencyKey,
     body: Result<Json<crate::live::NewIncident>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
-        let (v, replayed) = s.live.intake(&d, b, key)?;
+        let (v, replayed) = s.live.intake_by(&d, b, key, &by)?;
         tracing::info!(incident = %v["id"], replayed, "incident stored");
         Ok(created(v, replayed))
     })
@@ -61,6 +66,7 @@ pub(crate) struct BulkQuery {
 /// Many incidents from a CSV or GeoJSON body into the live lifecycle, all or nothing.
 pub(crate) async fn incident_bulk(
     State(s): State<Arc<AppState>>,
+    Extension(by): Extension<Actor>,
     Query(q): Query<BulkQuery>,
     format: Format,
     IdempotencyKey(key): IdempotencyKey,
@@ -84,7 +90,7 @@ pub(crate) async fn incident_bulk(
         let wangge_engine::model::Layer::Incidents(rows) = crate::import::read_str(&body, is_csv, name, &o)? else {
             return Err(AppError::bad("not an incidents layer"));
         };
-        let (v, replayed) = s.live.bulk(&d, rows, key)?;
+        let (v, replayed) = s.live.bulk_by(&d, rows, key, &by)?;
         tracing::info!(incidents = %v["imported"], replayed, "bulk incidents stored");
         Ok(created(v, replayed))
     })
@@ -97,13 +103,14 @@ pub(crate) async fn incident_get(State(s): State<Arc<AppState>>, Path(id): Path<
 
 pub(crate) async fn incident_transition(
     State(s): State<Arc<AppState>>,
+    Extension(by): Extension<Actor>,
     Path(id): Path<String>,
     body: Result<Json<crate::live::StepBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body?;
     blocking(move || {
-        let v = s.live.transition(&id, b)?;
-        tracing::info!(incident = %id, status = %v["status"], "transition stored");
+        let v = s.live.transition_by(&id, b, &by)?;
+        tracing::info!(incident = %id, status = %v["status"], user = %by.name, role = %by.role, "transition stored");
         Ok(Json(v).into_response())
     })
     .await
@@ -125,6 +132,50 @@ pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, bbox: Bbox, f:
 
 pub(crate) async fn kpi(State(s): State<Arc<AppState>>) -> AppResult {
     Ok(Json(s.live.kpi()).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EvaluationQuery {
+    pub(crate) by: Option<String>,
+    pub(crate) level: Option<String>,
+}
+
+/// 综合评价: closure, on-time and rework rates and satisfaction per unit (optionally of one level), department or grid worker.
+pub(crate) async fn evaluation(State(s): State<Arc<AppState>>, Query(q): Query<EvaluationQuery>) -> AppResult {
+    use wangge_engine::incidents::evaluation::By;
+    let by_name = q.by.as_deref().unwrap_or("unit");
+    let by = By::parse(by_name).ok_or_else(|| AppError::bad(format!("by {by_name:?}: use unit, department or grid_worker")))?;
+    let d = s.dataset();
+    let h = &d.hierarchy;
+    if let Some(l) = &q.level {
+        if by != By::Unit {
+            return Err(AppError::bad(format!("level {l:?}: only with by=unit")));
+        }
+        if !h.levels.iter().any(|x| &x.0 == l) {
+            let known: Vec<&str> = h.levels.iter().map(|x| x.0.as_str()).collect();
+            return Err(AppError::bad(format!("level {l:?}: not a level of the units; levels: {}", known.join(", "))));
+        }
+    }
+    let rows: Vec<Value> = s
+        .live
+        .evaluation(by)
+        .into_iter()
+        .filter_map(|r| {
+            let mut v = serde_json::to_value(&r).ok()?;
+            if by == By::Unit {
+                let unit = h.get(&wangge_engine::model::UnitId(r.key.clone())).map(|u| &h.units[u]);
+                if q.level.as_ref().is_some_and(|l| unit.is_none_or(|u| &u.level.0 != l)) {
+                    return None;
+                }
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("level".into(), json!(unit.map(|u| u.level.0.as_str())));
+                    o.insert("name".into(), json!(unit.map(|u| u.name.as_str())));
+                }
+            }
+            Some(v)
+        })
+        .collect();
+    Ok(Json(json!({"by": by_name, "level": q.level, "count": rows.len(), "rows": rows})).into_response())
 }
 
 #[derive(Deserialize)]

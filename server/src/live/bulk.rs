@@ -2,8 +2,9 @@
 //! or nothing, kept in one write before the answer.
 
 use serde_json::{Value, json};
-use wangge_engine::incidents::lifecycle::Status;
+use wangge_engine::incidents::lifecycle::{self, Status};
 use wangge_engine::incidents::taxonomy::CategoryError;
+use wangge_engine::people::Actor;
 
 use super::{Live, LiveError, LiveIncident, now};
 use wangge_engine::dataset::Dataset;
@@ -17,6 +18,21 @@ impl Live {
     /// reported); their earlier history is not known. With an idempotency key
     /// seen before, the first answer again (and `true`).
     pub fn bulk(&self, d: &Dataset, rows: Vec<wangge_engine::model::Incident>, key: Option<String>) -> Result<(Value, bool), LiveError> {
+        self.bulk_by(d, rows, key, &Actor::local())
+    }
+
+    /// [`Live::bulk`] reported by `by`: every row must fall in `by`'s
+    /// jurisdiction (and `by` be allowed to report), else nothing is imported
+    /// and the rows outside are named.
+    pub fn bulk_by(
+        &self,
+        d: &Dataset,
+        rows: Vec<wangge_engine::model::Incident>,
+        key: Option<String>,
+        by: &Actor,
+    ) -> Result<(Value, bool), LiveError> {
+        // the role first (one's own unit is inside one's jurisdiction), each row's place below
+        lifecycle::authorize_report(by, by.unit.as_slice()).map_err(|e| LiveError::Forbidden(e.to_string()))?;
         let row_key = |k: &str, n: usize| format!("{k}#{n}");
         let mut inner = self.lock();
         if let Some(k) = &key
@@ -89,8 +105,18 @@ impl Live {
                 reporter: str_attr(r, "reporter"),
                 note: str_attr(r, "note"),
                 transitions: Vec::new(),
+                urges: Vec::new(),
             })
             .collect();
+        let outside: Vec<String> =
+            incs.iter().filter_map(|i| lifecycle::authorize_report(by, &i.units).err().map(|e| format!("{}: {e}", i.id))).collect();
+        if !outside.is_empty() {
+            let n = outside.len();
+            return Err(LiveError::Forbidden(format!(
+                "{n} rows may not be reported by you, nothing was imported: {}",
+                outside[..n.min(3)].join("; ")
+            )));
+        }
         for i in &incs {
             inner.inflight_ids.insert(i.id.clone());
         }

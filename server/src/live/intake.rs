@@ -1,11 +1,13 @@
 //! Intake of one incident: validated against the taxonomy, assigned to its
-//! units, kept before the answer, and exactly once per idempotency key.
-//! Concurrent intakes share one write (group commit).
+//! units, allowed to the reporting roles inside their jurisdiction
+//! (`lifecycle::authorize_report`), kept before the answer, and exactly once
+//! per idempotency key. Concurrent intakes share one write (group commit).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
-use wangge_engine::incidents::lifecycle::Status;
+use wangge_engine::incidents::lifecycle::{self, Status};
+use wangge_engine::people::Actor;
 
 use super::{Live, LiveError, LiveIncident, NewIncident, PersistError, lock, now};
 use wangge_engine::dataset::Dataset;
@@ -20,16 +22,44 @@ pub(super) struct Group {
 }
 
 impl Live {
-    /// Take a new incident: validated, assigned to its units, written (committed) before the answer.
-    /// With an idempotency key seen before, the first answer again (and `true`).
+    /// Take a new incident reported by the system (a sensor; the open local
+    /// mode): validated, assigned to its units, written (committed) before the
+    /// answer. With an idempotency key seen before, the first answer again (and `true`).
     pub fn intake(&self, d: &Dataset, body: NewIncident, key: Option<String>) -> Result<(Value, bool), LiveError> {
+        self.take_in(d, body, key, None)
+    }
+
+    /// [`Live::intake`] reported by `by`, who must be allowed to report
+    /// there; a body without a reporter takes `by`'s name (not the open local mode's).
+    pub fn intake_by(&self, d: &Dataset, body: NewIncident, key: Option<String>, by: &Actor) -> Result<(Value, bool), LiveError> {
+        self.take_in(d, body, key, Some(by))
+    }
+
+    fn take_in(&self, d: &Dataset, mut body: NewIncident, key: Option<String>, by: Option<&Actor>) -> Result<(Value, bool), LiveError> {
+        let placed = wangge_engine::geometry::validate::lonlat_in_range(body.lon, body.lat);
+        let h = &d.hierarchy;
+        let units: Vec<String> = if placed {
+            d.locator
+                .locate(body.lon, body.lat)
+                .map_or(Vec::new(), |leaf| h.chain(leaf).into_iter().rev().map(|u| h.units[u].id.0.clone()).collect())
+        } else {
+            Vec::new()
+        };
+        if let Some(by) = by {
+            if placed {
+                lifecycle::authorize_report(by, &units).map_err(|e| LiveError::Forbidden(e.to_string()))?;
+            }
+            if body.reporter.is_none() && *by != Actor::local() {
+                body.reporter = Some(by.name.clone());
+            }
+        }
         let mut inner = self.lock();
         if let Some(k) = &key
             && let Some(&i) = inner.by_key.get(k)
         {
             return Ok((self.json(&inner.list[i]), true));
         }
-        if !wangge_engine::geometry::validate::lonlat_in_range(body.lon, body.lat) {
+        if !placed {
             return Err(LiveError::Bad(format!("lon/lat {}, {}: not a WGS84 position", body.lon, body.lat)));
         }
         self.taxonomy.class_of(&body.category, body.item.as_deref()).map_err(|e| LiveError::Bad(e.to_string()))?;
@@ -52,11 +82,6 @@ impl Live {
         {
             return Err(LiveError::Conflict(format!("a request with Idempotency-Key {k} is being processed; retry it")));
         }
-        let h = &d.hierarchy;
-        let units: Vec<String> = d
-            .locator
-            .locate(body.lon, body.lat)
-            .map_or(Vec::new(), |leaf| h.chain(leaf).into_iter().rev().map(|u| h.units[u].id.0.clone()).collect());
         let inc = LiveIncident {
             id,
             key,
@@ -71,6 +96,7 @@ impl Live {
             reporter: body.reporter,
             note: body.note,
             transitions: Vec::new(),
+            urges: Vec::new(),
         };
         inner.inflight_ids.insert(inc.id.clone());
         if let Some(k) = &inc.key {

@@ -5,9 +5,13 @@
 //! One mutex orders intake and transitions, so two transitions on one
 //! incident cannot both win. What is acknowledged is kept through a
 //! [`LivePersistence`] (the DuckDB store, or memory) before the answer.
+//! Every write names the actor (`wangge_engine::people::Actor`) taking it and is checked against the
+//! engine's rules (`lifecycle::authorize`, `authorize_report`): a step or a
+//! report outside one's role or jurisdiction is [`LiveError::Forbidden`].
 //! Files: [`intake`] (one incident, group commit), [`bulk`] (many, all or
-//! nothing), [`transitions`] (lifecycle steps), [`sensors`] (sensors and
-//! readings), [`kpi`] (screen figures), [`persist`] (the persistence trait).
+//! nothing), [`transitions`] (lifecycle steps), [`urge`] (督办 of overdue
+//! cases), [`sensors`] (sensors and readings), [`kpi`] (screen figures and
+//! evaluation), [`persist`] (the persistence trait).
 
 pub mod bulk;
 pub mod intake;
@@ -17,13 +21,14 @@ pub mod sensors;
 #[cfg(test)]
 pub(crate) mod tests;
 pub mod transitions;
+pub mod urge;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_engine::incidents::lifecycle::{Deadlines, Flow, ResponseLevel, Status, Step, Transition};
+use wangge_engine::incidents::lifecycle::{self, Deadlines, Flow, ResponseLevel, Status, Step, Transition, Urge};
 use wangge_engine::incidents::taxonomy::Taxonomy;
 
 pub use persist::{LivePersistence, MemoryPersistence, PersistError};
@@ -49,6 +54,15 @@ pub struct LiveIncident {
     pub reporter: Option<String>,
     pub note: Option<String>,
     pub transitions: Vec<Transition>,
+    /// 督办 raised on it, oldest first.
+    pub urges: Vec<Urge>,
+}
+
+impl LiveIncident {
+    /// How many records (steps and urges) it has kept: the `seq` of the next one.
+    pub fn records(&self) -> usize {
+        self.transitions.len() + self.urges.len()
+    }
 }
 
 /// A new incident as posted.
@@ -87,6 +101,9 @@ pub enum LiveError {
     /// The request conflicts with the current state (a taken id, a step from a status the incident left).
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role or jurisdiction does not allow it; the message names the role, the step and why.
+    #[error("{0}")]
+    Forbidden(String),
     /// The change was not kept, so it did not happen; `what` names it.
     #[error("{what} was not stored: {source}")]
     Store {
@@ -126,6 +143,8 @@ pub struct Live {
     pub deadlines: Deadlines,
     /// The last KPI figures: (version, 10-second bucket, figures).
     kpi_cache: Mutex<Option<(u64, i64, Value)>>,
+    /// The second of the last look for overdue cases ([`Live::raise_urges`]).
+    urged_at: std::sync::atomic::AtomicI64,
 }
 
 pub use crate::sync::lock;
@@ -153,6 +172,7 @@ impl Live {
             flow: taxonomy.flow(),
             deadlines: taxonomy.deadlines(),
             kpi_cache: Mutex::new(None),
+            urged_at: std::sync::atomic::AtomicI64::new(i64::MIN),
             taxonomy,
         }
     }
@@ -169,6 +189,11 @@ impl Live {
         for t in snap.transitions {
             if let Some(&i) = inner.by_id.get(&t.incident_id) {
                 inner.list[i].transitions.push(t.transition);
+            }
+        }
+        for u in snap.urges {
+            if let Some(&i) = inner.by_id.get(&u.incident_id) {
+                inner.list[i].urges.push(u.urge);
             }
         }
         for s in snap.sensors {
@@ -217,14 +242,16 @@ impl Live {
         inner.by_id.get(id).map(|&i| self.json(&inner.list[i]))
     }
 
-    /// The incident as JSON, with its overdue flag.
+    /// The incident as JSON, with its deadline, overdue flag, urges, rework and escalations.
     pub fn json(&self, i: &LiveIncident) -> Value {
-        // the current dispatch: the last transition to dispatched, unless resolved since
-        let dispatch = wangge_engine::incidents::lifecycle::last_dispatch(&i.transitions);
-        let open = !matches!(i.status, Status::Resolved | Status::Evaluated);
-        let overdue = open && dispatch.is_some_and(|t| t.step.level.is_some_and(|l| self.deadlines.overdue(&i.category, l, t.at, now())));
+        let t = now();
+        // the current dispatch: the last transition to dispatched
+        let dispatch = lifecycle::last_dispatch(&i.transitions);
+        let due = dispatch.and_then(|d| lifecycle::dispatch_due(&i.category, d, &self.deadlines));
+        let overdue = lifecycle::past_due(i.status, &i.category, &i.transitions, &self.deadlines, t).is_some();
         let deadline_h =
             dispatch.and_then(|t| t.step.level).and_then(|l| self.deadlines.0.get(&i.category).and_then(|m| m.get(&l)).copied());
+        let (rework, escalations) = lifecycle::rework_and_escalations(&i.transitions);
         json!({
             "id": i.id, "lon": i.lon, "lat": i.lat,
             "occurred_at": wangge_engine::time::format_time(i.occurred_at), "received_at": wangge_engine::time::format_time(i.received_at),
@@ -232,7 +259,9 @@ impl Live {
             "reporter": i.reporter, "note": i.note,
             "allowed_next": i.status.next().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "transitions": i.transitions, "deadline_h": deadline_h, "overdue": overdue,
-            "resolved_level": wangge_engine::incidents::lifecycle::resolved_level(&i.transitions).map(ResponseLevel::as_str),
+            "deadline": due.map(wangge_engine::time::format_time),
+            "urges": i.urges, "rework": rework, "escalations": escalations,
+            "resolved_level": lifecycle::resolved_level(&i.transitions).map(ResponseLevel::as_str),
         })
     }
 }

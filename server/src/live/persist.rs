@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use wangge_engine::incidents::lifecycle::Transition;
+use wangge_engine::incidents::lifecycle::{Transition, Urge};
 
 use super::{LiveIncident, Sensor, lock};
 
@@ -19,6 +19,14 @@ pub struct StoredTransition {
     pub incident_id: String,
     pub seq: usize,
     pub transition: Transition,
+}
+
+/// An urge (督办) as kept: the `seq`-th record of an incident (steps and urges share the numbering).
+#[derive(Debug, Clone)]
+pub struct StoredUrge {
+    pub incident_id: String,
+    pub seq: usize,
+    pub urge: Urge,
 }
 
 /// A sensor reading as kept, with the breach it showed and the incident it opened.
@@ -39,6 +47,8 @@ pub struct LiveSnapshot {
     pub incidents: Vec<LiveIncident>,
     /// By incident, then in the order taken.
     pub transitions: Vec<StoredTransition>,
+    /// By incident, then in the order raised.
+    pub urges: Vec<StoredUrge>,
     /// By id, without their last reading.
     pub sensors: Vec<Sensor>,
     /// In the order taken.
@@ -64,10 +74,20 @@ pub trait LivePersistence: Send + Sync + std::fmt::Debug {
     fn insert_incidents(&self, batch: &[LiveIncident]) -> Result<(), PersistError>;
     /// Keep an incident's `seq`-th step and its new status (`t.step.to`), both or neither.
     fn append_transition(&self, incident_id: &str, seq: usize, t: &Transition) -> Result<(), PersistError>;
+    /// Keep urges (督办), all or none; each is its incident's `seq`-th record and changes no status.
+    fn append_urges(&self, urges: &[StoredUrge]) -> Result<(), PersistError>;
     /// Keep a new sensor (ids are unique).
     fn insert_sensor(&self, s: &Sensor) -> Result<(), PersistError>;
     /// Keep a reading.
     fn insert_reading(&self, r: &SensorReading) -> Result<(), PersistError>;
+}
+
+impl LiveSnapshot {
+    /// Whether an incident's `seq`-th record (a step or an urge) is kept.
+    fn taken(&self, incident_id: &str, seq: usize) -> bool {
+        self.transitions.iter().any(|x| x.incident_id == incident_id && x.seq == seq)
+            || self.urges.iter().any(|x| x.incident_id == incident_id && x.seq == seq)
+    }
 }
 
 /// Keeps everything in memory, with the same uniqueness rules as the store's
@@ -94,6 +114,7 @@ impl LivePersistence for MemoryPersistence {
         let mut s = lock(&self.data).clone();
         s.incidents.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
         s.transitions.sort_by(|a, b| (&a.incident_id, a.seq).cmp(&(&b.incident_id, b.seq)));
+        s.urges.sort_by(|a, b| (&a.incident_id, a.seq).cmp(&(&b.incident_id, b.seq)));
         s.sensors.sort_by(|a, b| a.id.cmp(&b.id));
         s.readings.sort_by_key(|r| r.at);
         Ok(s)
@@ -114,20 +135,32 @@ impl LivePersistence for MemoryPersistence {
                 return Err(PersistError::Refused(format!("duplicate idempotency key {k}")));
             }
         }
-        d.incidents.extend(batch.iter().map(|i| LiveIncident { transitions: Vec::new(), ..i.clone() }));
+        d.incidents.extend(batch.iter().map(|i| LiveIncident { transitions: Vec::new(), urges: Vec::new(), ..i.clone() }));
         Ok(())
     }
 
     fn append_transition(&self, incident_id: &str, seq: usize, t: &Transition) -> Result<(), PersistError> {
         self.check()?;
         let mut d = lock(&self.data);
-        if d.transitions.iter().any(|x| x.incident_id == incident_id && x.seq == seq) {
+        if d.taken(incident_id, seq) {
             return Err(PersistError::Refused(format!("step {seq} of incident {incident_id} is kept already")));
         }
         d.transitions.push(StoredTransition { incident_id: incident_id.to_owned(), seq, transition: t.clone() });
         if let Some(i) = d.incidents.iter_mut().find(|i| i.id == incident_id) {
             i.status = t.step.to;
         }
+        Ok(())
+    }
+
+    fn append_urges(&self, urges: &[StoredUrge]) -> Result<(), PersistError> {
+        self.check()?;
+        let mut d = lock(&self.data);
+        for (n, u) in urges.iter().enumerate() {
+            if d.taken(&u.incident_id, u.seq) || urges[..n].iter().any(|x| x.incident_id == u.incident_id && x.seq == u.seq) {
+                return Err(PersistError::Refused(format!("record {} of incident {} is kept already", u.seq, u.incident_id)));
+            }
+        }
+        d.urges.extend(urges.iter().cloned());
         Ok(())
     }
 

@@ -3,7 +3,6 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_engine::incidents::lifecycle::Status;
 
 use super::persist::SensorReading;
 use super::{Inner, Live, LiveError, NewIncident, now};
@@ -93,14 +92,11 @@ impl Live {
             let s = inner.sensors.get(id).ok_or_else(|| LiveError::NotFound(format!("no sensor with id {id}")))?.clone();
             let kind = self.taxonomy.sensor_kinds.get(&s.kind).cloned();
             let breach = kind.as_ref().and_then(|k| k.breach(r.value)).map(|b| (b, kind));
-            let open = s
-                .incident
-                .as_ref()
-                .and_then(|i| inner.by_id.get(i))
-                .is_some_and(|&i| !matches!(inner.list[i].status, Status::Resolved | Status::Evaluated));
+            let open = s.incident.as_ref().and_then(|i| inner.by_id.get(i)).is_some_and(|&i| !inner.list[i].status.is_closed());
             (s, breach, open)
         };
-        // a breach opens an incident unless the sensor's last one is still open; the key makes a repeated reading exactly-once
+        // a breach opens an incident, reported by the system as "sensor:<id>", unless the sensor's last one is
+        // still open; the key makes a repeated reading exactly-once
         let mut opened = None;
         if let Some((why, Some(kind))) = &breach
             && !open
@@ -112,7 +108,7 @@ impl Live {
                 category: kind.category.clone(),
                 item: kind.item.clone(),
                 occurred_at: Some(wangge_engine::time::format_time(at)),
-                reporter: Some(format!("sensor {id}")),
+                reporter: Some(format!("sensor:{id}")),
                 note: Some(format!("{} {}: {why}", sensor.kind, id)),
             };
             let (v, _) = self.intake(d, body, Some(format!("sensor-{id}-{at}")))?;

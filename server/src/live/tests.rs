@@ -224,6 +224,13 @@ pub(crate) fn scenario(persist: Arc<dyn LivePersistence>) {
     for s in [json!({"to": "called", "actor": "a"}), json!({"to": "resolved", "actor": "a", "level": "grid"})] {
         live.transition("A", step(s)).expect("step");
     }
+    // a case dispatched with a deadline, urged once it has passed (raised at a later clock)
+    live.intake(&d, new(Some("U")), None).expect("U");
+    let due = super::now() + 60;
+    live.transition("U", step(json!({"to": "dispatched", "actor": "a", "level": "grid", "departments": ["城管执法"], "deadline": due})))
+        .expect("dispatch");
+    assert_eq!(live.raise_urges(due).expect("urges"), 0, "not past yet");
+    assert_eq!(live.raise_urges(due + 1).expect("urges"), 1);
     live.add_sensor(Sensor {
         id: "S".into(),
         kind: "gas".into(),
@@ -245,7 +252,63 @@ pub(crate) fn scenario(persist: Arc<dyn LivePersistence>) {
     assert_eq!(again.sensors(), live.sensors());
     assert_eq!(again.sensors()[0]["incident"]["id"], opened["opened_incident"]);
     assert_eq!(again.get("A").expect("A")["resolved_level"], "grid");
+    // the urge survives: not raised twice for the same deadline
+    assert_eq!(again.get("U").expect("U")["urges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(again.raise_urges(super::now() + 1_000).expect("urges"), 0);
     // the keys survive: a retry after the restart is a replay
     assert!(again.intake(&d, new(Some("A")), Some("ka".into())).expect("replay").1);
     assert!(again.bulk(&d, vec![row("B", "市容秩序", "dispatched")], Some("kb".into())).expect("replay").1);
+}
+
+#[test]
+fn overdue_cases_are_urged_once_per_deadline_and_counted() {
+    let (m, live) = memory();
+    let d = data();
+    live.intake(&d, new(Some("O")), None).expect("intake");
+    live.intake(&d, new(Some("P")), None).expect("intake");
+    let t0 = super::now();
+    let dispatch = |id: &str, level: &str, due: i64| {
+        live.transition(id, step(json!({"to": "dispatched", "actor": "a", "level": level, "departments": ["城管执法"], "deadline": due})))
+    };
+    dispatch("O", "grid", t0 + 100).expect("dispatch O");
+    dispatch("P", "grid", t0 + 100).expect("dispatch P");
+    let mut rx = live.events.subscribe();
+    assert_eq!(live.raise_urges(t0 + 101).expect("urges"), 2);
+    let ev = rx.try_recv().expect("an urge event");
+    assert_eq!(ev.kind, "urge");
+    let data: Value = serde_json::from_str(&ev.data).expect("json");
+    assert_eq!((data["id"].as_str(), data["level"].as_str(), data["departments"][0].as_str()), (Some("O"), Some("grid"), Some("城管执法")));
+    assert_eq!(data["deadline"], wangge_engine::time::format_time(t0 + 100));
+    // the same second again, and later: nothing new for the same deadline
+    assert_eq!(live.raise_urges(t0 + 101).expect("urges"), 0);
+    assert_eq!(live.raise_urges(t0 + 500).expect("urges"), 0);
+    // P is fed back: not overdue; O is escalated with a new deadline, urged again once that passes
+    live.transition("P", step(json!({"to": "in_progress", "actor": "城管执法"}))).expect("start");
+    live.transition("P", step(json!({"to": "fed_back", "actor": "城管执法", "note": "清了", "photo": "p-1.jpg"}))).expect("feedback");
+    dispatch("O", "street", t0 + 1_000).expect("escalate");
+    assert_eq!(live.get("O").expect("O")["escalations"], 1);
+    assert_eq!(live.raise_urges(t0 + 900).expect("urges"), 0);
+    assert_eq!(live.raise_urges(t0 + 1_001).expect("urges"), 1);
+    assert_eq!(live.get("O").expect("O")["urges"].as_array().map(Vec::len), Some(2));
+    // kept beside the steps, numbered with them
+    let snap = m.load().expect("load");
+    let seqs: Vec<(String, usize)> = snap.urges.iter().map(|u| (u.incident_id.clone(), u.seq)).collect();
+    assert_eq!(seqs, vec![("O".into(), 1), ("O".into(), 3), ("P".into(), 1)]);
+    // P sent back past its deadline: overdue again, but urged once already for that deadline
+    live.transition("P", step(json!({"to": "in_progress", "actor": "网格员"}))).expect("sent back");
+    assert_eq!(live.raise_urges(t0 + 1_500).expect("urges"), 0);
+    // a failed write raises nothing, and the next look tries again
+    live.intake(&d, new(Some("Q")), None).expect("intake");
+    dispatch("Q", "grid", t0 + 1_600).expect("dispatch Q");
+    m.fail_writes(true);
+    assert!(live.raise_urges(t0 + 2_000).is_err());
+    assert_eq!(live.get("Q").expect("Q")["urges"].as_array().map(Vec::len), Some(0));
+    m.fail_writes(false);
+    assert_eq!(live.raise_urges(t0 + 2_000).expect("urges"), 1);
+    let k = live.kpi();
+    assert_eq!(
+        (k["overdue"].as_u64(), k["urged"].as_u64(), k["reworked"].as_u64(), k["escalated"].as_u64()),
+        (Some(0), Some(3), Some(1), Some(1)),
+        "{k}"
+    );
 }

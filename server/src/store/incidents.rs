@@ -1,14 +1,18 @@
 //! The live incidents and their lifecycle steps (`live_incidents`,
 //! `incident_transitions`), and the store as the live lifecycle's
 //! [`LivePersistence`] (the sensor half is in [`super::sensors`]).
+//!
+//! `incident_transitions` also keeps the urges (督办) raised on overdue
+//! cases: their body is an [`Urge`] marked `"kind": "urge"` (no step kind is
+//! called so), numbered in the same `seq` as the incident's steps.
 
 use std::sync::{Arc, Mutex};
 
 use duckdb::params;
-use wangge_engine::incidents::lifecycle::{Status, Transition};
+use wangge_engine::incidents::lifecycle::{Status, Transition, Urge};
 
 use super::{Ctx, Result, Store, StoreError};
-use crate::live::persist::{LiveSnapshot, PersistError, SensorReading, StoredTransition};
+use crate::live::persist::{LiveSnapshot, PersistError, SensorReading, StoredTransition, StoredUrge};
 use crate::live::{LiveIncident, LivePersistence, Sensor, lock};
 
 impl Store {
@@ -49,6 +53,25 @@ impl Store {
                 )
                 .ctx(what)?;
             s.conn.execute("UPDATE live_incidents SET status = ? WHERE id = ?", params![t.step.to.as_str(), incident_id]).ctx(what)?;
+            Ok(())
+        })
+    }
+
+    /// Keep urges (督办) in one transaction (all or none), beside the steps; no status changes.
+    pub fn append_urges(&self, urges: &[StoredUrge]) -> Result<()> {
+        self.transaction("storing urges", |s| {
+            for u in urges {
+                let mut body = serde_json::to_value(&u.urge).unwrap_or_default();
+                if let Some(o) = body.as_object_mut() {
+                    o.insert("kind".into(), URGE.into());
+                }
+                s.conn
+                    .execute(
+                        "INSERT INTO incident_transitions VALUES (?, ?, ?, ?)",
+                        params![u.incident_id, u.seq as i64, u.urge.at, body.to_string()],
+                    )
+                    .ctx(|| format!("storing urge {} of live incident {}", u.seq, u.incident_id))?;
+            }
             Ok(())
         })
     }
@@ -98,41 +121,55 @@ impl Store {
                     reporter,
                     note,
                     transitions: Vec::new(),
+                    urges: Vec::new(),
                 })
             })
             .collect()
     }
 
-    /// Every lifecycle step, by incident and in the order taken.
-    pub fn transitions(&self) -> Result<Vec<StoredTransition>> {
+    /// Every lifecycle step and every urge, by incident and in the order taken.
+    pub fn transitions(&self) -> Result<(Vec<StoredTransition>, Vec<StoredUrge>)> {
         let rows: Vec<(String, i64, String)> = (|| -> duckdb::Result<Vec<(String, i64, String)>> {
             let mut q = self.conn.prepare("SELECT incident_id, seq, body FROM incident_transitions ORDER BY incident_id, seq")?;
             q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()
         })()
         .ctx(|| "reading the incident transitions".into())?;
-        rows.into_iter()
-            .map(|(incident_id, seq, body)| {
-                let transition: Transition = serde_json::from_str(&body).map_err(|e| StoreError::Field {
-                    table: "incident_transitions",
-                    id: format!("{incident_id} step {seq}"),
-                    field: "body",
-                    reason: e.to_string(),
-                })?;
-                Ok(StoredTransition { incident_id, seq: seq.max(0) as usize, transition })
-            })
-            .collect()
+        let (mut steps, mut urges) = (Vec::new(), Vec::new());
+        for (incident_id, seq, body) in rows {
+            let bad = |e: serde_json::Error| StoreError::Field {
+                table: "incident_transitions",
+                id: format!("{incident_id} step {seq}"),
+                field: "body",
+                reason: e.to_string(),
+            };
+            let v: serde_json::Value = serde_json::from_str(&body).map_err(bad)?;
+            let seq_u = seq.max(0) as usize;
+            if v.get("kind").and_then(serde_json::Value::as_str) == Some(URGE) {
+                let urge: Urge = serde_json::from_value(v).map_err(bad)?;
+                urges.push(StoredUrge { incident_id, seq: seq_u, urge });
+            } else {
+                let transition: Transition = serde_json::from_value(v).map_err(bad)?;
+                steps.push(StoredTransition { incident_id, seq: seq_u, transition });
+            }
+        }
+        Ok((steps, urges))
     }
 
     /// Everything the live lifecycle keeps, for a restart.
     pub fn live_snapshot(&self) -> Result<LiveSnapshot> {
+        let (transitions, urges) = self.transitions()?;
         Ok(LiveSnapshot {
             incidents: self.live_incidents()?,
-            transitions: self.transitions()?,
+            transitions,
+            urges,
             sensors: self.sensors()?,
             readings: self.sensor_readings()?,
         })
     }
 }
+
+/// The marker of an urge's body in `incident_transitions`.
+const URGE: &str = "urge";
 
 fn backend(e: StoreError) -> PersistError {
     PersistError::Backend(Arc::new(e))
@@ -150,6 +187,10 @@ impl LivePersistence for Mutex<Store> {
 
     fn append_transition(&self, incident_id: &str, seq: usize, t: &Transition) -> std::result::Result<(), PersistError> {
         lock(self).append_transition(incident_id, seq, t).map_err(backend)
+    }
+
+    fn append_urges(&self, urges: &[StoredUrge]) -> std::result::Result<(), PersistError> {
+        lock(self).append_urges(urges).map_err(backend)
     }
 
     fn insert_sensor(&self, s: &Sensor) -> std::result::Result<(), PersistError> {
@@ -173,9 +214,9 @@ mod tests {
         let store = Arc::new(Mutex::new(Store::memory().expect("memory")));
         crate::live::tests::scenario(store.clone());
         let n = lock(&store).row_counts().expect("counts");
-        // A, B, C and the one the sensor opened; two steps; one sensor, two readings
+        // A, B, C, U and the one the sensor opened; three steps and an urge; one sensor, two readings
         let live: Vec<i64> = ["live_incidents", "incident_transitions", "sensors", "sensor_readings"].iter().map(|t| n[*t]).collect();
-        assert_eq!(live, vec![4, 2, 1, 2]);
+        assert_eq!(live, vec![5, 4, 1, 2]);
     }
 
     #[test]

@@ -102,7 +102,8 @@ impl Store {
 
     /// Bring the tables to this build's schema version (one `SELECT` when they are).
     fn with(conn: Connection, path: &Path) -> Result<Store> {
-        migrate::run(&conn, migrate::MIGRATIONS).map_err(|source| StoreError::Schema { path: path.to_owned(), source: Box::new(source) })?;
+        migrate::run(&conn, migrate::MIGRATIONS)
+            .map_err(|source| StoreError::Schema { path: path.to_owned(), source: Box::new(source) })?;
         Ok(Store { conn })
     }
 

@@ -4,6 +4,7 @@ mod access_matrix;
 mod adjacency;
 mod api;
 mod auth;
+mod case_loop;
 mod cli;
 mod common;
 mod coverage;

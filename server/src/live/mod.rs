@@ -126,6 +126,8 @@ pub struct Live {
     pub deadlines: Deadlines,
     /// The last KPI figures: (version, 10-second bucket, figures).
     kpi_cache: Mutex<Option<(u64, i64, Value)>>,
+    /// The last KPI figures per jurisdiction ([`Live::kpi_for`]).
+    scoped_kpi: Mutex<kpi::ScopedKpi>,
 }
 
 pub use crate::sync::lock;
@@ -153,6 +155,7 @@ impl Live {
             flow: taxonomy.flow(),
             deadlines: taxonomy.deadlines(),
             kpi_cache: Mutex::new(None),
+            scoped_kpi: Mutex::new(kpi::ScopedKpi::new()),
             taxonomy,
         }
     }

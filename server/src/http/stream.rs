@@ -68,6 +68,8 @@ struct Conn {
     last_kpi: String,
     /// Who is listening.
     scope: Scope,
+    /// The data their jurisdiction was built on (rebuilt when the data changes).
+    data: Arc<wangge_engine::dataset::Dataset>,
 }
 
 impl Conn {
@@ -76,9 +78,17 @@ impl Conn {
         if self.scope.viewer().sees_all() {
             return true;
         }
+        self.refresh();
+        e.visible(&self.data, self.scope.viewer())
+    }
+
+    /// The jurisdiction in the data of the moment (a new data version can move units).
+    fn refresh(&mut self) {
         let d = self.s.dataset();
-        self.scope.jurisdiction = self.s.jurisdiction(self.scope.actor.unit.as_deref());
-        e.visible(&d, self.scope.viewer())
+        if !Arc::ptr_eq(&d, &self.data) {
+            self.scope.jurisdiction = self.s.jurisdiction(self.scope.actor.unit.as_deref());
+            self.data = d;
+        }
     }
 }
 
@@ -125,7 +135,8 @@ pub(crate) async fn stream(
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let stop = s.shutdown.subscribe();
-    let conn = Conn { s, rx, stop, tick, pending, seen, last_kpi: String::new(), scope };
+    let data = s.dataset();
+    let conn = Conn { s, rx, stop, tick, pending, seen, last_kpi: String::new(), scope, data };
     let events = futures_util::stream::unfold(conn, |mut c| async move {
         let ev = next(&mut c).await?;
         Some((Ok(ev), c))
@@ -164,8 +175,8 @@ async fn next(c: &mut Conn) -> Option<Event> {
                 let mut k = if c.scope.viewer().sees_all() {
                     c.s.live.kpi()
                 } else {
-                    c.scope.jurisdiction = c.s.jurisdiction(c.scope.actor.unit.as_deref());
-                    c.s.live.kpi_for(&c.s.dataset(), c.scope.viewer())
+                    c.refresh();
+                    c.s.live.kpi_for(&c.data, c.scope.viewer())
                 };
                 // "at" changes every call; compare the figures only
                 let at = k.as_object_mut().and_then(|o| o.remove("at"));

@@ -1,11 +1,31 @@
 //! The event log behind the live stream: every event gets the next id and
 //! stays in a bounded buffer, so a client that reconnects with the last id it
 //! saw gets what it missed, or is told to resynchronise when that is gone.
+//!
+//! Who is sent which event ([`Event::visible`], the same for live events and
+//! a replay after `Last-Event-ID`), by kind:
+//! - `incident`, `transition`, `urge` (a case): only inside the subscriber's
+//!   jurisdiction (the case's unit chain names their unit or one below it)
+//!   and, for a `department` user, only when the case's current dispatch
+//!   names their department (an `incident` event, not yet dispatched, goes
+//!   to no department);
+//! - `sensor`: only when the sensor's position is inside the jurisdiction;
+//! - `bulk` (a count, no features) and `resync`: to everyone, as they are;
+//! - `kpi` is not in the log: the stream computes each subscriber's own
+//!   figures (per distinct jurisdiction, `Live::kpi_for`);
+//! - any other kind: to the whole district's subscribers only, until it is
+//!   given a rule here (nothing leaks by default).
+//!
+//! The whole district (`Jurisdiction::is_everything`, not a department) is
+//! sent everything without looking at the event. Otherwise the event's data
+//! is parsed once, on first look, and shared by every subscriber.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::broadcast;
+use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 /// How many past events a reconnecting client can be given.
 pub const REPLAY_CAPACITY: usize = 4096;
@@ -19,6 +39,86 @@ pub struct Event {
     pub kind: String,
     /// JSON text.
     pub data: String,
+    /// Where it lies, read from `data` on first look.
+    place: OnceLock<Place>,
+}
+
+/// Where an event lies, for choosing its subscribers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// A case: the ids of its units and the departments of its current dispatch.
+    Case { units: Vec<String>, departments: Vec<String> },
+    /// A point (WGS84 lon, lat) as bits, so the place is `Eq`.
+    Point(u64, u64),
+    /// Carries no feature: everyone may have it.
+    Nowhere,
+    /// Not known (or not readable): the whole district's only.
+    Unknown,
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+impl Place {
+    fn read(kind: &str, data: &str) -> Place {
+        match kind {
+            "bulk" | "resync" => return Place::Nowhere,
+            "incident" | "transition" | "urge" | "sensor" => {}
+            _ => return Place::Unknown,
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(data) else { return Place::Unknown };
+        if kind == "sensor" {
+            return match (v["lon"].as_f64(), v["lat"].as_f64()) {
+                (Some(x), Some(y)) => Place::Point(x.to_bits(), y.to_bits()),
+                _ => Place::Unknown,
+            };
+        }
+        let units = strings(&v["units"]);
+        // an urge names its dispatch's departments; a case carries its steps, the current dispatch is the last to dispatched
+        let departments = match v["transitions"].as_array() {
+            Some(steps) => steps.iter().rev().find(|t| t["to"] == "dispatched").map(|t| strings(&t["departments"])).unwrap_or_default(),
+            None => strings(&v["departments"]),
+        };
+        Place::Case { units, departments }
+    }
+}
+
+/// Who is looking at the stream: their jurisdiction and, for a `department` user, their department.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    pub jurisdiction: &'a Jurisdiction,
+    pub department: Option<&'a str>,
+}
+
+impl Viewer<'_> {
+    /// The whole district, not limited to a department's cases: sees every event.
+    pub fn sees_all(&self) -> bool {
+        self.jurisdiction.is_everything() && self.department.is_none()
+    }
+}
+
+impl Event {
+    /// An event (its place is read on first look).
+    pub fn new(id: u64, kind: &str, data: String) -> Event {
+        Event { id, kind: kind.to_owned(), data, place: OnceLock::new() }
+    }
+
+    /// Whether `viewer` is sent this event (see the module doc for each kind).
+    pub fn visible(&self, d: &Dataset, viewer: Viewer<'_>) -> bool {
+        if viewer.sees_all() {
+            return true;
+        }
+        let j = viewer.jurisdiction;
+        match self.place.get_or_init(|| Place::read(&self.kind, &self.data)) {
+            Place::Nowhere => true,
+            Place::Unknown => false,
+            Place::Point(x, y) => j.point(d, geo::Point::new(f64::from_bits(*x), f64::from_bits(*y))),
+            Place::Case { units, departments } => {
+                j.chain(d, units) && viewer.department.is_none_or(|dep| departments.iter().any(|x| x == dep))
+            }
+        }
+    }
 }
 
 /// What a client reconnecting after `last_id` is owed.
@@ -69,7 +169,7 @@ impl EventLog {
     /// Give the event the next id, keep it and send it to every subscriber.
     pub fn publish(&self, kind: &str, data: String) -> u64 {
         let mut log = crate::sync::lock(&self.log);
-        let e = Arc::new(Event { id: log.next_id, kind: kind.to_owned(), data });
+        let e = Arc::new(Event::new(log.next_id, kind, data));
         log.next_id += 1;
         if log.buffer.len() == self.capacity {
             log.buffer.pop_front();

@@ -1,4 +1,12 @@
-//! Incident heatmaps and Gi* hot spots over H3 cells.
+//! Incident heatmaps and Gi* hot spots over H3 cells, of the incidents inside
+//! the caller's jurisdiction only.
+//!
+//! A jurisdiction is a unit filter on its root unit (counted directly, as any
+//! unit filter is; the whole district keeps the index): a requested `unit=`
+//! inside it narrows it, one outside is 403, and a void jurisdiction (its
+//! unit is no longer in the data) counts nothing. Hot spots (Gi*) are
+//! computed over the inside counts only. Heat counts every case inside, a
+//! `department` user's too (figures, not cases).
 
 use std::sync::Arc;
 
@@ -8,7 +16,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::access::{Action, Routes};
+use super::access::{Action, Routes, Scope};
 use super::error::{AppError, AppResult};
 use super::extract::{Format, IncidentFilter, OutputFormat};
 use super::{AppState, blocking};
@@ -30,6 +38,24 @@ pub(crate) fn filtered_counts(
     crate::heat::counts(d, live, &f, res)
 }
 
+/// The filter limited to the caller's jurisdiction: its unit is the requested
+/// one (403 unless inside) or the jurisdiction's root; None when nothing is
+/// inside (a void jurisdiction).
+pub(crate) fn scoped_filter(scope: &Scope, d: &Dataset, f: &IncidentFilter) -> Result<Option<IncidentFilter>, AppError> {
+    let j = &scope.jurisdiction;
+    if j.is_everything() {
+        return Ok(Some(f.clone()));
+    }
+    if let Some(u) = f.unit {
+        return if j.unit(u) {
+            Ok(Some(f.clone()))
+        } else {
+            Err(AppError::Forbidden(scope.outside(&format!("unit {}", d.hierarchy.units[u].id.0))))
+        };
+    }
+    Ok(j.root.map(|r| IncidentFilter { unit: Some(r), ..f.clone() }))
+}
+
 /// The incidents a heat query counts, per cell at its resolution.
 struct Counted {
     res: h3o::Resolution,
@@ -38,10 +64,19 @@ struct Counted {
     generated: bool,
 }
 
-/// Check the query's resolution (default 8) and count the incidents the filter lets through.
-fn count_cells(d: &Dataset, live: &crate::live::Live, filter: &IncidentFilter, res: Option<u8>) -> Result<Counted, AppError> {
+/// Check the query's resolution (default 8) and count the incidents inside the jurisdiction the filter lets through.
+fn count_cells(
+    d: &Dataset,
+    live: &crate::live::Live,
+    scope: &Scope,
+    filter: &IncidentFilter,
+    res: Option<u8>,
+) -> Result<Counted, AppError> {
     let res = h3_res(res, 8)?;
-    let (counts, total) = filtered_counts(d, live, filter, res);
+    let (counts, total) = match scoped_filter(scope, d, filter)? {
+        Some(f) => filtered_counts(d, live, &f, res),
+        None => Default::default(),
+    };
     let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));
     Ok(Counted { res, counts, total, generated })
 }
@@ -74,13 +109,14 @@ const HEAT_FORMATS: [OutputFormat; 2] = [OutputFormat::Json, OutputFormat::Geojs
 
 pub(crate) async fn heatmap(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     Query(q): Query<HeatQuery>,
     filter: IncidentFilter,
     format: Format,
 ) -> AppResult {
     let d = s.dataset();
     blocking(move || {
-        let Counted { res, counts, total, generated } = count_cells(&d, &s.live, &filter, q.res)?;
+        let Counted { res, counts, total, generated } = count_cells(&d, &s.live, &scope, &filter, q.res)?;
         match format.one_of(&HEAT_FORMATS)? {
             OutputFormat::Json => {
                 let cells: Vec<Value> = counts.iter().map(|(c, n)| json!({"cell": c.to_string(), "count": n})).collect();
@@ -100,13 +136,14 @@ pub(crate) async fn heatmap(
 
 pub(crate) async fn hotspots(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     Query(q): Query<HeatQuery>,
     filter: IncidentFilter,
     format: Format,
 ) -> AppResult {
     let d = s.dataset();
     blocking(move || {
-        let Counted { res, counts, total, generated } = count_cells(&d, &s.live, &filter, q.res)?;
+        let Counted { res, counts, total, generated } = count_cells(&d, &s.live, &scope, &filter, q.res)?;
         let k = q.k.unwrap_or(1);
         if !(1..=5).contains(&k) {
             return Err(AppError::bad(format!("k {k}: use 1 to 5")));

@@ -1,6 +1,11 @@
 //! Incidents reported over HTTP: intake, bulk, transitions (each as the
 //! caller's [`Actor`], 403 outside their role or jurisdiction), listing, KPI,
 //! the case loop's evaluation and unit trends.
+//!
+//! The read routes (list, one incident, KPI, unit trends) answer only the
+//! cases inside the caller's jurisdiction ([`Scope`]), and for a `department`
+//! user only those whose current dispatch names their department
+//! ([`crate::live::kpi::sees_case`]); one case or unit outside is 403.
 
 use std::sync::Arc;
 
@@ -12,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_engine::people::Actor;
 
-use super::access::{Action, Routes};
+use super::access::{Action, Routes, Scope};
 use super::error::{AppError, AppResult};
 use super::extract::{Bbox, Format, IdempotencyKey, IncidentFilter, OutputFormat, UnitRef};
 use super::{AppState, blocking};
@@ -97,8 +102,22 @@ pub(crate) async fn incident_bulk(
     .await
 }
 
-pub(crate) async fn incident_get(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> AppResult {
-    s.live.get(&id).map(|v| Json(v).into_response()).ok_or_else(|| AppError::not_found(format!("no live incident with id {id}")))
+pub(crate) async fn incident_get(State(s): State<Arc<AppState>>, scope: Scope, Path(id): Path<String>) -> AppResult {
+    let v = s.live.get(&id).ok_or_else(|| AppError::not_found(format!("no live incident with id {id}")))?;
+    if !scope.jurisdiction.is_everything() {
+        let d = s.dataset();
+        let units: Vec<&str> = v["units"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        if !scope.jurisdiction.chain(&d, &units) {
+            return Err(AppError::Forbidden(scope.outside(&format!("incident {id}"))));
+        }
+    }
+    if let Some(dep) = scope.department() {
+        let current = v["transitions"].as_array().and_then(|steps| steps.iter().rev().find(|t| t["to"] == "dispatched"));
+        if !current.and_then(|t| t["departments"].as_array()).is_some_and(|ds| ds.iter().any(|x| x == dep)) {
+            return Err(AppError::Forbidden(format!("incident {id} is not dispatched to department {dep:?} ({})", scope.actor.name)));
+        }
+    }
+    Ok(Json(v).into_response())
 }
 
 pub(crate) async fn incident_transition(
@@ -116,12 +135,14 @@ pub(crate) async fn incident_transition(
     .await
 }
 
-pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, bbox: Bbox, f: IncidentFilter) -> AppResult {
+pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, scope: Scope, bbox: Bbox, f: IncidentFilter) -> AppResult {
     let d = s.dataset();
+    let viewer = scope.viewer();
     let list: Vec<Value> = s
         .live
         .all()
         .iter()
+        .filter(|i| viewer.sees_all() || crate::live::kpi::sees_case(&d, viewer, i))
         .filter(|i| f.in_window(i.occurred_at))
         .filter(|i| f.category.as_ref().is_none_or(|c| &i.category == c) && f.status.as_ref().is_none_or(|st| i.status.as_str() == st))
         .filter(|i| f.unit.is_none_or(|u| i.units.iter().any(|x| x == &d.hierarchy.units[u].id.0)) && bbox.contains(i.lon, i.lat))
@@ -130,8 +151,8 @@ pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, bbox: Bbox, f:
     Ok(Json(json!({"count": list.len(), "incidents": list})).into_response())
 }
 
-pub(crate) async fn kpi(State(s): State<Arc<AppState>>) -> AppResult {
-    Ok(Json(s.live.kpi()).into_response())
+pub(crate) async fn kpi(State(s): State<Arc<AppState>>, scope: Scope) -> AppResult {
+    Ok(Json(s.live.kpi_for(&s.dataset(), scope.viewer())).into_response())
 }
 
 #[derive(Deserialize)]
@@ -141,7 +162,7 @@ pub(crate) struct EvaluationQuery {
 }
 
 /// 综合评价: closure, on-time and rework rates and satisfaction per unit (optionally of one level), department or grid worker.
-pub(crate) async fn evaluation(State(s): State<Arc<AppState>>, Query(q): Query<EvaluationQuery>) -> AppResult {
+pub(crate) async fn evaluation(State(s): State<Arc<AppState>>, scope: Scope, Query(q): Query<EvaluationQuery>) -> AppResult {
     use wangge_engine::incidents::evaluation::By;
     let by_name = q.by.as_deref().unwrap_or("unit");
     let by = By::parse(by_name).ok_or_else(|| AppError::bad(format!("by {by_name:?}: use unit, department or grid_worker")))?;
@@ -158,8 +179,10 @@ pub(crate) async fn evaluation(State(s): State<Arc<AppState>>, Query(q): Query<E
     }
     let rows: Vec<Value> = s
         .live
-        .evaluation(by)
+        .evaluation(&d, scope.viewer(), by)
         .into_iter()
+        // a unit row outside the jurisdiction (an ancestor) is left out
+        .filter(|r| by != By::Unit || scope.jurisdiction.unit_id(&d, &r.key))
         .filter_map(|r| {
             let mut v = serde_json::to_value(&r).ok()?;
             if by == By::Unit {
@@ -183,20 +206,26 @@ pub(crate) struct TrendQuery {
     pub(crate) period: Option<String>,
 }
 
-/// Incident trend (per week or month, change against the previous period) and resolution levels of a unit.
+/// Incident trend (per week or month, change against the previous period) and
+/// resolution levels of a unit inside the jurisdiction (403 outside); a
+/// `department` user counts only the live cases dispatched to it.
 pub(crate) async fn unit_incidents(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     UnitRef { id, index: u, dataset: d }: UnitRef,
     Query(q): Query<TrendQuery>,
 ) -> AppResult {
+    scope.require_unit(&d, &id)?;
+    let viewer = scope.viewer();
     use wangge_engine::incidents::trend::{Period, TrendRow, UnitIncidents, loaded_rows};
     let period = match q.period.as_deref() {
         None => Period::Week,
         Some(p) => Period::parse(p).ok_or_else(|| AppError::bad(format!("period {p:?}: use week or month")))?,
     };
-    let mut rows = loaded_rows(&d, u);
+    // loaded incidents are never dispatched: a department has none of them
+    let mut rows = if viewer.department.is_some() { Vec::new() } else { loaded_rows(&d, u) };
     s.live.each(|i| {
-        if i.units.iter().any(|x| x == &id) {
+        if i.units.iter().any(|x| x == &id) && (viewer.department.is_none() || crate::live::kpi::sees_case(&d, viewer, i)) {
             let lvl = wangge_engine::incidents::lifecycle::resolved_level(&i.transitions);
             rows.push(TrendRow { at: i.occurred_at, resolved_level: lvl.map(|l| l.as_str().to_owned()) });
         }

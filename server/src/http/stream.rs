@@ -1,5 +1,15 @@
 //! The server-sent event stream: live events with ids `EPOCH-ID`, resumed after
 //! `Last-Event-ID` from the event log's buffer, `resync` when that is not possible.
+//!
+//! Each subscriber is sent only what lies inside their jurisdiction: the
+//! rule for each event kind is [`crate::events`]'s ([`Event::visible`]),
+//! applied to live events and to a replay alike (ids skipped for a
+//! subscriber leave no gap they must fill: the next id they see is simply
+//! larger); `kpi` carries the subscriber's own figures ([`Live::kpi_for`],
+//! shared by the subscribers of one jurisdiction).
+//!
+//! [`Event::visible`]: crate::events::Event::visible
+//! [`Live::kpi_for`]: crate::live::Live::kpi_for
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -12,8 +22,8 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use super::access::{Action, Routes};
-use crate::events::{EventLog, Replay};
+use super::access::{Action, Routes, Scope};
+use crate::events::{EventLog, Replay, Viewer};
 
 pub(crate) fn routes() -> Routes {
     Routes::new().get("/api/stream", Action::Read, stream)
@@ -23,6 +33,13 @@ pub(crate) fn routes() -> Routes {
 fn parse_last_id(v: &str) -> Option<(u64, u64)> {
     let (e, i) = v.trim().split_once('-')?;
     Some((e.parse().ok()?, i.parse().ok()?))
+}
+
+impl Scope {
+    /// The caller as the event stream and the case filters see them.
+    pub(crate) fn viewer(&self) -> Viewer<'_> {
+        Viewer { jurisdiction: &self.jurisdiction, department: self.department() }
+    }
 }
 
 fn event(log: &EventLog, e: &crate::events::Event) -> Event {
@@ -49,13 +66,39 @@ struct Conn {
     seen: u64,
     /// The last KPI figures sent.
     last_kpi: String,
+    /// Who is listening.
+    scope: Scope,
+    /// The data their jurisdiction was built on (rebuilt when the data changes).
+    data: Arc<wangge_engine::dataset::Dataset>,
 }
 
-/// Server-sent events: `incident`, `transition`, `bulk` and `sensor` as they happen (id `EPOCH-ID`);
-/// `kpi` on connect and whenever the figures change (checked every 500 ms); `resync` when the
-/// events a client missed are gone. Ends when the server shuts down.
+impl Conn {
+    /// Whether this subscriber is sent `e` (the jurisdiction of the data of the moment).
+    fn visible(&mut self, e: &crate::events::Event) -> bool {
+        if self.scope.viewer().sees_all() {
+            return true;
+        }
+        self.refresh();
+        e.visible(&self.data, self.scope.viewer())
+    }
+
+    /// The jurisdiction in the data of the moment (a new data version can move units).
+    fn refresh(&mut self) {
+        let d = self.s.dataset();
+        if !Arc::ptr_eq(&d, &self.data) {
+            self.scope.jurisdiction = self.s.jurisdiction(self.scope.actor.unit.as_deref());
+            self.data = d;
+        }
+    }
+}
+
+/// Server-sent events: `incident`, `transition`, `bulk` and `sensor` as they happen (id `EPOCH-ID`),
+/// those inside the caller's jurisdiction only; `kpi` (the caller's own figures) on connect and
+/// whenever they change (checked every 500 ms); `resync` when the events a client missed are gone.
+/// Ends when the server shuts down.
 pub(crate) async fn stream(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     headers: HeaderMap,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
     let log = &s.live.events;
@@ -68,7 +111,8 @@ pub(crate) async fn stream(
             Some((epoch, id)) if epoch == log.epoch() => match log.since(id) {
                 Replay::Events(events) => {
                     seen = events.last().map_or(id, |e| e.id);
-                    pending.extend(events.iter().map(|e| event(log, e)));
+                    let d = s.dataset();
+                    pending.extend(events.iter().filter(|e| e.visible(&d, scope.viewer())).map(|e| event(log, e)));
                 }
                 Replay::Resync => {
                     let (ev, upto) = resync(log, "the events since your last one are no longer kept");
@@ -91,7 +135,8 @@ pub(crate) async fn stream(
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let stop = s.shutdown.subscribe();
-    let conn = Conn { s, rx, stop, tick, pending, seen, last_kpi: String::new() };
+    let data = s.dataset();
+    let conn = Conn { s, rx, stop, tick, pending, seen, last_kpi: String::new(), scope, data };
     let events = futures_util::stream::unfold(conn, |mut c| async move {
         let ev = next(&mut c).await?;
         Some((Ok(ev), c))
@@ -114,7 +159,9 @@ async fn next(c: &mut Conn) -> Option<Event> {
                 Ok(e) if e.id <= c.seen => continue,
                 Ok(e) => {
                     c.seen = e.id;
-                    return Some(event(&c.s.live.events, &e));
+                    if c.visible(&e) {
+                        return Some(event(&c.s.live.events, &e));
+                    }
                 }
                 Err(RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "event stream client fell behind; sending resync");
@@ -125,7 +172,12 @@ async fn next(c: &mut Conn) -> Option<Event> {
                 Err(RecvError::Closed) => return None,
             },
             _ = c.tick.tick() => {
-                let mut k = c.s.live.kpi();
+                let mut k = if c.scope.viewer().sees_all() {
+                    c.s.live.kpi()
+                } else {
+                    c.refresh();
+                    c.s.live.kpi_for(&c.data, c.scope.viewer())
+                };
                 // "at" changes every call; compare the figures only
                 let at = k.as_object_mut().and_then(|o| o.remove("at"));
                 let figures = k.to_string();

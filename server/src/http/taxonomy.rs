@@ -36,6 +36,8 @@ pub(crate) fn routes() -> Routes {
 }
 
 /// The taxonomy in use: `classes` (name, items), `departments`, `deadlines_h`, `sensor_kinds`.
+/// Not limited to a jurisdiction: it is configuration (names, deadlines,
+/// thresholds), the same for everyone, holding no feature or case.
 async fn taxonomy(State(s): State<Arc<AppState>>) -> Json<Taxonomy> {
     Json(s.live.taxonomy.clone())
 }

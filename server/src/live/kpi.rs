@@ -1,11 +1,29 @@
-//! Figures for command-center screens over the live incidents, and the case
-//! loop's evaluation (综合评价) per unit, department and grid worker.
+//! Figures for command-center screens over the live incidents, for the
+//! whole district ([`Live::kpi`]) or a jurisdiction ([`Live::kpi_for`]), and
+//! the case loop's evaluation (综合评价) per unit, department and grid worker.
 
 use serde_json::Value;
+use wangge_engine::dataset::Dataset;
 use wangge_engine::incidents::evaluation::{self, By, EvalCase, Score};
 use wangge_engine::incidents::kpi::{self, KpiIncident};
 
-use super::{Live, lock, now};
+use super::{Live, LiveIncident, lock, now};
+use crate::events::Viewer;
+
+/// How many jurisdictions' figures are kept before the cache starts again.
+const SCOPED_KPI_KEPT: usize = 256;
+
+/// Figures of one jurisdiction: (data version, unit, department) → (live version, 10-second bucket, figures).
+pub(super) type ScopedKpi = std::collections::HashMap<(String, String, Option<String>), (u64, i64, Value)>;
+
+/// Whether a viewer sees a live case: inside their jurisdiction and, for a
+/// department, dispatched to it (its current dispatch names the department).
+pub fn sees_case(d: &Dataset, viewer: Viewer<'_>, i: &LiveIncident) -> bool {
+    viewer.jurisdiction.chain(d, &i.units)
+        && viewer.department.is_none_or(|dep| {
+            wangge_engine::incidents::lifecycle::last_dispatch(&i.transitions).is_some_and(|t| t.step.departments.iter().any(|x| x == dep))
+        })
+}
 
 impl Live {
     /// Figures for command-center screens over the live incidents: counts by
@@ -43,10 +61,10 @@ impl Live {
 }
 
 impl Live {
-    /// The evaluation figures of the live cases grouped `by` unit, department or grid worker.
-    pub fn evaluation(&self, by: By) -> Vec<Score> {
+    /// The evaluation figures of the live cases `viewer` sees, grouped `by` unit, department or grid worker.
+    pub fn evaluation(&self, d: &Dataset, viewer: Viewer<'_>, by: By) -> Vec<Score> {
         let inner = self.lock();
-        let cases = inner.list.iter().map(|i| EvalCase {
+        let cases = inner.list.iter().filter(|i| viewer.sees_all() || sees_case(d, viewer, i)).map(|i| EvalCase {
             units: &i.units,
             category: &i.category,
             status: i.status,
@@ -54,5 +72,42 @@ impl Live {
             transitions: &i.transitions,
         });
         evaluation::evaluate(cases, by, &self.deadlines)
+    }
+
+    /// The figures of [`Live::kpi`] over the cases `viewer` sees only
+    /// ([`sees_case`]); the whole district's are [`Live::kpi`]'s, at no extra
+    /// cost. Computed once per change, 10 s and distinct (jurisdiction,
+    /// department), so every stream of one jurisdiction shares them.
+    pub fn kpi_for(&self, d: &Dataset, viewer: Viewer<'_>) -> Value {
+        if viewer.sees_all() {
+            return self.kpi();
+        }
+        let t = now();
+        if let Err(e) = self.raise_urges(t) {
+            tracing::warn!(error = %e, "overdue cases not urged; trying again at the next look");
+        }
+        let version = self.version.load(std::sync::atomic::Ordering::SeqCst);
+        let key = (d.data_version(), viewer.jurisdiction.key().to_owned(), viewer.department.map(str::to_owned));
+        if let Some((v, b, k)) = lock(&self.scoped_kpi).get(&key)
+            && *v == version
+            && *b == t / 10
+        {
+            return k.clone();
+        }
+        let inner = self.lock();
+        let list = inner.list.iter().filter(|i| sees_case(d, viewer, i)).map(|i| KpiIncident {
+            category: &i.category,
+            status: i.status,
+            transitions: &i.transitions,
+            urges: i.urges.len(),
+        });
+        let k = serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null);
+        drop(inner);
+        let mut c = lock(&self.scoped_kpi);
+        if c.len() >= SCOPED_KPI_KEPT {
+            c.clear();
+        }
+        c.insert(key, (version, t / 10, k.clone()));
+        k
     }
 }

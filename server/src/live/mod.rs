@@ -145,6 +145,8 @@ pub struct Live {
     kpi_cache: Mutex<Option<(u64, i64, Value)>>,
     /// The second of the last look for overdue cases ([`Live::raise_urges`]).
     urged_at: std::sync::atomic::AtomicI64,
+    /// The last KPI figures per jurisdiction ([`Live::kpi_for`]).
+    scoped_kpi: Mutex<kpi::ScopedKpi>,
 }
 
 pub use crate::sync::lock;
@@ -173,6 +175,7 @@ impl Live {
             deadlines: taxonomy.deadlines(),
             kpi_cache: Mutex::new(None),
             urged_at: std::sync::atomic::AtomicI64::new(i64::MIN),
+            scoped_kpi: Mutex::new(kpi::ScopedKpi::new()),
             taxonomy,
         }
     }

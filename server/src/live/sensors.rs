@@ -70,6 +70,11 @@ impl Live {
         })
     }
 
+    /// Where sensor `id` is (lon, lat), if it is registered.
+    pub fn sensor_position(&self, id: &str) -> Option<(f64, f64)> {
+        self.lock().sensors.get(id).map(|s| (s.lon, s.lat))
+    }
+
     /// Every sensor with its state.
     pub fn sensors(&self) -> Vec<Value> {
         let inner = self.lock();

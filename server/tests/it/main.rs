@@ -15,5 +15,6 @@ mod import_errors;
 mod import_fuzz;
 mod incidents;
 mod integrity;
+mod scope_cases;
 mod tiles;
 mod tiles_prop;

@@ -6,10 +6,11 @@
 //! test after that is O(1) for a unit or a leaf, and one point location
 //! (R-tree, `units::assign`) for a point.
 
-use geo::{BoundingRect, Point, Rect};
+use geo::{BoundingRect, Euclidean, InterpolatableLine, Length, Point, Rect};
 
 use crate::dataset::Dataset;
 use crate::model::UnitId;
+use crate::units::integrity::{GapKind, Report};
 
 /// The part of the district someone acts on.
 #[derive(Debug, Clone)]
@@ -90,6 +91,77 @@ impl Jurisdiction {
     /// the chain names the root or a unit below it.
     pub fn chain<S: AsRef<str>>(&self, d: &Dataset, chain: &[S]) -> bool {
         self.is_everything() || chain.iter().any(|id| self.unit_id(d, id.as_ref()))
+    }
+
+    /// Camera `i` of `d` is inside (by its position).
+    pub fn camera(&self, d: &Dataset, i: usize) -> bool {
+        self.is_everything() || d.cameras.get(i).is_some_and(|c| self.point(d, c.position))
+    }
+
+    /// Facility `i` of `d` is inside (by its position).
+    pub fn facility(&self, d: &Dataset, i: usize) -> bool {
+        self.is_everything() || d.facilities.get(i).is_some_and(|f| self.point(d, f.position))
+    }
+
+    /// Road `i` of `d` is inside: the midpoint of its longest part lies inside
+    /// (a road along a border belongs to one side only).
+    pub fn road(&self, d: &Dataset, i: usize) -> bool {
+        if self.is_everything() {
+            return true;
+        }
+        let Some(r) = d.roads.get(i) else { return false };
+        let longest = r.line.0.iter().max_by(|a, b| Euclidean.length(*a).total_cmp(&Euclidean.length(*b)));
+        longest.and_then(|l| l.point_at_ratio_from_start(&Euclidean, 0.5)).is_some_and(|p| self.point(d, p))
+    }
+
+    /// The integrity report of `d` limited to the subtree: loads of the units
+    /// inside, gaps under a parent inside, overlaps between two units inside,
+    /// units inside lying outside their parent, cut buildings whose leaf is
+    /// inside (with the other leaves inside only); unassigned buildings lie in no unit and are left out. The
+    /// summary is recounted over what is kept.
+    pub fn report(&self, d: &Dataset) -> Report {
+        let r = &d.report;
+        if self.is_everything() {
+            return r.clone();
+        }
+        let id = |s: &str| self.unit_id(d, s);
+        let mut out = Report {
+            summary: Default::default(),
+            sliver_width_m: r.sliver_width_m,
+            outside_parent: r.outside_parent.iter().filter(|o| id(&o.unit)).cloned().collect(),
+            overlaps: r.overlaps.iter().filter(|o| id(&o.a) && id(&o.b)).cloned().collect(),
+            gaps: r.gaps.iter().filter(|g| id(&g.parent)).cloned().collect(),
+            buildings_unassigned: Vec::new(),
+            // a cut building names the other leaves it lies in: only those inside are kept
+            buildings_cut: r
+                .buildings_cut
+                .iter()
+                .filter(|c| id(&c.leaf))
+                .map(|c| {
+                    let mut c = c.clone();
+                    c.others.retain(|(o, _)| id(o));
+                    c
+                })
+                .collect(),
+            loads: r.loads.iter().enumerate().filter(|(i, _)| self.unit(*i)).map(|(_, l)| l.clone()).collect(),
+        };
+        let s = &mut out.summary;
+        s.units = out.loads.len();
+        s.outside_parent = out.outside_parent.len();
+        s.outside_parent_m2 = out.outside_parent.iter().map(|x| x.area_m2).sum::<f64>() + 0.0;
+        s.overlaps = out.overlaps.len();
+        s.overlap_m2 = out.overlaps.iter().map(|x| x.area_m2).sum::<f64>() + 0.0;
+        let gaps = |k: GapKind| out.gaps.iter().filter(move |g| g.kind == k);
+        s.gaps = gaps(GapKind::Gap).count();
+        s.gap_m2 = gaps(GapKind::Gap).map(|g| g.area_m2).sum::<f64>() + 0.0;
+        s.slivers = gaps(GapKind::Sliver).count();
+        s.sliver_m2 = gaps(GapKind::Sliver).map(|g| g.area_m2).sum::<f64>() + 0.0;
+        s.buildings = (0..d.buildings.len()).filter(|&b| self.building(d, b)).count();
+        s.buildings_unassigned = 0;
+        s.buildings_cut = out.buildings_cut.len();
+        s.units_over_norm = out.loads.iter().filter(|l| l.status == "over").count();
+        s.units_under_norm = out.loads.iter().filter(|l| l.status == "under").count();
+        out
     }
 
     /// The bounds of the root unit (None for everything or void).

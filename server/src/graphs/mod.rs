@@ -53,6 +53,17 @@ pub struct LevelGraph<'a> {
 
 /// Build the neighbour graph of a level.
 pub fn level_graph<'a>(d: &'a Dataset, level: &str, opts: AdjacencyOptions) -> Result<LevelGraph<'a>, GraphError> {
+    level_graph_in(d, level, opts, |_| true)
+}
+
+/// Build the neighbour graph of the units of a level that `keep` (by hierarchy index) lets through,
+/// e.g. those of a jurisdiction: units left out are neither nodes nor neighbours.
+pub fn level_graph_in<'a>(
+    d: &'a Dataset,
+    level: &str,
+    opts: AdjacencyOptions,
+    keep: impl Fn(usize) -> bool,
+) -> Result<LevelGraph<'a>, GraphError> {
     let h = &d.hierarchy;
     if !h.levels.iter().any(|l| l.0 == level) {
         let known: Vec<&str> = h.levels.iter().map(|l| l.0.as_str()).collect();
@@ -64,7 +75,7 @@ pub fn level_graph<'a>(d: &'a Dataset, level: &str, opts: AdjacencyOptions) -> R
     if !(opts.min_shared_m.is_finite() && opts.min_shared_m >= 0.0) {
         return Err(GraphError::MinShared(opts.min_shared_m));
     }
-    let units: Vec<usize> = (0..h.len()).filter(|&i| h.units[i].level.0 == level).collect();
+    let units: Vec<usize> = (0..h.len()).filter(|&i| h.units[i].level.0 == level && keep(i)).collect();
     let geoms: Vec<_> = units.iter().map(|&i| &h.units[i].geometry).collect();
     let adjacency = adjacency(&geoms, &opts);
     let bb = geoms.iter().filter_map(|g| g.bounding_rect()).reduce(rect_union);

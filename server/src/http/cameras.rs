@@ -1,4 +1,7 @@
-//! Camera edits (add, replace, delete) with incremental coverage.
+//! Camera edits (add, replace, delete) with incremental coverage, inside the
+//! caller's jurisdiction: a camera is read or changed only when its position
+//! lies inside, and moved or added only to a position inside (403 naming the
+//! camera and the unit otherwise).
 
 use std::sync::Arc;
 
@@ -8,13 +11,14 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::access::{Action, Routes};
+use super::access::{Action, Routes, Scope};
 use super::error::{AppError, AppResult};
 use super::{AppState, blocking};
 use crate::geojson_out;
 use wangge_engine::cameras::edit::CameraEdit;
 use wangge_engine::cameras::map::CameraCoverage;
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -57,9 +61,12 @@ pub(crate) fn camera_json(d: &Dataset, i: usize) -> Value {
     geojson_out::camera_feature(c, extra)
 }
 
-pub(crate) async fn camera_get(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> AppResult {
+pub(crate) async fn camera_get(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
     let d = s.dataset();
     let i = d.cameras.iter().position(|c| c.id == id).ok_or_else(|| AppError::not_found(format!("no camera with id {id}")))?;
+    if !scope.jurisdiction.camera(&d, i) {
+        return Err(AppError::Forbidden(scope.outside(&format!("camera {id}"))));
+    }
     Ok(Json(camera_json(&d, i)).into_response())
 }
 
@@ -125,10 +132,30 @@ pub(crate) fn edit_cameras(
     ))
 }
 
-pub(crate) async fn camera_create(State(s): State<Arc<AppState>>, body: String) -> AppResult {
+/// The jurisdiction of `scope`'s actor over `d` (the dataset under the edit's lock, which may be newer than the request's).
+fn jurisdiction_in(scope: &Scope, d: &Dataset) -> Jurisdiction {
+    if scope.jurisdiction.is_everything() { Jurisdiction::everything() } else { Jurisdiction::of(d, scope.actor.unit.as_deref()) }
+}
+
+/// 403 unless camera `i` of `d` lies inside.
+fn require_camera(scope: &Scope, j: &Jurisdiction, d: &Dataset, i: usize) -> Result<(), AppError> {
+    if j.camera(d, i) { Ok(()) } else { Err(AppError::Forbidden(scope.outside(&format!("camera {}", d.cameras[i].id)))) }
+}
+
+/// 403 unless camera `c`'s (new) position lies inside.
+fn require_position(scope: &Scope, j: &Jurisdiction, d: &Dataset, c: &wangge_engine::model::Camera) -> Result<(), AppError> {
+    if j.point(d, c.position) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(scope.outside(&format!("camera {} at ({}, {})", c.id, c.position.x(), c.position.y()))))
+    }
+}
+
+pub(crate) async fn camera_create(State(s): State<Arc<AppState>>, scope: Scope, body: String) -> AppResult {
     blocking(move || {
         let (v, status) = edit_cameras(&s, |d| {
             let c = parse_camera(&body, None)?;
+            require_position(&scope, &jurisdiction_in(&scope, d), d, &c)?;
             if d.cameras.iter().any(|x| x.id == c.id) {
                 return Err(AppError::Conflict(format!("a camera with id {} exists; PUT /api/cameras/{} to change it", c.id, c.id)));
             }
@@ -139,21 +166,26 @@ pub(crate) async fn camera_create(State(s): State<Arc<AppState>>, body: String) 
     .await
 }
 
-pub(crate) async fn camera_replace(State(s): State<Arc<AppState>>, Path(id): Path<String>, body: String) -> AppResult {
+pub(crate) async fn camera_replace(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope, body: String) -> AppResult {
     blocking(move || {
         let (v, status) = edit_cameras(&s, |d| {
             let i = d.cameras.iter().position(|c| c.id == id).ok_or_else(|| AppError::not_found(format!("no camera with id {id}")))?;
-            Ok(CameraEdit::Replace(i, parse_camera(&body, Some(&id))?))
+            let j = jurisdiction_in(&scope, d);
+            require_camera(&scope, &j, d, i)?;
+            let c = parse_camera(&body, Some(&id))?;
+            require_position(&scope, &j, d, &c)?;
+            Ok(CameraEdit::Replace(i, c))
         })?;
         Ok((status, Json(v)).into_response())
     })
     .await
 }
 
-pub(crate) async fn camera_delete(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> AppResult {
+pub(crate) async fn camera_delete(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
     blocking(move || {
         let (v, status) = edit_cameras(&s, |d| {
             let i = d.cameras.iter().position(|c| c.id == id).ok_or_else(|| AppError::not_found(format!("no camera with id {id}")))?;
+            require_camera(&scope, &jurisdiction_in(&scope, d), d, i)?;
             Ok(CameraEdit::Remove(i))
         })?;
         Ok((status, Json(v)).into_response())

@@ -1,4 +1,7 @@
-//! Camera coverage: figures per unit, blind spots, siting and the high-points scenario.
+//! Camera coverage: figures per unit, blind spots, siting and the high-points
+//! scenario, inside the caller's jurisdiction: a unit named must be inside it
+//! (403 otherwise), and without one a jurisdiction's root stands for the
+//! district's top units.
 
 use std::sync::Arc;
 
@@ -8,7 +11,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::access::{Action, Routes};
+use super::access::{Action, Routes, Scope};
 use super::error::{AppError, AppResult};
 use super::extract::{Format, OutputFormat};
 use super::units::*;
@@ -40,28 +43,46 @@ pub(crate) fn coverage_json(d: &Dataset, i: usize) -> Value {
     v
 }
 
-pub(crate) async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>) -> AppResult {
+/// The unit a coverage query is about: the one named (inside the jurisdiction), else the jurisdiction's
+/// root, else `None` (the whole district).
+fn scoped_unit(d: &Dataset, scope: &Scope, unit: Option<&str>) -> Result<Option<usize>, AppError> {
+    let j = &scope.jurisdiction;
+    match unit.or(j.unit.as_deref()) {
+        Some(id) => {
+            scope.require_unit(d, id)?;
+            Ok(Some(unit_index(d, id)?))
+        }
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>, scope: Scope) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let cov = d.coverage();
         let h = &d.hierarchy;
-        let (unit, children): (Option<Value>, Vec<usize>) = match &q.unit {
-            Some(id) => {
-                let i = unit_index(&d, id)?;
-                (Some(coverage_json(&d, i)), h.children[i].clone())
-            }
+        let j = &scope.jurisdiction;
+        if j.is_void() {
+            return Ok(Json(json!({"mode": "2.5d", "storey_m": wangge_engine::cameras::map::STOREY_M, "cameras": 0,
+                                  "unit": null, "children": [], "on_roof": []}))
+            .into_response());
+        }
+        let (unit, children): (Option<Value>, Vec<usize>) = match scoped_unit(&d, &scope, q.unit.as_deref())? {
+            Some(i) => (Some(coverage_json(&d, i)), h.children[i].clone()),
             None => (None, (0..h.len()).filter(|&i| h.parent[i].is_none()).collect()),
         };
         let on_roof: Vec<Value> = cov
             .views
             .iter()
             .enumerate()
+            .filter(|(i, _)| j.camera(&d, *i))
             .filter_map(|(i, v)| v.on_roof.map(|b| json!({"camera": d.cameras[i].id, "building": d.buildings[b].id})))
             .collect();
+        let cameras = if j.is_everything() { d.cameras.len() } else { (0..d.cameras.len()).filter(|&c| j.camera(&d, c)).count() };
         Ok(Json(json!({
             "mode": "2.5d",
             "storey_m": wangge_engine::cameras::map::STOREY_M,
-            "cameras": d.cameras.len(),
+            "cameras": cameras,
             "unit": unit,
             "children": children.iter().map(|&c| coverage_json(&d, c)).collect::<Vec<_>>(),
             "on_roof": on_roof,
@@ -71,10 +92,16 @@ pub(crate) async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Q
     .await
 }
 
-pub(crate) async fn coverage_gaps(State(s): State<Arc<AppState>>, Query(q): Query<CoverageQuery>, format: Format) -> AppResult {
+pub(crate) async fn coverage_gaps(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<CoverageQuery>,
+    format: Format,
+    scope: Scope,
+) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let id = q.unit.as_deref().ok_or_else(|| AppError::bad("unit is required, e.g. ?unit=ID"))?;
+        scope.require_unit(&d, id)?;
         let i = unit_index(&d, id)?;
         let cov = d.coverage();
         match format.one_of(&[OutputFormat::Geojson, OutputFormat::H3])? {
@@ -122,11 +149,14 @@ pub(crate) struct SitingBody {
 
 pub(crate) async fn coverage_siting(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     body: Result<Json<SitingBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
+        // siting works inside the unit's polygon: its candidates and chosen sites lie in the unit, hence in the jurisdiction
+        scope.require_unit(&d, &b.unit)?;
         let i = unit_index(&d, &b.unit)?;
         let r = d.coverage().siting(&d, i, b.k, b.camera, b.weights, b.headings.unwrap_or(8)).map_err(|e| AppError::bad(e.to_string()))?;
         let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
@@ -166,12 +196,17 @@ pub(crate) struct HighPointsQuery {
     pub(crate) height: Option<f64>,
 }
 
-pub(crate) async fn coverage_high_points(State(s): State<Arc<AppState>>, Query(q): Query<HighPointsQuery>) -> AppResult {
+pub(crate) async fn coverage_high_points(State(s): State<Arc<AppState>>, Query(q): Query<HighPointsQuery>, scope: Scope) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let h = &d.hierarchy;
-        let i = match &q.unit {
-            Some(id) => unit_index(&d, id)?,
+        if scope.jurisdiction.is_void() && q.unit.is_none() {
+            return Ok(Json(json!({"cameras": [], "ground_m2": 0.0, "covered_m2": 0.0, "share": 0.0, "uncovered_m2": 0.0,
+                                  "covers_all": false, "unit": null, "unit_name": null, "geojson": geojson_out::collection(vec![])}))
+            .into_response());
+        }
+        let i = match scoped_unit(&d, &scope, q.unit.as_deref())? {
+            Some(i) => i,
             None => (0..h.len()).find(|&i| h.parent[i].is_none()).ok_or_else(|| AppError::not_found("no units loaded"))?,
         };
         let dome = wangge_engine::model::CameraView::dome(q.range.unwrap_or(500.0), q.height.unwrap_or(5.0));

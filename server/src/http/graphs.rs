@@ -1,4 +1,5 @@
-//! Adjacency graphs, alliances and AB-post pairs of one level.
+//! Adjacency graphs, alliances and AB-post pairs of one level, over the units
+//! of the caller's jurisdiction only (units outside are neither nodes nor neighbours).
 
 use std::sync::Arc;
 
@@ -11,12 +12,13 @@ use wangge_engine::groups::abpost::AbOptions;
 use wangge_engine::groups::adjacency::AdjacencyOptions;
 use wangge_engine::groups::alliance::AllianceSpec;
 
-use super::access::{Action, Routes};
+use super::access::{Action, Routes, Scope};
 use super::error::{AppError, AppResult};
 use super::extract::{Format, OutputFormat};
 use super::params::*;
 use super::{AppState, blocking};
-use crate::graphs::{WeightBy, level_graph, pair_weight};
+use crate::graphs::{GraphError, LevelGraph, WeightBy, level_graph_in, pair_weight};
+use wangge_engine::dataset::Dataset;
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -40,13 +42,19 @@ pub(crate) fn graph_opts(tolerance: Option<f64>, min_shared: Option<f64>) -> Adj
     AdjacencyOptions { tolerance_m: tolerance.unwrap_or(d.tolerance_m), min_shared_m: min_shared.unwrap_or(d.min_shared_m) }
 }
 
+/// The neighbour graph of `level` over the units inside the caller's jurisdiction.
+fn scoped_graph<'a>(d: &'a Dataset, scope: &Scope, level: &str, opts: AdjacencyOptions) -> Result<LevelGraph<'a>, AppError> {
+    let j = &scope.jurisdiction;
+    level_graph_in(d, level, opts, |i| j.unit(i)).map_err(|e: GraphError| AppError::bad(e.to_string()))
+}
+
 const GRAPH_FORMATS: [OutputFormat; 3] = [OutputFormat::Json, OutputFormat::Geojson, OutputFormat::Csv];
 
-pub(crate) async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>, format: Format) -> AppResult {
+pub(crate) async fn adjacency(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>, format: Format, scope: Scope) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
-        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
+        let g = scoped_graph(&d, &scope, level, graph_opts(q.tolerance, q.min_shared))?;
         match format.one_of(&GRAPH_FORMATS)? {
             OutputFormat::Geojson => Ok(Json(g.adjacency_geojson()).into_response()),
             OutputFormat::Csv => {
@@ -81,12 +89,13 @@ pub(crate) struct ProposeBody {
 
 pub(crate) async fn alliances_propose(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
-        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
+        let g = scoped_graph(&d, &scope, &b.level, graph_opts(b.tolerance, b.min_shared))?;
         let (min_size, max_size) = match (b.count, b.min_size, b.max_size) {
             (Some(_), lo, hi) => (lo.unwrap_or(1), hi.unwrap_or(usize::MAX)),
             (None, lo, hi) => (lo.unwrap_or(2), hi.unwrap_or(4)),
@@ -114,18 +123,28 @@ pub(crate) struct ValidateBody {
 
 pub(crate) async fn alliances_validate(
     State(s): State<Arc<AppState>>,
+    scope: Scope,
     body: Result<Json<ValidateBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult {
     let Json(b) = body?;
     let d = s.dataset();
     blocking(move || {
-        let g = level_graph(&d, &b.level, graph_opts(b.tolerance, b.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
+        // a group naming a unit outside the jurisdiction is refused, naming it
+        if let Some(id) = b
+            .groups
+            .iter()
+            .flatten()
+            .find(|id| d.hierarchy.get(&wangge_engine::model::UnitId((*id).clone())).is_some() && !scope.jurisdiction.unit_id(&d, id))
+        {
+            return Err(AppError::Forbidden(scope.outside(&format!("unit {id}"))));
+        }
+        let g = scoped_graph(&d, &scope, &b.level, graph_opts(b.tolerance, b.min_shared))?;
         Ok(Json(g.validate(b.weight, &b.groups).map_err(|e| AppError::bad(e.to_string()))?).into_response())
     })
     .await
 }
 
-pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>, format: Format) -> AppResult {
+pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<GraphQuery>, format: Format, scope: Scope) -> AppResult {
     let d = s.dataset();
     blocking(move || {
         let level = q.level.as_deref().ok_or_else(|| AppError::bad("level is required, e.g. ?level=grid"))?;
@@ -136,7 +155,7 @@ pub(crate) async fn ab_pairs(State(s): State<Arc<AppState>>, Query(q): Query<Gra
         };
         let weight = pair_weight(q.weight.as_deref().unwrap_or("shared")).map_err(|e| AppError::bad(e.to_string()))?;
         let opts = AbOptions { within_parent, weight };
-        let g = level_graph(&d, level, graph_opts(q.tolerance, q.min_shared)).map_err(|e| AppError::bad(e.to_string()))?;
+        let g = scoped_graph(&d, &scope, level, graph_opts(q.tolerance, q.min_shared))?;
         let r = g.ab_pairs(&opts);
         match format.one_of(&GRAPH_FORMATS)? {
             OutputFormat::Geojson => Ok(Json(g.ab_geojson(&r)).into_response()),

@@ -12,20 +12,20 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::access::{Action, Routes};
+use super::access::{Action, Routes, Scope};
 use super::error::{AppError, AppResult};
 use super::extract::{IncidentFilter, IncidentParams};
 use super::heat::{filtered_counts, h3_res};
 use super::params::urlencode;
-use super::units::bounds_json;
 use super::{AppState, blocking};
 use crate::tiles::encoding::{TileEncoding, negotiate};
 use crate::tiles::grid::{MAX_ZOOM, valid_tile};
 use crate::tiles::mvt::{Prop, concat};
 use crate::tiles::source::{self, Freshness, HeatKind};
 use crate::tiles::tilejson::{BaseUrl, tilejson};
-use crate::tiles::{CompositeKey, HeatCell, HeatFilter, HeatKey, Inputs, LayerTile, Scope, TileAddr, TileFilter, TileKey, TileSource};
+use crate::tiles::{CompositeKey, HeatCell, HeatFilter, HeatKey, Inputs, LayerTile, TileAddr, TileFilter, TileKey, TileScope, TileSource};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -112,28 +112,36 @@ pub(crate) async fn tilejson_route(
     State(s): State<Arc<AppState>>,
     Path(name): Path<String>,
     Query(q): Query<TileQuery>,
+    scope: Scope,
     headers: HeaderMap,
 ) -> AppResult {
     let list = name.strip_suffix(".json").ok_or_else(|| AppError::not_found(format!("no tile resource {name:?}")))?;
     let sources = resolve(list)?;
     let d = s.dataset();
-    Ok(Json(tilejson(&BaseUrl::from_headers(&headers), &sources, &d, &q.to_query_string(), bounds_json(&d))).into_response())
+    let bounds = if scope.jurisdiction.is_everything() { d.bounds() } else { scope.jurisdiction.bounds(&d) };
+    Ok(Json(tilejson(&BaseUrl::from_headers(&headers), &sources, &d, &q.to_query_string(), bounds)).into_response())
 }
 
 pub(crate) async fn style(headers: HeaderMap) -> AppResult {
     Ok(Json(crate::tiles::style::style(&BaseUrl::from_headers(&headers))).into_response())
 }
 
-/// The cells of a heatmap or hot-spot layer for a query (res from the zoom when not given).
-fn heat_cells(s: &AppState, d: &Dataset, kind: HeatKind, f: &HeatFilter, res: u8) -> Result<Vec<HeatCell>, AppError> {
+/// The cells of a heatmap or hot-spot layer for a query (res from the zoom when not given), counting
+/// only incidents inside the caller's jurisdiction: a `unit` filter must name a unit inside it (403
+/// otherwise) and without one the jurisdiction's root is the filter (the heat filter's unit rule,
+/// loaded incidents by their leaf's ancestry and live ones by their unit chain, is the jurisdiction's).
+fn heat_cells(s: &AppState, d: &Dataset, scope: &Scope, kind: HeatKind, f: &HeatFilter, res: u8) -> Result<Vec<HeatCell>, AppError> {
     let res = h3_res(Some(res), res)?;
-    let p = IncidentParams {
-        from: f.from.clone(),
-        to: f.to.clone(),
-        category: f.category.clone(),
-        status: f.status.clone(),
-        unit: f.unit.clone(),
+    let j = &scope.jurisdiction;
+    let unit = match (&f.unit, &j.unit) {
+        _ if j.is_void() => return Ok(Vec::new()),
+        (None, root) => root.clone(),
+        (Some(u), _) => {
+            scope.require_unit(d, u)?;
+            Some(u.clone())
+        }
     };
+    let p = IncidentParams { from: f.from.clone(), to: f.to.clone(), category: f.category.clone(), status: f.status.clone(), unit };
     let (counts, _) = filtered_counts(d, &s.live, &IncidentFilter::resolve(d, p)?, res);
     if kind == HeatKind::Counts {
         return Ok(counts
@@ -171,28 +179,35 @@ fn heat_cells(s: &AppState, d: &Dataset, kind: HeatKind, f: &HeatFilter, res: u8
 fn layer_tile(
     s: &AppState,
     d: &Dataset,
+    scope: &Scope,
     src: &'static dyn TileSource,
     q: &TileQuery,
     tile: TileAddr,
 ) -> Result<(Option<Arc<LayerTile>>, String, TileKey), AppError> {
     let versions = source::versions(src, d, s.live.version.load(std::sync::atomic::Ordering::SeqCst));
     let filter = q.filter_for(src);
+    let j: &Jurisdiction = &scope.jurisdiction;
+    let tile_scope = TileScope::of(j, d);
     let cells = match (src.heat(), &filter) {
         (Some(kind), TileFilter::Heat(f)) => {
             let res = f.res.unwrap_or((tile.z / 2 + 2).clamp(5, 11));
-            let key = HeatKey { kind, versions: versions.clone(), filter: f.clone(), res, scope: Scope::Everything };
-            Some(s.heat.get_or_try(key, || heat_cells(s, d, kind, f, res))?)
+            let key = HeatKey { kind, versions: versions.clone(), filter: f.clone(), res, scope: tile_scope.clone() };
+            Some(s.heat.get_or_try(key, || heat_cells(s, d, scope, kind, f, res))?)
         }
         _ => None,
     };
-    let tag = versions.to_string();
+    // a jurisdiction's tiles have their own ETags: a browser shared by two users never revalidates one's tile as the other's
+    let tag = match &tile_scope {
+        TileScope::Everything => versions.to_string(),
+        TileScope::Unit { id, units_version } => format!("{versions}-j{:08x}", hash(&(id, units_version)) as u32),
+    };
     let level = match &filter {
         TileFilter::Level(l) => Some(l.as_str()),
         _ => None,
     };
-    let key = TileKey { layer: src.name(), versions, filter: filter.clone(), z: tile.z, x: tile.x, y: tile.y, scope: Scope::Everything };
+    let key = TileKey { layer: src.name(), versions, filter: filter.clone(), z: tile.z, x: tile.x, y: tile.y, scope: tile_scope };
     let body = s.tiles.get_with(key.clone(), || {
-        let input = Inputs { d, level, cells: cells.as_deref().map_or(&[], |c| c.as_slice()) };
+        let input = Inputs { d, scope: j, level, cells: cells.as_deref().map_or(&[], |c| c.as_slice()) };
         source::render_layer(src, &input, tile)
     });
     // camera layers change tile by tile with camera edits: their ETag is the content's hash
@@ -213,6 +228,7 @@ pub(crate) async fn tile(
     State(s): State<Arc<AppState>>,
     Path((list, z, x, file)): Path<(String, String, String, String)>,
     Query(q): Query<TileQuery>,
+    scope: Scope,
     headers: HeaderMap,
 ) -> AppResult {
     let sources = resolve(&list)?;
@@ -228,7 +244,7 @@ pub(crate) async fn tile(
     let state = s.clone();
     let parts = blocking(move || {
         let d = state.dataset();
-        sources.iter().map(|src| layer_tile(&state, &d, *src, &q, tile)).collect::<Result<Vec<_>, AppError>>()
+        sources.iter().map(|src| layer_tile(&state, &d, &scope, *src, &q, tile)).collect::<Result<Vec<_>, AppError>>()
     })
     .await?;
     let etag = match parts.as_slice() {

@@ -28,12 +28,32 @@ impl std::fmt::Display for Versions {
     }
 }
 
-/// Whose view of the data a tile is: the access-control work will add a
-/// jurisdiction (a unit and its descendants); today every caller sees everything.
+/// Whose view of the data a tile is: the whole district, or one jurisdiction
+/// (a unit and its descendants). Tiles are cached per scope and never served
+/// across. A unit's scope carries the units layer's version: which features
+/// lie inside depends on the hierarchy even for layers (facilities, roads,
+/// incidents) whose own versions do not.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub enum Scope {
+pub enum TileScope {
     #[default]
     Everything,
+    Unit {
+        id: String,
+        units_version: i64,
+    },
+}
+
+impl TileScope {
+    /// The scope of jurisdiction `j` over `d`.
+    pub fn of(j: &wangge_engine::units::jurisdiction::Jurisdiction, d: &wangge_engine::dataset::Dataset) -> TileScope {
+        match &j.unit {
+            None => TileScope::Everything,
+            Some(id) => TileScope::Unit {
+                id: id.clone(),
+                units_version: i64::from(d.versions.get(&wangge_engine::model::LayerKind::Units).copied().unwrap_or(0)),
+            },
+        }
+    }
 }
 
 /// The filters of a heatmap or hot-spot query (`?res=&k=&from=&to=&category=&status=&unit=`).
@@ -68,7 +88,7 @@ pub struct TileKey {
     pub z: u8,
     pub x: u32,
     pub y: u32,
-    pub scope: Scope,
+    pub scope: TileScope,
 }
 
 /// One encoded layer tile: the protobuf and its gzip.
@@ -171,7 +191,7 @@ pub struct HeatKey {
     pub filter: HeatFilter,
     /// The H3 resolution used (given, or chosen from the zoom).
     pub res: u8,
-    pub scope: Scope,
+    pub scope: TileScope,
 }
 
 /// Heat cells per query.
@@ -201,7 +221,7 @@ mod tests {
     use super::*;
 
     fn key(layer: &'static str, z: u8, x: u32, y: u32) -> TileKey {
-        TileKey { layer, versions: Versions(vec![]), filter: TileFilter::None, z, x, y, scope: Scope::Everything }
+        TileKey { layer, versions: Versions(vec![]), filter: TileFilter::None, z, x, y, scope: TileScope::Everything }
     }
 
     #[test]

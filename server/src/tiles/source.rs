@@ -8,6 +8,7 @@ use super::grid::{BUFFER, TileProj, tile_bounds};
 use super::layers;
 use super::mvt::{LayerBuilder, Prop};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 /// Highest zoom advertised for data layers in TileJSON; MapLibre overzooms beyond.
 pub const DATA_MAXZOOM: u8 = 16;
@@ -74,10 +75,12 @@ impl TileAddr {
     }
 }
 
-/// What a source renders from: the dataset, the units level filter, and the heat cells of the query.
+/// What a source renders from: the dataset, the caller's jurisdiction, the units level filter, and the heat cells of the query.
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
     pub d: &'a Dataset,
+    /// Only features inside this jurisdiction (the heat cells are already limited to it).
+    pub scope: &'a Jurisdiction,
     /// Only units of this level (units layer).
     pub level: Option<&'a str>,
     /// The cells of the query (heatmap and hot-spot layers; empty otherwise).
@@ -94,8 +97,8 @@ pub trait TileSource: Send + Sync {
     fn depends_on(&self) -> &'static [Dep];
     /// Add the features that meet the tile to `lb`.
     fn render(&self, input: &Inputs<'_>, tile: TileAddr, lb: &mut LayerBuilder);
-    /// Number of features (`/api/layers`).
-    fn count(&self, d: &Dataset, live_incidents: usize) -> usize;
+    /// Number of features inside jurisdiction `j` (`/api/layers`); `live_incidents` is the number of live incidents inside it.
+    fn count(&self, d: &Dataset, j: &Jurisdiction, live_incidents: usize) -> usize;
     /// Whether any of its features is generated (`/api/layers`).
     fn generated(&self, _d: &Dataset) -> bool {
         false

@@ -72,14 +72,15 @@ pub fn vector_layer(src: &dyn TileSource) -> Value {
 }
 
 /// The TileJSON of `sources` served as one tile set (`name` is the comma-joined list); `query` is
-/// the query string (with its `?`, or empty) to append to the tile URL; `bounds` the data's bounds.
-pub fn tilejson(base: &BaseUrl, sources: &[&'static dyn TileSource], d: &Dataset, query: &str, bounds: Value) -> Value {
+/// the query string (with its `?`, or empty) to append to the tile URL; `bounds` those of what the
+/// caller may see (the data's, or their jurisdiction's; `None`: nothing, the whole world is given).
+pub fn tilejson(base: &BaseUrl, sources: &[&'static dyn TileSource], d: &Dataset, query: &str, bounds: Option<geo::Rect<f64>>) -> Value {
     let name = sources.iter().map(|s| s.name()).collect::<Vec<_>>().join(",");
     let minzoom = sources.iter().map(|s| s.minzoom()).min().unwrap_or(0);
     let maxzoom = sources.iter().map(|s| s.maxzoom()).max().unwrap_or(0);
-    let center = match d.bounds() {
-        Some(r) => json!([r.center().x, r.center().y, 13]),
-        None => json!([0.0, 0.0, 2]),
+    let (bounds, center) = match bounds {
+        Some(r) => (json!([r.min().x, r.min().y, r.max().x, r.max().y]), json!([r.center().x, r.center().y, 13])),
+        None => (json!([-180.0, -85.0, 180.0, 85.0]), json!([0.0, 0.0, 2])),
     };
     json!({
         "tilejson": "3.0.0",

@@ -16,5 +16,6 @@ mod import_fuzz;
 mod incidents;
 mod integrity;
 mod scope_cases;
+mod scope_map;
 mod tiles;
 mod tiles_prop;

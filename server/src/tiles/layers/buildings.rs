@@ -4,6 +4,7 @@ use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
 use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 #[derive(Debug)]
 pub struct Buildings;
@@ -30,6 +31,9 @@ impl TileSource for Buildings {
         let d = input.d;
         let tp = tile.proj();
         for i in d.building_index.query_rect(tile.buffered_bounds()) {
+            if !input.scope.building(d, i) {
+                continue;
+            }
             let b = &d.buildings[i];
             let a = &d.building_assignment[i];
             let mut props = vec![("id", Prop::Str(b.id.clone())), ("cut", Prop::Bool(a.is_cut())), ("generated", generated(&b.attributes))];
@@ -48,8 +52,8 @@ impl TileSource for Buildings {
             lb.add(Some(i as u64 + 1), &TileGeom::Polygons(tile_polygons(&b.footprint, &tp)), &props);
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.buildings.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        if j.is_everything() { d.buildings.len() } else { (0..d.buildings.len()).filter(|&b| j.building(d, b)).count() }
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.buildings.iter().map(|u| &u.attributes))

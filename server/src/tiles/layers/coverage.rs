@@ -5,6 +5,7 @@ use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
 use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 #[derive(Debug)]
 pub struct CameraViews;
@@ -27,6 +28,9 @@ impl TileSource for CameraViews {
         let tp = tile.proj();
         let cov = d.coverage();
         for i in cov.views_ll_index.query_rect(tile.buffered_bounds()) {
+            if !input.scope.camera(d, i) {
+                continue;
+            }
             let c = &d.cameras[i];
             let v = &cov.views[i];
             let mut props = vec![
@@ -41,8 +45,8 @@ impl TileSource for CameraViews {
             lb.add(Some(i as u64 + 1), &TileGeom::Polygons(tile_polygons(&cov.views_ll[i], &tp)), &props);
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.cameras.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        if j.is_everything() { d.cameras.len() } else { (0..d.cameras.len()).filter(|&c| j.camera(d, c)).count() }
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.cameras.iter().map(|u| &u.attributes))
@@ -71,12 +75,16 @@ impl TileSource for CameraGaps {
         let cov = d.coverage();
         for i in cov.gaps_ll_index.query_rect(tile.buffered_bounds()) {
             let (g, a, owner, _) = &cov.gaps_ll[i];
+            if !input.scope.unit(*owner) {
+                continue;
+            }
             let props = [("area_m2", Prop::Num(*a)), ("unit", Prop::Str(d.hierarchy.units[*owner].id.0.clone()))];
             lb.add(None, &TileGeom::Polygons(tile_polygons(g, &tp)), &props);
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.coverage().gaps_ll.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        let gaps = &d.coverage().gaps_ll;
+        if j.is_everything() { gaps.len() } else { gaps.iter().filter(|(_, _, owner, _)| j.unit(*owner)).count() }
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.cameras.iter().map(|u| &u.attributes))

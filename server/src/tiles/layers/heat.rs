@@ -9,6 +9,7 @@ use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, TileGeom};
 use crate::tiles::source::{Dep, HeatKind, Inputs, TileAddr, TileSource, any_generated, meets};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 /// An H3 cell's boundary as a lon/lat polygon.
 pub fn hexagon(c: h3o::CellIndex) -> geo::Polygon<f64> {
@@ -53,8 +54,8 @@ impl TileSource for Heat {
             }
         }
     }
-    fn count(&self, d: &Dataset, live: usize) -> usize {
-        d.incidents.len() + live
+    fn count(&self, d: &Dataset, j: &Jurisdiction, live: usize) -> usize {
+        super::points::incidents_inside(d, j) + live
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.incidents.iter().map(|u| &u.attributes))

@@ -6,6 +6,7 @@ use crate::tiles::clip::tile_point;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
 use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 #[derive(Debug)]
 pub struct Cameras;
@@ -28,6 +29,9 @@ impl TileSource for Cameras {
         let d = input.d;
         let tp = tile.proj();
         for i in d.camera_index.query_rect(tile.buffered_bounds()) {
+            if !input.scope.camera(d, i) {
+                continue;
+            }
             let c = &d.cameras[i];
             if let Some(p) = tile_point(c.position, &tp) {
                 let props = [
@@ -42,8 +46,8 @@ impl TileSource for Cameras {
             }
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.cameras.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        if j.is_everything() { d.cameras.len() } else { (0..d.cameras.len()).filter(|&c| j.camera(d, c)).count() }
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.cameras.iter().map(|u| &u.attributes))
@@ -67,6 +71,9 @@ impl TileSource for Facilities {
         let d = input.d;
         let tp = tile.proj();
         for i in d.facility_index.query_rect(tile.buffered_bounds()) {
+            if !input.scope.facility(d, i) {
+                continue;
+            }
             let f = &d.facilities[i];
             if let Some(p) = tile_point(f.position, &tp) {
                 let props = [
@@ -79,8 +86,8 @@ impl TileSource for Facilities {
             }
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.facilities.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        if j.is_everything() { d.facilities.len() } else { (0..d.facilities.len()).filter(|&f| j.facility(d, f)).count() }
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.facilities.iter().map(|u| &u.attributes))
@@ -104,6 +111,9 @@ impl TileSource for Incidents {
         let d = input.d;
         let tp = tile.proj();
         for i in d.incident_index.query_rect(tile.buffered_bounds()) {
+            if !input.scope.incident(d, i) {
+                continue;
+            }
             let n = &d.incidents[i];
             if let Some(p) = tile_point(n.position, &tp) {
                 let props = [
@@ -117,10 +127,15 @@ impl TileSource for Incidents {
             }
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.incidents.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        incidents_inside(d, j)
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.incidents.iter().map(|u| &u.attributes))
     }
+}
+
+/// The number of loaded incidents inside `j`.
+pub(crate) fn incidents_inside(d: &Dataset, j: &Jurisdiction) -> usize {
+    if j.is_everything() { d.incidents.len() } else { (0..d.incidents.len()).filter(|&n| j.incident(d, n)).count() }
 }

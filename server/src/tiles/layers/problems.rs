@@ -8,6 +8,7 @@ use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
 use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, meets};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 #[derive(Debug)]
 pub struct Problems;
@@ -26,7 +27,10 @@ impl TileSource for Problems {
         let d = input.d;
         let tp = tile.proj();
         let rep = &d.report;
-        for g in &rep.gaps {
+        // the jurisdiction's rules are those of `Jurisdiction::report`
+        let j = input.scope;
+        let id = |s: &str| j.unit_id(d, s);
+        for g in rep.gaps.iter().filter(|g| id(&g.parent)) {
             let m = MultiPolygon(vec![g.geometry.clone()]);
             if meets(&m, tile) {
                 let kind = if g.kind == GapKind::Gap { "gap" } else { "sliver" };
@@ -39,7 +43,7 @@ impl TileSource for Problems {
                 lb.add(None, &TileGeom::Polygons(tile_polygons(&m, &tp)), &props);
             }
         }
-        for o in &rep.overlaps {
+        for o in rep.overlaps.iter().filter(|o| id(&o.a) && id(&o.b)) {
             if meets(&o.geometry, tile) {
                 let props = [
                     ("kind", Prop::Str("overlap".into())),
@@ -50,7 +54,7 @@ impl TileSource for Problems {
                 lb.add(None, &TileGeom::Polygons(tile_polygons(&o.geometry, &tp)), &props);
             }
         }
-        for o in &rep.outside_parent {
+        for o in rep.outside_parent.iter().filter(|o| id(&o.unit)) {
             if meets(&o.geometry, tile) {
                 let props = [
                     ("kind", Prop::Str("outside_parent".into())),
@@ -63,7 +67,7 @@ impl TileSource for Problems {
         }
         for i in d.building_index.query_rect(tile.buffered_bounds()) {
             let a = &d.building_assignment[i];
-            if a.leaf.is_some() && !a.is_cut() {
+            if (a.leaf.is_some() && !a.is_cut()) || !j.building(d, i) {
                 continue;
             }
             let b = &d.buildings[i];
@@ -75,7 +79,8 @@ impl TileSource for Problems {
             lb.add(None, &TileGeom::Polygons(tile_polygons(&b.footprint, &tp)), &props);
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.report.gaps.len() + d.report.overlaps.len() + d.report.outside_parent.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        let count = |r: &wangge_engine::units::integrity::Report| r.gaps.len() + r.overlaps.len() + r.outside_parent.len();
+        if j.is_everything() { count(&d.report) } else { count(&j.report(d)) }
     }
 }

@@ -6,6 +6,7 @@ use crate::tiles::clip::tile_lines;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
 use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 #[derive(Debug)]
 pub struct Roads;
@@ -24,6 +25,9 @@ impl TileSource for Roads {
         let d = input.d;
         let tp = tile.proj();
         for i in d.road_index.query_rect(tile.buffered_bounds()) {
+            if !input.scope.road(d, i) {
+                continue;
+            }
             let r = &d.roads[i];
             let mut props = vec![("id", Prop::Str(r.id.clone()))];
             for k in ["name", "highway"] {
@@ -34,7 +38,7 @@ impl TileSource for Roads {
             lb.add(Some(i as u64 + 1), &TileGeom::Lines(tile_lines(&r.line, &tp)), &props);
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.roads.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        if j.is_everything() { d.roads.len() } else { (0..d.roads.len()).filter(|&r| j.road(d, r)).count() }
     }
 }

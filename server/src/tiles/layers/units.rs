@@ -4,6 +4,7 @@ use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
 use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
 use wangge_engine::dataset::Dataset;
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 #[derive(Debug)]
 pub struct Units;
@@ -36,7 +37,7 @@ impl TileSource for Units {
         hits.sort_unstable_by_key(|&i| (h.depth[i], i));
         for i in hits {
             let u = &h.units[i];
-            if input.level.is_some_and(|l| l != u.level.0) {
+            if input.level.is_some_and(|l| l != u.level.0) || !input.scope.unit(i) {
                 continue;
             }
             let load = &d.report.loads[i];
@@ -56,8 +57,8 @@ impl TileSource for Units {
             lb.add(Some(i as u64 + 1), &TileGeom::Polygons(tile_polygons(&u.geometry, &tp)), &props);
         }
     }
-    fn count(&self, d: &Dataset, _live: usize) -> usize {
-        d.hierarchy.len()
+    fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
+        if j.is_everything() { d.hierarchy.len() } else { (0..d.hierarchy.len()).filter(|&i| j.unit(i)).count() }
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.hierarchy.units.iter().map(|u| &u.attributes))

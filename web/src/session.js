@@ -140,6 +140,6 @@ export function watchSession(map) {
   map?.on('error', (e) => {
     const status = /** @type {{ status?: number }} */ (e.error ?? {}).status;
     if (status === 401) expired();
-    else console.error(e.error);
+    else console.error(e.error instanceof Error ? e.error.message : e.error);
   });
 }

@@ -1,7 +1,8 @@
 // Browser test of who sees what: on a locked store (users exist) the page
-// shows a login form and asks for no map data; a wrong password is refused in
-// the form; a street's staff sees only that street (every unit the map draws
-// lies in the street's subtree) with their name, role and unit in the header;
+// shows a login form and asks for no map data; a wrong password and too many
+// attempts are refused in the form; a street's staff sees only that street
+// (every unit the map draws lies in the street's subtree) with their name,
+// role and unit in the header;
 // a lost session brings the form back; logout too; a role without `analyse`
 // finds the analysis controls disabled; an open store shows no login at all.
 import { test } from 'node:test';
@@ -59,10 +60,10 @@ async function fillLogin(page, name, password) {
   await page.click('#login-submit');
 }
 
-/** 401s the page expects: /api/me before login and after logout. */
-const expected401 = (failures) => failures.filter((f) => !/status of 401/.test(f));
+/** Failures the page expects: 401 from /api/me before login and after logout, 401 and 429 from refused logins. */
+const expectedRefusals = (failures) => failures.filter((f) => !/status of (401|429)/.test(f));
 
-test('a locked store shows the login form and no map data; a wrong password is refused in the form', { timeout: 120000 }, async () => {
+test('a locked store shows the login form and no map data; a wrong password and too many attempts are refused in the form', { timeout: 120000 }, async () => {
   const { context, page, requests, failures } = await fresh();
   await loginShown(page);
   assert.equal(await page.textContent('#login-form h2'), '登录');
@@ -77,8 +78,22 @@ test('a locked store shows the login form and no map data; a wrong password is r
   assert.equal(await page.textContent('#login-error'), '用户名或密码错误');
   assert.equal(await page.isVisible('#login-form'), true);
   await page.screenshot({ path: join(artifacts, 'login-wrong-password.png') });
+
+  // too many failures for one name: the form says to wait (429)
+  const statuses = await page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'nobody', password: 'wrong-password' }) });
+      out.push(r.status);
+    }
+    return out;
+  });
+  assert.ok(statuses.every((x) => x === 401 || x === 429), statuses.join(','));
+  await fillLogin(page, 'nobody', 'wrong-password');
+  await page.waitForFunction(() => document.getElementById('login-error').textContent === '尝试次数过多，请稍后再试', null, { timeout: 10000 });
   assert.deepEqual(outside(requests, env.base), []);
-  assert.deepEqual(expected401(failures), []);
+  assert.deepEqual(expectedRefusals(failures), []);
   await context.close();
 });
 
@@ -132,7 +147,7 @@ test("a street's staff sees only that street; a lost session and logout bring th
   const r = await fetch(`${env.base}/api/me`, { headers: { cookie: `wangge_session=${cookie.value}` } });
   assert.equal(r.status, 401);
   assert.deepEqual(outside(requests, env.base), []);
-  assert.deepEqual(expected401(failures), []);
+  assert.deepEqual(expectedRefusals(failures), []);
   await context.close();
 });
 

@@ -8,7 +8,7 @@ DEMO_DATA := target/demo-data
 WANGGE := $(TARGET_DIR)/release/wangge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo demo-data test lint unit durability browser web-deps chromium bench anchors clean-demo
+.PHONY: demo demo-street demo-data test lint unit durability browser web-deps chromium bench anchors clean-demo
 
 ## Install the web page's npm packages (MapLibre GL JS, TypeScript for `make lint`, playwright-core) if missing or stale.
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
@@ -42,7 +42,38 @@ $(DEMO_DB): $(WANGGE) data/shinan/admin.geojson
 demo-data: $(DEMO_DB)
 
 demo: web-deps demo-data
+	@echo "Open local mode (the store has no users): the map opens at once at http://$(ADDR)/ for everyone on this machine."
+	@echo "To see it as a street's staff: make demo-street (a copy with users, on http://$(STREET_ADDR)/), then log in as"
+	@echo "  zhangsan / $(DEMO_STREET_PASSWORD) (受理派遣员 of $(DEMO_STREET_NAME); a demo password): the map shows only that street."
 	$(WANGGE) serve --db $(DEMO_DB) --addr $(ADDR)
+
+## The demo as a street's staff sees it: a copy of the demo store with two users
+## (admin, and a dispatcher of one real 市南区 street) with DEMO passwords, served
+## beside `make demo`. The copy is rebuilt whenever the demo store changes.
+DEMO_STREET_DB ?= demo-street.duckdb
+STREET_ADDR ?= 127.0.0.1:8081
+DEMO_STREET ?= street-16868580
+DEMO_STREET_NAME ?= 八大关街道
+DEMO_ADMIN_PASSWORD ?= demo-admin-2026
+DEMO_STREET_PASSWORD ?= demo-street-2026
+
+$(DEMO_STREET_DB): $(DEMO_DB)
+	rm -f $(DEMO_STREET_DB).new $(DEMO_STREET_DB).new.wal
+	cp $(DEMO_DB) $(DEMO_STREET_DB).new
+	if [ -f $(DEMO_DB).wal ]; then cp $(DEMO_DB).wal $(DEMO_STREET_DB).new.wal; fi
+	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(WANGGE) users add --db $(DEMO_STREET_DB).new --name admin --role admin --password-stdin
+	printf '%s\n' '$(DEMO_STREET_PASSWORD)' | $(WANGGE) users add --db $(DEMO_STREET_DB).new --name zhangsan --role dispatcher \
+	  --unit $(DEMO_STREET) --password-stdin
+	rm -f $(DEMO_STREET_DB).wal
+	mv $(DEMO_STREET_DB).new $(DEMO_STREET_DB)
+	if [ -f $(DEMO_STREET_DB).new.wal ]; then mv $(DEMO_STREET_DB).new.wal $(DEMO_STREET_DB).wal; fi
+
+demo-street: web-deps $(DEMO_STREET_DB)
+	@echo "Locked store $(DEMO_STREET_DB): open http://$(STREET_ADDR)/ and log in."
+	@echo "  zhangsan / $(DEMO_STREET_PASSWORD)  受理派遣员 of $(DEMO_STREET_NAME) ($(DEMO_STREET)): sees only that street"
+	@echo "  admin    / $(DEMO_ADMIN_PASSWORD)   管理员: sees the whole district"
+	@echo "These are DEMO passwords, printed here on purpose: never use them for real users (wangge users add --password-stdin)."
+	$(WANGGE) serve --db $(DEMO_STREET_DB) --addr $(STREET_ADDR)
 
 lint: web-deps
 	$(CARGO) fmt --all --check

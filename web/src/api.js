@@ -31,8 +31,19 @@ export function showError(err) {
   sink(`错误：${err instanceof Error ? err.message : String(err)}`);
 }
 
+/** @type {() => void} */
+let unauthorized = () => {};
+
+/**
+ * What to do when the server answers 401 (no credential, or the session
+ * expired or was revoked): the page shows its login form.
+ * @param {() => void} fn
+ */
+export function onUnauthorized(fn) { unauthorized = fn; }
+
 /** @param {string} url @param {Response} r */
 async function failure(url, r) {
+  if (r.status === 401) unauthorized();
   let message = `${url}: ${r.status}`;
   try {
     const v = await r.json();
@@ -112,8 +123,18 @@ export const api = {
   hotspotsGeojson: (q) => getJson(`/api/hotspots?${query({ ...q, format: 'geojson' })}`),
   /** @returns {Promise<{incidents: import('./types').LiveIncident[]}>} */
   liveIncidents: () => getJson('/api/incidents'),
-  /** The server's event stream (incidents, transitions, KPI). */
-  stream: () => new EventSource('/api/stream'),
+  /**
+   * The server's event stream (incidents, transitions, KPI). EventSource does
+   * not say why it closed; when it gives up, /api/me tells whether a login is wanted.
+   */
+  stream: () => {
+    const es = new EventSource('/api/stream');
+    es.addEventListener('error', () => {
+      if (es.readyState !== EventSource.CLOSED) return;
+      fetch('/api/me').then((r) => { if (r.status === 401) unauthorized(); }).catch(() => {});
+    });
+    return es;
+  },
 };
 
 /**

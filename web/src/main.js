@@ -20,17 +20,28 @@ import { setupCoverage } from './panels/coverage.js';
 import { setupIncidentAnalysis } from './panels/incidents.js';
 import { setupLive } from './panels/live.js';
 import { setupSearch } from './panels/search.js';
+import { applyActions, askLogin, showUser, watchSession, whoAmI } from './session.js';
 
 async function main() {
   const status = byId('status');
   let errorAt = 0;
   setErrorSink((message) => { status.textContent = message; errorAt = Date.now(); });
+  // who is looking: a locked store wants a login before any map data is asked for
+  let me = await whoAmI();
+  if (!me) {
+    status.textContent = '请登录';
+    me = await askLogin();
+  }
+  showUser(me);
+  applyActions(me);
+  Object.assign(window, { wanggeMe: me });
   const info = await api.layers();
   const fromHash = parseHash(location.hash);
   const themes = fromHash.layers ? new Set(fromHash.layers) : defaultThemes(info);
   const state = createState(info, themes);
   const view = fromHash.center && fromHash.zoom !== undefined ? { center: fromHash.center, zoom: fromHash.zoom } : null;
-  const map = createMap({ container: 'map', info, themes, view });
+  const map = createMap({ container: 'map', info, themes, view, bounds: me.open ? null : me.bounds });
+  watchSession(map);
   const legend = new Legend(themeLegend(info.levels, levelName));
   const page = { map, state, legend };
   // for the browser test and the console: the map and the unit panel

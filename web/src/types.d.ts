@@ -67,3 +67,12 @@ export interface Kpi {
 }
 /** GET /api/taxonomy: the parsed data/taxonomy.json (only the part the page reads). */
 export interface Taxonomy { classes: { name: string; items: string[] }[] }
+/** GET /api/me: who the caller is, what they may see (bounds of their jurisdiction) and do. */
+export interface Me {
+  name: string; role: string; role_label: string; unit: string | null; unit_name: string | null; department: string | null;
+  /** open local mode: a store with no users, everyone is admin */
+  open: boolean;
+  /** [w, s, e, n] of the jurisdiction (the whole store when it has none) */
+  bounds: [number, number, number, number] | null;
+  actions: string[];
+}

@@ -14,12 +14,16 @@ const bin = resolve(root, process.env.WANGGE_BIN || 'target/debug/wangge');
 /** Screenshots and other things to look at after a run (gitignored). */
 export const artifacts = join(root, 'web', 'test-results');
 
-function run(args) {
-  return execFileSync(bin, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args, input) {
+  return execFileSync(bin, args, { cwd: root, encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
 }
 
-/** Generates the demo layers, imports them into a fresh store and serves it; answers the server process and its base URL. */
-export async function startServer() {
+/**
+ * Generates the demo layers, imports them into a fresh store and serves it; answers the server process and its base URL.
+ * With `users` (`{ name, role, unit?, password }`), adds them to the store before serving (`wangge users add
+ * --password-stdin`): the store is then locked, every data request needs a login.
+ */
+export async function startServer({ users = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wangge-web-'));
   const gen = join(dir, 'gen');
   const db = join(dir, 'w.duckdb');
@@ -29,6 +33,10 @@ export async function startServer() {
   run(['import', '--db', db, '--layer', 'cameras', join(gen, 'cameras.geojson')]);
   run(['import', '--db', db, '--layer', 'facilities', join(gen, 'facilities.geojson')]);
   run(['import', '--db', db, '--layer', 'incidents', join(gen, 'incidents.csv')]);
+  for (const u of users) {
+    run(['users', 'add', '--db', db, '--name', u.name, '--role', u.role, ...(u.unit ? ['--unit', u.unit] : []), '--password-stdin'],
+      `${u.password}\n`);
+  }
   const server = spawn(bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--web', join(root, 'web')], { cwd: root });
   const base = await new Promise((res, rej) => {
     let err = '';
@@ -54,11 +62,12 @@ export function launchBrowser() {
 /**
  * Starts the server and a browser before a test file's tests and stops them after.
  * Answers the object whose `base` (the server's URL) and `browser` are set once they run.
+ * `options` go to startServer (e.g. `users`).
  */
-export function useServerAndBrowser() {
+export function useServerAndBrowser(options = {}) {
   const env = { server: undefined, base: undefined, browser: undefined };
   before(async () => {
-    ({ server: env.server, base: env.base } = await startServer());
+    ({ server: env.server, base: env.base } = await startServer(options));
     env.browser = await launchBrowser();
   });
   after(async () => {

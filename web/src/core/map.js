@@ -33,12 +33,13 @@ export function defaultThemes(info) {
 
 /**
  * Creates the map in `container`.
+ * Without `view` the map fits `bounds` (a user's jurisdiction), else the data's bounds.
  * @param {{ container: string | HTMLElement, info: import('../types').LayersInfo, themes: Set<string>, view?: View | null,
- *           attribution?: string }} opts
+ *           bounds?: [number, number, number, number] | null, attribution?: string }} opts
  * @returns {MlMap}
  */
-export function createMap({ container, info, themes, view, attribution = '生成图层仅为演示（生成数据）' }) {
-  const b = info.bounds;
+export function createMap({ container, info, themes, view, bounds, attribution = '生成图层仅为演示（生成数据）' }) {
+  const b = bounds ?? info.bounds;
   /** @type {Partial<import('maplibre-gl').MapOptions>} */
   const where = view ? { center: view.center, zoom: view.zoom } : { bounds: [[b[0], b[1]], [b[2], b[3]]], fitBoundsOptions: { padding: 20 } };
   const map = new maplibregl.Map({

@@ -1,0 +1,145 @@
+// @ts-check
+/**
+ * Who is using the page: asks `GET /api/me` before anything else, shows the
+ * login form when the server wants a credential (401), the user's name, role
+ * and unit with a 退出 button once logged in, and a badge in open local mode
+ * (a store with no users). Controls the role may not use are disabled from
+ * the `actions` /api/me lists (the server refuses them anyway, with 403).
+ * A 401 later (session expired or revoked) brings the login form back.
+ */
+import { onUnauthorized } from './api.js';
+import { byId, h, inputEl } from './util.js';
+
+/** @typedef {import('./types').Me} Me */
+
+/** What each gated action is called on the page (the reason a control is disabled). */
+const ACTION_NAMES = /** @type {Record<string, string>} */ ({
+  analyse: '运行分析', report: '上报事件', bulk_report: '批量导入事件', transition: '办理案件',
+  edit_cameras: '编辑摄像头', sensors: '接入传感器', admin: '管理用户',
+});
+
+/**
+ * Who the caller is, or null when the server wants a login (401).
+ * Any other failure is thrown (the page cannot start without it).
+ * @returns {Promise<Me | null>}
+ */
+export async function whoAmI() {
+  const r = await fetch('/api/me');
+  if (r.status === 401) return null;
+  if (!r.ok) throw new Error(`/api/me: ${r.status}`);
+  return r.json();
+}
+
+/** The message shown in the form for a failed login. @param {Response} r */
+async function loginFailure(r) {
+  if (r.status === 401) return '用户名或密码错误';
+  if (r.status === 429) return '尝试次数过多，请稍后再试';
+  try {
+    const v = await r.json();
+    if (v && typeof v.message === 'string') return v.message;
+  } catch { /* not JSON */ }
+  return `登录失败（${r.status}）`;
+}
+
+/**
+ * Shows the login form over the page; resolves with the user once the
+ * server accepted a name and password (the session cookie is then set).
+ * @returns {Promise<Me>}
+ */
+export function askLogin() {
+  const box = byId('login');
+  const form = /** @type {HTMLFormElement} */ (byId('login-form'));
+  const error = byId('login-error');
+  const submit = /** @type {HTMLButtonElement} */ (byId('login-submit'));
+  box.hidden = false;
+  error.textContent = '';
+  inputEl('login-password').value = '';
+  inputEl('login-name').focus();
+  return new Promise((resolve) => {
+    /** @param {SubmitEvent} e */
+    const onSubmit = async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      error.textContent = '';
+      try {
+        const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: inputEl('login-name').value.trim(), password: inputEl('login-password').value }) });
+        if (r.status === 409) { location.reload(); return; } // the store has no users (any more): open local mode
+        if (!r.ok) { error.textContent = await loginFailure(r); inputEl('login-password').select(); return; }
+        /** @type {{ user: Me }} */
+        const v = await r.json();
+        form.removeEventListener('submit', onSubmit);
+        box.hidden = true;
+        resolve(v.user);
+      } catch (err) {
+        error.textContent = `登录失败：${err instanceof Error ? err.message : String(err)}`;
+      } finally {
+        submit.disabled = false;
+      }
+    };
+    form.addEventListener('submit', onSubmit);
+  });
+}
+
+/**
+ * The header's user line: "name · role · unit" and 退出, or the open-mode badge.
+ * @param {Me} me
+ */
+export function showUser(me) {
+  const el = byId('user');
+  el.hidden = false;
+  if (me.open) {
+    el.replaceChildren(h('span', { className: 'badge open-badge', text: '本机开放模式（未设用户）',
+      title: '库中没有用户：本机访问者都是管理员，服务只监听本机地址。添加用户（wangge users add）后需要登录。' }));
+    el.dataset.open = 'true';
+    return;
+  }
+  const who = [me.name, me.role_label, me.unit_name || (me.unit ? me.unit : '全区')].join(' · ');
+  const out = h('button', { text: '退出', className: 'logout' });
+  out.type = 'button';
+  out.id = 'logout';
+  out.addEventListener('click', () => {
+    fetch('/api/logout', { method: 'POST' }).finally(() => location.reload());
+  });
+  el.replaceChildren(h('span', { text: who, className: 'who' }), out);
+  el.dataset.open = 'false';
+  el.dataset.role = me.role;
+}
+
+/**
+ * Disables every control marked `data-action="…"` whose action the user may
+ * not take, saying why (the server enforces it anyway).
+ * @param {Me} me
+ */
+export function applyActions(me) {
+  const may = new Set(me.actions);
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-action]'))) {
+    const action = el.dataset.action || '';
+    const allowed = may.has(action);
+    if ('disabled' in el) /** @type {HTMLFieldSetElement | HTMLButtonElement} */ (el).disabled = !allowed;
+    el.classList.toggle('not-allowed', !allowed);
+    el.title = allowed ? '' : `${me.role_label}无权${ACTION_NAMES[action] || action}`;
+  }
+}
+
+/**
+ * After the page started: a 401 from the API or a tile (the session expired
+ * or was revoked) shows the login form; once logged in again the page
+ * reloads (the new user may see another jurisdiction).
+ * @param {import('maplibre-gl').Map} [map]
+ */
+export function watchSession(map) {
+  let asking = false;
+  const expired = () => {
+    if (asking) return;
+    asking = true;
+    askLogin().then(() => location.reload());
+  };
+  onUnauthorized(expired);
+  // a listener replaces MapLibre's own console.error: keep it for every other error
+  map?.on('error', (e) => {
+    const status = /** @type {{ status?: number }} */ (e.error ?? {}).status;
+    if (status === 401) expired();
+    else console.error(e.error instanceof Error ? e.error.message : e.error);
+  });
+}

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod events;
+pub mod fuzzing;
 pub mod geojson_out;
 pub mod graphs;
 pub mod heat;

@@ -11,5 +11,6 @@ mod import_errors;
 mod import_fuzz;
 mod incidents;
 mod integrity;
+mod malformed;
 mod tiles;
 mod tiles_prop;

@@ -5,10 +5,11 @@
 //! None of them may panic on any input: a panic is a finding. Besides "no
 //! panic" they check what must hold whatever the input:
 //!
-//! - import: an import is all or nothing — on any refusal the store's row
-//!   counts and layer versions are what they were; on success the new
-//!   version is the next number and reads back with as many features; every
-//!   refusal names the layer;
+//! - import (into a store already holding a small district): all or nothing —
+//!   a refused file leaves the layer versions as they were, a write that
+//!   fails leaves every table's row count and every version as they were; on
+//!   success the new version is the next number and reads back with as many
+//!   features; every refusal names the file or the layer and feature;
 //! - WKB: whatever decodes encodes to bytes that decode to the same geometry;
 //! - HTTP: no answer is a 5xx (a client's bytes are never a server error).
 //!
@@ -84,7 +85,11 @@ fn small_dataset() -> Dataset {
 struct ImportStore {
     store: Store,
     writes: usize,
+    /// Row counts and versions as of the last write; None when they are to be read again.
+    known: Option<Snapshot>,
 }
+
+type Snapshot = (BTreeMap<String, i64>, BTreeMap<LayerKind, i32>);
 
 impl ImportStore {
     /// A fresh in-memory store already holding the small district.
@@ -98,7 +103,19 @@ impl ImportStore {
                 .write_layer(&l, "fuzz seed", "wgs84", |s| if with_report { report_for_store(s, &cfg) } else { Ok(None) })
                 .expect("the seed layers are written");
         }
-        ImportStore { store, writes: 0 }
+        ImportStore { store, writes: 0, known: None }
+    }
+
+    /// Row counts and versions now (counting every table is the slow part, so kept between writes).
+    fn snapshot(&mut self) -> Snapshot {
+        match &self.known {
+            Some(s) => s.clone(),
+            None => {
+                let s = (self.store.row_counts().expect("row counts"), self.store.current_versions().expect("versions"));
+                self.known = Some(s.clone());
+                s
+            }
+        }
     }
 }
 
@@ -106,14 +123,15 @@ thread_local! {
     static IMPORT_STORE: RefCell<Option<ImportStore>> = const { RefCell::new(None) };
 }
 
-/// What "nothing changed" compares: every table's row count and every layer's current version.
-fn snapshot(store: &Store) -> (BTreeMap<String, i64>, BTreeMap<LayerKind, i32>) {
-    (store.row_counts().expect("row counts"), store.current_versions().expect("versions"))
-}
-
 /// The import of one file: the first byte chooses the layer and the source
 /// CRS, the rest is the file. Invalid UTF-8 is refused before the importer
 /// (as `wangge import` refuses it when reading the file).
+///
+/// A file the importer refuses never reaches the store (the reader has no
+/// handle on it): its versions are checked unchanged. A file it accepts is
+/// written as `wangge import` writes it (one transaction with the integrity
+/// report); if that write fails, every table's row count and every version
+/// must be what they were.
 fn import(data: &[u8], is_csv: bool) {
     let Some((&sel, rest)) = data.split_first() else { return };
     let kind = LayerKind::ALL[usize::from(sel) % LayerKind::ALL.len()];
@@ -124,22 +142,24 @@ fn import(data: &[u8], is_csv: bool) {
     IMPORT_STORE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let st = slot.get_or_insert_with(ImportStore::fresh);
-        let before = snapshot(&st.store);
         let name = if is_csv { "fuzz.csv" } else { "fuzz.geojson" };
         let parsed = match read_str(text, is_csv, name, &opts) {
             Ok(l) => l,
             Err(e) => {
                 check_refusal(kind, name, &e);
-                assert_eq!(snapshot(&st.store), before, "a refused file changed the store");
+                let versions = st.store.current_versions().expect("versions");
+                assert_eq!(versions, st.snapshot().1, "a refused file changed the layer versions");
                 return;
             }
         };
         assert_eq!(parsed.kind(), kind, "the importer returned another layer than asked for");
+        let before = st.snapshot();
         let with_report = matches!(kind, LayerKind::Units | LayerKind::Buildings);
         let cfg = IntegrityConfig::default();
         let written = st.store.write_layer(&parsed, name, crs.as_str(), |s| if with_report { report_for_store(s, &cfg) } else { Ok(None) });
+        st.known = None;
         match written {
-            Err(_) => assert_eq!(snapshot(&st.store), before, "a failed write changed the store"),
+            Err(_) => assert_eq!(st.snapshot(), before, "a failed write changed the store"),
             Ok(v) => {
                 let previous = before.1.get(&kind).copied().unwrap_or(0);
                 assert_eq!(v, previous + 1, "{kind}: version {v} written after {previous}");

@@ -108,8 +108,7 @@ impl Reader<'_> {
         Some(Polygon::new(ext, it.collect()))
     }
     fn geometry(&mut self) -> Option<Geometry<f64>> {
-        self.le = self.u8()? == 1;
-        let t = self.u32()? & 0xffff;
+        let t = self.header()?;
         Some(match t {
             1 => Geometry::Point(Point::new(self.f64()?, self.f64()?)),
             2 => Geometry::LineString(LineString(self.coords()?)),
@@ -118,10 +117,11 @@ impl Reader<'_> {
                 let n = self.u32()?;
                 let mut v = Vec::new();
                 for _ in 0..n {
-                    match self.geometry()? {
-                        Geometry::LineString(l) => v.push(l),
-                        _ => return None,
+                    // a member is a line string: anything else is refused before its body is read
+                    if self.header()? != 2 {
+                        return None;
                     }
+                    v.push(LineString(self.coords()?));
                 }
                 Geometry::MultiLineString(MultiLineString(v))
             }
@@ -129,15 +129,20 @@ impl Reader<'_> {
                 let n = self.u32()?;
                 let mut v = Vec::new();
                 for _ in 0..n {
-                    match self.geometry()? {
-                        Geometry::Polygon(p) => v.push(p),
-                        _ => return None,
+                    if self.header()? != 3 {
+                        return None;
                     }
+                    v.push(self.polygon_body()?);
                 }
                 Geometry::MultiPolygon(MultiPolygon(v))
             }
             _ => return None,
         })
+    }
+    /// Byte order and geometry type of a (member) geometry.
+    fn header(&mut self) -> Option<u32> {
+        self.le = self.u8()? == 1;
+        Some(self.u32()? & 0xffff)
     }
 }
 
@@ -163,5 +168,18 @@ mod tests {
             assert_eq!(decode(&encode(&g)), Some(g));
         }
         assert_eq!(decode(&[1, 1, 0]), None);
+    }
+
+    #[test]
+    fn members_nested_deep_are_refused_without_recursing() {
+        // a multi line string whose member claims to be a multi line string, 200,000 deep:
+        // read recursively this overflowed the stack (an abort, not an error)
+        let mut b = Vec::new();
+        for _ in 0..200_000 {
+            b.push(1);
+            b.extend_from_slice(&5u32.to_le_bytes());
+            b.extend_from_slice(&1u32.to_le_bytes());
+        }
+        assert_eq!(decode(&b), None);
     }
 }

@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod common;
 mod coverage;
+mod fuzz_corpus;
 mod houston;
 mod http;
 mod import_errors;

@@ -204,10 +204,8 @@ pub fn outside_parents(h: &Hierarchy) -> Vec<HierarchyError> {
         if u.geometry.intersects(&parent.geometry) {
             continue;
         }
-        let span = Rect::new(
-            (ru.min().x.min(rp.min().x), ru.min().y.min(rp.min().y)),
-            (ru.max().x.max(rp.max().x), ru.max().y.max(rp.max().y)),
-        );
+        let span =
+            Rect::new((ru.min().x.min(rp.min().x), ru.min().y.min(rp.min().y)), (ru.max().x.max(rp.max().x), ru.max().y.max(rp.max().y)));
         let proj = LocalProjection::for_rect(span);
         let (a, b) = (proj.project_multi(&u.geometry), proj.project_multi(&parent.geometry));
         let distance_m = a.0.iter().flat_map(|x| b.0.iter().map(move |y| Euclidean.distance(x, y))).fold(f64::INFINITY, f64::min);

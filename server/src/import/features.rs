@@ -112,7 +112,10 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
             HierarchyError::OutsideParent { index, parent, distance_m, .. } => (
                 *index,
                 "parent_id",
-                format!("unit wholly outside its parent {parent}: {:.0} m from it (a unit must lie at least partly within its parent)", distance_m),
+                format!(
+                    "unit wholly outside its parent {parent}: {:.0} m from it (a unit must lie at least partly within its parent)",
+                    distance_m
+                ),
             ),
         };
         let raw = &raws[index_of[i]];

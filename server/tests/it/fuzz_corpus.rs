@@ -17,8 +17,11 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// A fuzz entry point.
+type Target = fn(&[u8]);
+
 /// Every target: its name (the folder under `fuzz/corpus`) and its entry point.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Target)] = &[
     ("import_geojson", wangge::fuzzing::import_geojson),
     ("import_csv", wangge::fuzzing::import_csv),
     ("wkb", wangge::fuzzing::wkb),
@@ -55,7 +58,7 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// Run one input, naming it if it panics.
-fn run(target: &str, f: fn(&[u8]), what: &str, input: &[u8]) {
+fn run(target: &str, f: Target, what: &str, input: &[u8]) {
     if std::panic::catch_unwind(|| f(input)).is_err() {
         panic!("fuzz target {target} panicked on {what} ({} bytes): {:?}", input.len(), String::from_utf8_lossy(input));
     }
@@ -82,9 +85,43 @@ fn every_kept_corpus_input_and_regression_replays_without_a_finding() {
 
 /// Tokens the inputs are made of, inserted by the mutator.
 const TOKENS: &[&[u8]] = &[
-    b"\"", b"{", b"}", b"[", b"]", b",", b":", b"null", b"-1", b"0", b"1e999", b"-0.0", b"NaN", b"\"\"", b"[]", b"{}",
-    b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xff", b"/", b"..", b"%", b"%00", b"?", b"&", b"=", b".mvt", b".json", b",units",
-    b"\x01\x00\x00\x00", b"\xff\xff\xff\xff", b"\"type\"", b"\"coordinates\"", b"\"id\"", b"\"parent_id\"", b"\"to\"",
+    b"\"",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"null",
+    b"-1",
+    b"0",
+    b"1e999",
+    b"-0.0",
+    b"NaN",
+    b"\"\"",
+    b"[]",
+    b"{}",
+    b"\n",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"/",
+    b"..",
+    b"%",
+    b"%00",
+    b"?",
+    b"&",
+    b"=",
+    b".mvt",
+    b".json",
+    b",units",
+    b"\x01\x00\x00\x00",
+    b"\xff\xff\xff\xff",
+    b"\"type\"",
+    b"\"coordinates\"",
+    b"\"id\"",
+    b"\"parent_id\"",
+    b"\"to\"",
 ];
 
 fn mutate(rng: &mut ChaCha8Rng, corpus: &[Vec<u8>]) -> Vec<u8> {

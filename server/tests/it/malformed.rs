@@ -97,7 +97,9 @@ fn a_unit_moved_away_from_its_parent_is_refused_and_one_touching_its_edge_import
     // sharing the street's east edge (x = 120.41)
     assert!(read_str(&file(120.41), false, "touching", &opts).is_ok());
     // 0.55° east of the edge: about 49.5 km at 36° N
-    let Err(ImportFailure::Features { errors, .. }) = read_str(&file(120.96), false, "moved", &opts) else { panic!("the moved grid imports") };
+    let Err(ImportFailure::Features { errors, .. }) = read_str(&file(120.96), false, "moved", &opts) else {
+        panic!("the moved grid imports")
+    };
     assert_eq!(errors.len(), 1, "{errors:?}");
     let e = &errors[0];
     assert_eq!((e.index, e.id.as_deref(), e.field.as_deref()), (1, Some("g"), Some("parent_id")));

@@ -26,11 +26,13 @@ pub enum Role {
     Planner,
     /// Queries coverage and incidents; reads only.
     Analyst,
+    /// A machine that registers sensors and posts their readings (物联感知).
+    Sensor,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::Admin, Role::Dispatcher, Role::Department, Role::GridWorker, Role::Screen, Role::Planner, Role::Analyst];
+    pub const ALL: [Role; 8] =
+        [Role::Admin, Role::Dispatcher, Role::Department, Role::GridWorker, Role::Screen, Role::Planner, Role::Analyst, Role::Sensor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,6 +43,7 @@ impl Role {
             Role::Screen => "screen",
             Role::Planner => "planner",
             Role::Analyst => "analyst",
+            Role::Sensor => "sensor",
         }
     }
 
@@ -58,6 +61,7 @@ impl Role {
             Role::Screen => "指挥中心大屏",
             Role::Planner => "规划人员",
             Role::Analyst => "分析人员",
+            Role::Sensor => "物联感知设备",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! wangge server: the DuckDB store, import and export, vector tiles, the HTTP
 //! API and the web page, used by the `wangge` binary.
 
+pub mod auth;
 pub mod cli;
 pub mod events;
 pub mod fuzzing;

@@ -3,3 +3,4 @@
 pub mod assign;
 pub mod hierarchy;
 pub mod integrity;
+pub mod jurisdiction;

@@ -52,6 +52,8 @@ pub enum CliError {
     Csv(#[from] csv::Error),
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    People(#[from] super::people::PeopleCliError),
     /// `wangge serve` stopped with this message.
     #[error("{0}")]
     Serve(#[from] super::serve::ServeError),

@@ -10,6 +10,7 @@ mod generate;
 mod graphs;
 mod import;
 mod output;
+mod people;
 mod serve;
 mod versions;
 
@@ -18,6 +19,7 @@ use clap::{Parser, Subcommand};
 pub use args::{CheckArgs, CrsArg, DbArg, ExportFormat, GraphArgs, LayerArg, PairWeightArg};
 pub use error::CliError;
 pub use generate::GenCommand;
+pub use people::PeopleCliError;
 
 pub use crate::geojson_out::layer_collection;
 
@@ -53,6 +55,16 @@ pub enum Command {
         #[command(subcommand)]
         what: GenCommand,
     },
+    /// People: add, list, disable users (role and jurisdiction).
+    Users {
+        #[command(subcommand)]
+        what: people::UsersCommand,
+    },
+    /// API tokens for machines and scripts: create (shown once), revoke, list.
+    Token {
+        #[command(subcommand)]
+        what: people::TokenCommand,
+    },
 }
 
 /// Run the CLI; returns the process exit code.
@@ -78,5 +90,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Abpairs(a) => graphs::abpairs(a),
         Command::Coverage(a) => coverage::run(a),
         Command::Gen { what } => generate::run(what),
+        Command::Users { what } => people::users(what),
+        Command::Token { what } => people::token(what),
     }
 }

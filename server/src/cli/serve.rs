@@ -32,6 +32,9 @@ pub struct ServeArgs {
     /// On SIGTERM or Ctrl-C, how long to let requests finish, in seconds.
     #[arg(long, env = "WANGGE_SHUTDOWN_TIMEOUT", default_value_t = 10)]
     pub shutdown_timeout: u64,
+    /// Requests a second per credential (token or session), with bursts of twice that; 0 for no limit.
+    #[arg(long, env = "WANGGE_RATE_LIMIT", default_value_t = 5000.0)]
+    pub rate_limit: f64,
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -63,6 +66,11 @@ pub enum ServeError {
     Config(String),
     #[error(transparent)]
     State(#[from] crate::http::StateError),
+    #[error(
+        "the store has no users, so it is in open local mode (everyone is admin) and serves on loopback only, not on {0}: \
+         serve on 127.0.0.1, or add users first (wangge users add --db FILE --name NAME --role admin --password-stdin)"
+    )]
+    OpenNotLoopback(std::net::SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
     #[error("server: {0}")]
@@ -71,7 +79,7 @@ pub enum ServeError {
 
 /// Serve until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let ServeArgs { db, addr, web, taxonomy, timeout, body_limit, shutdown_timeout, check } = args;
+    let ServeArgs { db, addr, web, taxonomy, timeout, body_limit, shutdown_timeout, rate_limit, check } = args;
     // a taxonomy that does not parse stops start-up before anything is loaded
     let taxonomy = crate::http::taxonomy::load(taxonomy.as_deref())?;
     let web = web.map_or(WebSource::Embedded, WebSource::Dir);
@@ -93,13 +101,24 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     if let Some(why) = web.missing_map_library() {
         eprintln!("warning: {why}");
     }
-    let limits = Limits { timeout: Duration::from_secs(timeout.max(1)), body_limit };
+    let limits = Limits { timeout: Duration::from_secs(timeout.max(1)), body_limit, rate_per_s: rate_limit.max(0.0) };
     // the server keeps the store: camera edits over HTTP become new layer versions
     let state = crate::http::AppState::open(d, store, Options { web, taxonomy, limits })?;
     let rt = tokio::runtime::Runtime::new()?;
     let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|source| ServeError::Listen { addr: addr.clone(), source })?;
         let local = listener.local_addr()?;
+        if state.people.is_open() {
+            if !local.ip().is_loopback() {
+                return Err(ServeError::OpenNotLoopback(local));
+            }
+            eprintln!(
+                "open local mode: the store has no users, so everyone is admin and the server listens on loopback only; \
+                 add users with `wangge users add` to require logins"
+            );
+        } else {
+            eprintln!("{} users: every /api, /tiles and page data request needs a login or an API token", state.people.users().len());
+        }
         eprintln!("serving the map at http://{local}/");
         tracing::info!(%local, "serving");
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();

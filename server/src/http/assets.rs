@@ -84,7 +84,13 @@ pub(crate) async fn serve(State(s): State<Arc<AppState>>, method: Method, uri: U
         },
     };
     let mut h = HeaderMap::new();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(web_files::content_type(&rel)));
+    let content_type = web_files::content_type(&rel);
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if content_type.starts_with("text/html")
+        && let Ok(v) = HeaderValue::from_str(&super::auth::page_csp(&inline_script_hashes(&bytes)))
+    {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     // revalidate every time: cheap with the ETag, and a new page or library is seen at once
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -98,4 +104,52 @@ pub(crate) async fn serve(State(s): State<Arc<AppState>>, method: Method, uri: U
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }
     (h, bytes).into_response()
+}
+
+/// SHA-256 (base64) of every inline `<script>` of a page, for its Content-Security-Policy.
+pub fn inline_script_hashes(html: &[u8]) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let text = String::from_utf8_lossy(html);
+    let mut out = Vec::new();
+    let mut rest = &text[..];
+    while let Some(i) = rest.find("<script") {
+        rest = &rest[i..];
+        let Some(close) = rest.find('>') else { break };
+        let tag = &rest[..close];
+        rest = &rest[close + 1..];
+        let Some(end) = rest.find("</script>") else { break };
+        if !tag.contains(" src=") {
+            out.push(base64(&Sha256::digest(&rest.as_bytes()[..end])));
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                s.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_skipped() {
+        let html = b"<p><script type=\"importmap\">{}</script><script type=\"module\" src=\"/a.js\"></script>";
+        // sha256("{}") = 44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a
+        assert_eq!(super::inline_script_hashes(html), vec!["RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=".to_owned()]);
+        assert_eq!(super::base64(b"ab"), "YWI=");
+        assert_eq!(super::base64(b"a"), "YQ==");
+    }
 }

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 use super::{AppState, blocking};
 use crate::geojson_out;
@@ -16,10 +16,12 @@ use wangge_engine::cameras::edit::CameraEdit;
 use wangge_engine::cameras::map::CameraCoverage;
 use wangge_engine::dataset::Dataset;
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/cameras", post(camera_create))
-        .route("/api/cameras/{id}", get(camera_get).put(camera_replace).delete(camera_delete))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post("/api/cameras", Action::EditCameras, camera_create)
+        .get("/api/cameras/{id}", Action::Read, camera_get)
+        .put("/api/cameras/{id}", Action::EditCameras, camera_replace)
+        .delete("/api/cameras/{id}", Action::EditCameras, camera_delete)
 }
 
 /// Parse one camera from a GeoJSON Feature (or a FeatureCollection of one) with the importer's checks.

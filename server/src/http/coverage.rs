@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 use super::extract::{Format, OutputFormat};
 use super::units::*;
@@ -16,12 +16,12 @@ use super::{AppState, blocking};
 use crate::geojson_out;
 use wangge_engine::dataset::Dataset;
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/coverage/cameras", get(coverage_cameras))
-        .route("/api/coverage/gaps", get(coverage_gaps))
-        .route("/api/coverage/siting", post(coverage_siting))
-        .route("/api/coverage/high-points", get(coverage_high_points))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/coverage/cameras", Action::Read, coverage_cameras)
+        .get("/api/coverage/gaps", Action::Read, coverage_gaps)
+        .post("/api/coverage/siting", Action::Analyse, coverage_siting)
+        .get("/api/coverage/high-points", Action::Analyse, coverage_high_points)
 }
 
 #[derive(Deserialize)]

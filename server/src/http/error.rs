@@ -96,9 +96,16 @@ impl IntoResponse for AppError {
             r.extensions_mut().insert(InternalDetail { code, detail: self.to_string() });
             return r;
         }
-        (status, Json(json!({"error": code, "message": self.to_string()}))).into_response()
+        let message = self.to_string();
+        let mut r = (status, Json(json!({"error": code, "message": message}))).into_response();
+        r.extensions_mut().insert(ErrorMessage(message));
+        r
     }
 }
+
+/// The message of a 4xx answer, for the audit log (the reason of a denial).
+#[derive(Debug, Clone)]
+pub struct ErrorMessage(pub String);
 
 impl From<crate::live::LiveError> for AppError {
     fn from(e: crate::live::LiveError) -> Self {

@@ -2,28 +2,28 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 
 use wangge_engine::groups::abpost::AbOptions;
 use wangge_engine::groups::adjacency::AdjacencyOptions;
 use wangge_engine::groups::alliance::AllianceSpec;
 
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 use super::extract::{Format, OutputFormat};
 use super::params::*;
 use super::{AppState, blocking};
 use crate::graphs::{WeightBy, level_graph, pair_weight};
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/adjacency", get(adjacency))
-        .route("/api/alliances/propose", post(alliances_propose))
-        .route("/api/alliances/validate", post(alliances_validate))
-        .route("/api/ab-pairs", get(ab_pairs))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/adjacency", Action::Read, adjacency)
+        .post("/api/alliances/propose", Action::Analyse, alliances_propose)
+        .post("/api/alliances/validate", Action::Analyse, alliances_validate)
+        .get("/api/ab-pairs", Action::Read, ab_pairs)
 }
 
 #[derive(Deserialize)]

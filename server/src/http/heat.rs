@@ -2,21 +2,21 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 use super::extract::{Format, IncidentFilter, OutputFormat};
 use super::{AppState, blocking};
 use crate::geojson_out;
 use wangge_engine::dataset::Dataset;
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/api/heatmap", get(heatmap)).route("/api/hotspots", get(hotspots))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/heatmap", Action::Read, heatmap).get("/api/hotspots", Action::Read, hotspots)
 }
 
 /// Counts per cell of the incidents (loaded and live) a filter lets through, and their total.

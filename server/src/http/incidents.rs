@@ -2,30 +2,31 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 use super::extract::{Bbox, Format, IdempotencyKey, IncidentFilter, OutputFormat, UnitRef};
 use super::{AppState, blocking};
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/incidents", post(incident_create).get(incident_list))
-        .route("/api/incidents/{id}", get(incident_get))
-        .route("/api/incidents/{id}/transitions", post(incident_transition))
-        .route("/api/kpi", get(kpi))
-        .route("/api/units/{id}/incidents", get(unit_incidents))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post("/api/incidents", Action::Report, incident_create)
+        .get("/api/incidents", Action::ReadCases, incident_list)
+        .get("/api/incidents/{id}", Action::ReadCases, incident_get)
+        .post("/api/incidents/{id}/transitions", Action::Transition, incident_transition)
+        .get("/api/kpi", Action::Read, kpi)
+        .get("/api/units/{id}/incidents", Action::ReadCases, unit_incidents)
 }
 
 /// The bulk route, apart: it has its own body limit ([`super::BULK_BODY_LIMIT`]).
-pub(crate) fn bulk_router() -> Router<Arc<AppState>> {
-    Router::new().route("/api/incidents/bulk", post(incident_bulk))
+pub(crate) fn bulk_routes() -> Routes {
+    Routes::new().post("/api/incidents/bulk", Action::BulkReport, incident_bulk)
 }
 
 /// 201 with the body, marked when it replays an earlier answer to the same key.

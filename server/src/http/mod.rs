@@ -3,6 +3,7 @@
 //!
 //! Errors are `{"error": code, "message": text}` with the matching status.
 
+pub mod access;
 pub mod assets;
 pub mod auth;
 pub mod cameras;
@@ -12,7 +13,9 @@ pub mod extract;
 pub mod graphs;
 pub mod heat;
 pub mod incidents;
+pub mod login;
 pub mod params;
+pub mod people;
 pub mod request_id;
 pub mod sensors;
 pub mod stream;
@@ -27,8 +30,7 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{Request, Response, StatusCode};
-use axum::middleware::from_fn;
-use axum::routing::get;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower_http::compression::predicate::{NotForContentType, Predicate};
@@ -40,6 +42,7 @@ use wangge_engine::incidents::taxonomy::Taxonomy;
 
 use wangge_engine::dataset::Dataset;
 
+pub use access::{Action, Routes, Scope};
 pub use assets::WebSource;
 use error::AppError;
 
@@ -47,38 +50,56 @@ use error::AppError;
 pub const BULK_BODY_LIMIT: usize = 256 << 20;
 
 /// Limits every request is held to (`wangge serve --timeout`, `--body-limit`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Longest a request may take (not the event stream); 503 after it.
     pub timeout: Duration,
     /// Largest request body (not the bulk incident route); 413 above it.
     pub body_limit: usize,
+    /// Requests a second per credential (token or session; a burst of twice that); 429 above it. 0: no limit.
+    pub rate_per_s: f64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20 }
+        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0 }
     }
+}
+
+/// Every route with its action, in three groups: those under the normal body
+/// limit and timeout, the bulk route (its own body limit) and the event stream
+/// (no timeout).
+fn route_groups() -> [Routes; 3] {
+    let capped = Routes::new()
+        .merge(units::routes())
+        .merge(tiles::routes())
+        .merge(graphs::routes())
+        .merge(coverage::routes())
+        .merge(cameras::routes())
+        .merge(heat::routes())
+        .merge(incidents::routes())
+        .merge(sensors::routes())
+        .merge(taxonomy::routes())
+        .merge(login::routes())
+        .merge(people::routes())
+        .get("/health", Action::Public, health)
+        .get("/api/{*rest}", Action::Public, api_not_found);
+    [capped, incidents::bulk_routes(), stream::routes()]
+}
+
+/// The router's own list of routes (method, path, action): the access tests walk it.
+pub fn route_table() -> Vec<access::RouteInfo> {
+    route_groups().into_iter().flat_map(|g| g.into_parts().1).collect()
 }
 
 /// The whole application: every capability's router, the static page, the shared state and the tower-http layers.
 pub fn app(state: Arc<AppState>) -> Router {
     let limits = state.limits;
-    let capped = Router::new()
-        .merge(units::router())
-        .merge(tiles::router())
-        .merge(graphs::router())
-        .merge(coverage::router())
-        .merge(cameras::router())
-        .merge(heat::router())
-        .merge(incidents::router())
-        .merge(sensors::router())
-        .merge(taxonomy::router())
-        .route("/health", get(health))
-        .route("/api/{*rest}", get(api_not_found))
+    let [capped, bulk, stream] = route_groups().map(|g| g.into_parts().0);
+    let capped = capped
         .fallback(assets::serve)
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
-        .merge(incidents::bulk_router().layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT)))
+        .merge(bulk.layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT)))
         // long jobs (siting, high points, alliances) answer within the cap
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.timeout));
     // tiles are gzipped by their handler (and negotiated there); the event stream must not be buffered
@@ -86,6 +107,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<axum::body::Body>| {
             let id = req.extensions().get::<request_id::RequestId>().map_or("", |r| r.0.as_str());
+            // the path only: queries are not logged (credentials never travel in URLs, but keep it that way)
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         })
         .on_request(())
@@ -95,11 +117,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .on_failure(());
     Router::new()
         .merge(capped)
-        .merge(stream::router())
+        .merge(stream)
         // the limit is RequestBodyLimitLayer's, per route group
         .layer(DefaultBodyLimit::disable())
         .layer(CompressionLayer::new().compress_when(compress))
-        .layer(from_fn(auth::identify))
+        .layer(from_fn_with_state(state.clone(), auth::identify))
+        .layer(from_fn(auth::security_headers))
         .layer(from_fn(error::internal_errors))
         .layer(trace)
         .layer(from_fn(request_id::assign))
@@ -122,6 +145,14 @@ pub struct AppState {
     pub limits: Limits,
     /// Set to true when the server shuts down: open event streams end.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Users, tokens and sessions (open local mode when there are no users).
+    pub people: crate::auth::People,
+    /// Jurisdictions by (data version, unit id), built once and shared.
+    jurisdictions: moka::sync::Cache<(String, String), Arc<wangge_engine::units::jurisdiction::Jurisdiction>>,
+    /// Every write and refused request.
+    pub audit: auth::AuditLog,
+    /// Request rate per credential.
+    pub rate: auth::RateLimiter,
 }
 
 impl std::fmt::Debug for AppState {
@@ -137,6 +168,8 @@ pub enum StateError {
     Live(#[from] crate::live::LiveError),
     #[error(transparent)]
     Taxonomy(#[from] taxonomy::TaxonomyError),
+    #[error("users and tokens: {0}")]
+    People(#[from] crate::store::StoreError),
 }
 
 /// How to build the state (`wangge serve`'s flags).
@@ -166,15 +199,16 @@ impl AppState {
 
     /// State over a store, with the live incidents it holds.
     pub fn open(d: Dataset, store: crate::store::Store, opts: Options) -> Result<Arc<AppState>, StateError> {
+        let people = crate::auth::People::load(&store)?;
         let store = Arc::new(std::sync::Mutex::new(store));
         let live = crate::live::Live::load(store.clone(), opts.taxonomy.clone())?;
-        Ok(Self::assemble(d, Some(store), live, opts))
+        Ok(Self::assemble(d, Some(store), live, opts, people))
     }
 
     /// State without a store (nothing is kept).
     pub fn build(d: Dataset, store: Option<crate::store::Store>, opts: Options) -> Arc<AppState> {
         let live = crate::live::Live::new(opts.taxonomy.clone());
-        Self::assemble(d, store.map(|s| Arc::new(std::sync::Mutex::new(s))), live, opts)
+        Self::assemble(d, store.map(|s| Arc::new(std::sync::Mutex::new(s))), live, opts, crate::auth::People::open())
     }
 
     fn assemble(
@@ -182,7 +216,9 @@ impl AppState {
         store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
         live: crate::live::Live,
         opts: Options,
+        people: crate::auth::People,
     ) -> Arc<AppState> {
+        let audit = auth::AuditLog::new(store.clone());
         Arc::new(AppState {
             data: RwLock::new(Arc::new(d)),
             store,
@@ -192,7 +228,19 @@ impl AppState {
             web: opts.web,
             limits: opts.limits,
             shutdown: tokio::sync::watch::Sender::new(false),
+            people,
+            jurisdictions: moka::sync::Cache::new(256),
+            audit,
+            rate: auth::RateLimiter::default(),
         })
+    }
+
+    /// The jurisdiction of `unit` in the current data (shared, built once per data version).
+    pub fn jurisdiction(&self, unit: Option<&str>) -> Arc<wangge_engine::units::jurisdiction::Jurisdiction> {
+        use wangge_engine::units::jurisdiction::Jurisdiction;
+        let Some(unit) = unit else { return Arc::new(Jurisdiction::everything()) };
+        let d = self.dataset();
+        self.jurisdictions.get_with((d.data_version(), unit.to_owned()), || Arc::new(Jurisdiction::of(&d, Some(unit))))
     }
 
     pub fn dataset(&self) -> Arc<Dataset> {

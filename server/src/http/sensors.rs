@@ -2,18 +2,22 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::{Json, Router};
 use serde_json::json;
 
+use super::access::{Action, Routes};
 use super::error::AppResult;
 use super::{AppState, blocking};
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/api/sensors", post(sensor_create).get(sensor_list)).route("/api/sensors/{id}/readings", post(sensor_reading))
+pub(crate) fn routes() -> Routes {
+    Routes::new().post("/api/sensors", Action::Sensors, sensor_create).get("/api/sensors", Action::Read, sensor_list).post(
+        "/api/sensors/{id}/readings",
+        Action::Sensors,
+        sensor_reading,
+    )
 }
 
 pub(crate) async fn sensor_create(

@@ -5,19 +5,18 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
+use super::access::{Action, Routes};
 use crate::events::{EventLog, Replay};
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/api/stream", get(stream))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/stream", Action::Read, stream)
 }
 
 /// A `Last-Event-ID` of this server: `EPOCH-ID`.

@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use wangge_engine::incidents::taxonomy::Taxonomy;
 
 use super::AppState;
+use super::access::{Action, Routes};
 
 /// Why a taxonomy could not be loaded; start-up stops with it.
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +31,8 @@ pub fn load(path: Option<&Path>) -> Result<Taxonomy, TaxonomyError> {
     }
 }
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/api/taxonomy", get(taxonomy))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/taxonomy", Action::Read, taxonomy)
 }
 
 /// The taxonomy in use: `classes` (name, items), `departments`, `deadlines_h`, `sensor_kinds`.

@@ -5,14 +5,14 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 use super::extract::{IncidentFilter, IncidentParams};
 use super::heat::{filtered_counts, h3_res};
@@ -27,12 +27,12 @@ use crate::tiles::tilejson::{BaseUrl, tilejson};
 use crate::tiles::{CompositeKey, HeatCell, HeatFilter, HeatKey, Inputs, LayerTile, Scope, TileAddr, TileFilter, TileKey, TileSource};
 use wangge_engine::dataset::Dataset;
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/tiles/{name}", get(tilejson_route))
-        .route("/tiles/{layers}/{z}/{x}/{file}", get(tile))
-        .route("/style.json", get(style))
-        .route("/fonts/{stack}/{range}", get(glyphs))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/tiles/{name}", Action::Read, tilejson_route)
+        .get("/tiles/{layers}/{z}/{x}/{file}", Action::Read, tile)
+        .get("/style.json", Action::Read, style)
+        .get("/fonts/{stack}/{range}", Action::Public, glyphs)
 }
 
 /// The query of tile and TileJSON requests: `level` filters units; the rest are the heat layers' filters.

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::access::{Action, Routes};
 use super::error::{AppError, AppResult};
 pub(crate) use super::extract::unit_index;
 use super::extract::{Bbox, Format, OutputFormat, UnitRef};
@@ -17,13 +17,13 @@ use crate::geojson_out;
 use crate::tiles::source::{SOURCES, names};
 use wangge_engine::dataset::Dataset;
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/layers", get(layers))
-        .route("/api/units", get(units))
-        .route("/api/units/{id}", get(unit))
-        .route("/api/features/{layer}", get(features))
-        .route("/api/check", get(check))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/layers", Action::Read, layers)
+        .get("/api/units", Action::Read, units)
+        .get("/api/units/{id}", Action::Read, unit)
+        .get("/api/features/{layer}", Action::Read, features)
+        .get("/api/check", Action::Read, check)
 }
 
 pub(crate) async fn layers(State(s): State<Arc<AppState>>) -> Json<Value> {

@@ -8,6 +8,7 @@
 
 pub mod incidents;
 pub mod layers;
+pub mod people;
 mod read;
 mod schema;
 pub mod sensors;
@@ -141,7 +142,7 @@ mod tests {
     fn a_failed_transaction_leaves_nothing_and_counts_every_table() {
         let s = Store::memory().expect("memory");
         let before = s.row_counts().expect("counts");
-        assert_eq!(before.len(), 12);
+        assert_eq!(before.len(), 16);
         assert!(before.values().all(|&n| n == 0));
         let r: super::Result<()> = s.transaction("test", |s| {
             s.conn

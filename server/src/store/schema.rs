@@ -50,8 +50,24 @@ CREATE TABLE IF NOT EXISTS incident_transitions (
     PRIMARY KEY (incident_id, seq));
 ";
 
+/// People and machines: users, API tokens (hashed), login sessions (hashed) and the audit log.
+const PEOPLE: &str = "
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT, department TEXT, password_hash TEXT,
+    created_at BIGINT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id TEXT PRIMARY KEY, user_name TEXT NOT NULL, hash TEXT NOT NULL, label TEXT,
+    created_at BIGINT NOT NULL, revoked_at BIGINT);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, user_name TEXT NOT NULL, hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT);
+CREATE TABLE IF NOT EXISTS audit_log (
+    at_ms BIGINT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, credential TEXT NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL, unit TEXT, target TEXT, detail TEXT);
+";
+
 /// Every table, for [`super::Store::row_counts`].
-pub(super) const TABLES: [&str; 12] = [
+pub(super) const TABLES: [&str; 16] = [
     "layer_versions",
     "units",
     "buildings",
@@ -64,10 +80,15 @@ pub(super) const TABLES: [&str; 12] = [
     "incident_transitions",
     "sensors",
     "sensor_readings",
+    "users",
+    "api_tokens",
+    "sessions",
+    "audit_log",
 ];
 
 /// Create what is missing (every statement is `IF NOT EXISTS`).
 pub(super) fn create(conn: &duckdb::Connection) -> duckdb::Result<()> {
     conn.execute_batch(LAYERS)?;
-    conn.execute_batch(LIVE)
+    conn.execute_batch(LIVE)?;
+    conn.execute_batch(PEOPLE)
 }

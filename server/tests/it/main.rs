@@ -2,6 +2,7 @@
 
 mod adjacency;
 mod api;
+mod auth;
 mod cli;
 mod common;
 mod coverage;

@@ -11,7 +11,9 @@
 //!   success the new version is the next number and reads back with as many
 //!   features; every refusal names the file or the layer and feature;
 //! - WKB: whatever decodes encodes to bytes that decode to the same geometry;
-//! - HTTP: no answer is a 5xx (a client's bytes are never a server error).
+//! - HTTP (tile paths, incident and transition bodies in open local mode, the
+//!   login body on an app with users): no answer is a 5xx (a client's bytes
+//!   are never a server error).
 //!
 //! The `fuzz/` crate (cargo-fuzz, libFuzzer) calls these; the integration
 //! test `fuzz_corpus` replays the kept corpus and regressions through them and
@@ -219,6 +221,7 @@ pub fn wkb(data: &[u8]) {
 
 // ---------------------------------------------------------------- HTTP
 
+/// A runtime and an app, rebuilt every [`APP_REQUESTS`] requests by `make`.
 struct Harness {
     rt: tokio::runtime::Runtime,
     app: Option<Router>,
@@ -226,12 +229,14 @@ struct Harness {
 }
 
 thread_local! {
-    static HARNESS: RefCell<Option<Harness>> = const { RefCell::new(None) };
+    static OPEN_APP: RefCell<Option<Harness>> = const { RefCell::new(None) };
+    static LOCKED_APP: RefCell<Option<Harness>> = const { RefCell::new(None) };
 }
 
-/// A fresh app over the small dataset and an in-memory store, with
-/// [`TRANSITION_TARGETS`] live incidents `F-0` … to take steps on.
-fn fresh_app(rt: &tokio::runtime::Runtime) -> Router {
+/// A fresh app over the small dataset and an in-memory store without users
+/// (open local mode), with [`TRANSITION_TARGETS`] live incidents `F-0` … to
+/// take steps on.
+fn open_app(rt: &tokio::runtime::Runtime) -> Router {
     let store = Store::memory().expect("an in-memory store opens");
     let state = crate::http::AppState::with_store(small_dataset(), std::path::PathBuf::from("/nonexistent-web-dir"), store)
         .expect("the fuzz app state builds");
@@ -242,6 +247,36 @@ fn fresh_app(rt: &tokio::runtime::Runtime) -> Router {
         let (status, text) = rt.block_on(send(&app, Method::POST, "/api/incidents", Some(body.into_bytes())));
         assert_eq!(status, StatusCode::CREATED, "the fuzz harness's incident F-{i} is not created: {text}");
     }
+    app
+}
+
+/// The users of the locked app: (name, role, unit, password).
+const USERS: &[(&str, &str, Option<&str>, &str)] =
+    &[("admin", "admin", None, "admin-pass-1"), ("street", "dispatcher", Some("P"), "street-pass-1")];
+
+/// A fresh app whose store has users (so logins are checked): an admin and
+/// the dispatcher of street P, passwords `admin-pass-1` and `street-pass-1`.
+fn locked_app(rt: &tokio::runtime::Runtime) -> Router {
+    let mut store = Store::memory().expect("an in-memory store opens");
+    store.write_layer(&fixture_layer(UNITS, LayerKind::Units), "fuzz seed", "wgs84", |_| Ok(None)).expect("the units are written");
+    for (name, role, unit, password) in USERS {
+        let u = crate::auth::NewUser {
+            name: (*name).into(),
+            role: (*role).into(),
+            unit: unit.map(Into::into),
+            department: None,
+            password: Some((*password).into()),
+        };
+        let u = crate::auth::new_user(&store, u, crate::auth::now()).expect("a fuzz user is valid");
+        store.insert_user(&u).expect("a fuzz user is stored");
+    }
+    let state = crate::http::AppState::with_store(small_dataset(), std::path::PathBuf::from("/nonexistent-web-dir"), store)
+        .expect("the fuzz app state builds");
+    let app = crate::http::app(state);
+    // the harness is what it says: a right password logs in
+    let body = br#"{"name":"street","password":"street-pass-1"}"#.to_vec();
+    let (status, text) = rt.block_on(send(&app, Method::POST, "/api/login", Some(body)));
+    assert_eq!(status, StatusCode::OK, "the fuzz harness's user cannot log in: {text}");
     app
 }
 
@@ -264,16 +299,22 @@ async fn send(app: &Router, method: Method, uri: &str, body: Option<Vec<u8>>) ->
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Send one request through the shared app and assert it is not a server error.
-fn request(method: Method, uri: &str, body: Option<Vec<u8>>) {
-    HARNESS.with(|cell| {
+/// Send one request through the thread's app of that kind and assert it is not a server error.
+fn request(
+    which: &'static std::thread::LocalKey<RefCell<Option<Harness>>>,
+    make: fn(&tokio::runtime::Runtime) -> Router,
+    method: Method,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) {
+    which.with(|cell| {
         let mut slot = cell.borrow_mut();
         let h = slot.get_or_insert_with(|| {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
             Harness { rt, app: None, requests: 0 }
         });
         if h.app.is_none() || h.requests >= APP_REQUESTS {
-            h.app = Some(fresh_app(&h.rt));
+            h.app = Some(make(&h.rt));
             h.requests = 0;
         }
         h.requests += 1;
@@ -286,17 +327,23 @@ fn request(method: Method, uri: &str, body: Option<Vec<u8>>) {
 /// The tile routes: the input is what follows `/tiles/` (layers, z, x, file and query).
 pub fn tile_path(data: &[u8]) {
     let rest = String::from_utf8_lossy(data);
-    request(Method::GET, &format!("/tiles/{rest}"), None);
+    request(&OPEN_APP, open_app, Method::GET, &format!("/tiles/{rest}"), None);
 }
 
 /// `POST /api/incidents` with the input as its JSON body.
 pub fn incident_body(data: &[u8]) {
-    request(Method::POST, "/api/incidents", Some(data.to_vec()));
+    request(&OPEN_APP, open_app, Method::POST, "/api/incidents", Some(data.to_vec()));
 }
 
 /// `POST /api/incidents/F-n/transitions`: byte 0 chooses the incident, the rest is the JSON body.
 pub fn transition_body(data: &[u8]) {
     let Some((&sel, rest)) = data.split_first() else { return };
     let uri = format!("/api/incidents/F-{}/transitions", usize::from(sel) % TRANSITION_TARGETS);
-    request(Method::POST, &uri, Some(rest.to_vec()));
+    request(&OPEN_APP, open_app, Method::POST, &uri, Some(rest.to_vec()));
+}
+
+/// `POST /api/login` with the input as its JSON body, on an app with users
+/// (wrong passwords, unknown names, the per-name limit of failed logins).
+pub fn login_body(data: &[u8]) {
+    request(&LOCKED_APP, locked_app, Method::POST, "/api/login", Some(data.to_vec()));
 }

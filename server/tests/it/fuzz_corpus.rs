@@ -28,13 +28,15 @@ const TARGETS: &[(&str, Target)] = &[
     ("tile_path", wangge::fuzzing::tile_path),
     ("incident_body", wangge::fuzzing::incident_body),
     ("transition_body", wangge::fuzzing::transition_body),
+    ("login_body", wangge::fuzzing::login_body),
 ];
 
 /// Mutated inputs per target.
 const MUTATIONS: usize = 1_500;
-/// Fewer for the importers: every accepted file is written to DuckDB with its
-/// integrity report and read back (tens of milliseconds each in debug).
-const IMPORT_MUTATIONS: usize = 500;
+/// Fewer for the importers (every accepted file is written to DuckDB with its
+/// integrity report and read back) and the login (a body that parses costs
+/// an argon2id verification, slow without optimisation).
+const SLOW_MUTATIONS: usize = 500;
 
 fn fuzz_dir(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz").join(p)
@@ -122,6 +124,8 @@ const TOKENS: &[&[u8]] = &[
     b"\"id\"",
     b"\"parent_id\"",
     b"\"to\"",
+    b"\"name\"",
+    b"\"password\"",
 ];
 
 fn mutate(rng: &mut ChaCha8Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
@@ -176,7 +180,7 @@ fn a_short_seeded_mutation_run_of_every_target_finds_nothing() {
         let corpus: Vec<Vec<u8>> = files(&fuzz_dir(&format!("corpus/{target}"))).into_iter().map(|(_, b)| b).collect();
         assert!(!corpus.is_empty(), "fuzz/corpus/{target} is empty");
         let started = std::time::Instant::now();
-        let n = if target.starts_with("import") { IMPORT_MUTATIONS } else { MUTATIONS };
+        let n = if target.starts_with("import") || *target == "login_body" { SLOW_MUTATIONS } else { MUTATIONS };
         for k in 0..n {
             let input = mutate(&mut rng, &corpus);
             run(target, *f, &format!("mutation {k} (seed 13)"), &input);

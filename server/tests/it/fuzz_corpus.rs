@@ -173,18 +173,39 @@ fn mutate(rng: &mut ChaCha8Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
     b
 }
 
+/// `WANGGE_FUZZ_SECONDS=S` turns the short run into a long one outside CI:
+/// each target mutates for S seconds (blind: no coverage feedback, unlike
+/// libFuzzer) and its count of inputs is printed.
+fn long_run_seconds() -> Option<f64> {
+    std::env::var("WANGGE_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok())
+}
+
 #[test]
 fn a_short_seeded_mutation_run_of_every_target_finds_nothing() {
-    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let seed = std::env::var("WANGGE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(13);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let only = std::env::var("WANGGE_FUZZ_TARGET").ok();
     for (target, f) in TARGETS {
+        if only.as_ref().is_some_and(|o| o != target) {
+            continue;
+        }
         let corpus: Vec<Vec<u8>> = files(&fuzz_dir(&format!("corpus/{target}"))).into_iter().map(|(_, b)| b).collect();
         assert!(!corpus.is_empty(), "fuzz/corpus/{target} is empty");
         let started = std::time::Instant::now();
         let n = if target.starts_with("import") || *target == "login_body" { SLOW_MUTATIONS } else { MUTATIONS };
-        for k in 0..n {
+        let mut k = 0;
+        loop {
+            let more = match long_run_seconds() {
+                Some(s) => started.elapsed().as_secs_f64() < s,
+                None => k < n,
+            };
+            if !more {
+                break;
+            }
             let input = mutate(&mut rng, &corpus);
-            run(target, *f, &format!("mutation {k} (seed 13)"), &input);
+            run(target, *f, &format!("mutation {k} (seed {seed})"), &input);
+            k += 1;
         }
-        eprintln!("{target}: {n} mutated inputs in {:.2} s", started.elapsed().as_secs_f64());
+        eprintln!("{target}: {k} mutated inputs in {:.2} s", started.elapsed().as_secs_f64());
     }
 }

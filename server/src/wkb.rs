@@ -85,10 +85,12 @@ impl Reader<'_> {
         self.pos += 4;
         Some(if self.le { u32::from_le_bytes(s) } else { u32::from_be_bytes(s) })
     }
+    /// A coordinate: finite, as every stored one is (NaN also broke the ring
+    /// closing of `Polygon::new`, which then added a position on every read).
     fn f64(&mut self) -> Option<f64> {
         let s: [u8; 8] = self.b.get(self.pos..self.pos + 8)?.try_into().ok()?;
         self.pos += 8;
-        Some(if self.le { f64::from_le_bytes(s) } else { f64::from_be_bytes(s) })
+        Some(if self.le { f64::from_le_bytes(s) } else { f64::from_be_bytes(s) }).filter(|v| v.is_finite())
     }
     fn coords(&mut self) -> Option<Vec<Coord<f64>>> {
         let n = self.u32()? as usize;
@@ -146,7 +148,7 @@ impl Reader<'_> {
     }
 }
 
-/// Decode WKB; `None` if malformed or of a type we do not store.
+/// Decode WKB; `None` if malformed, of a type we do not store or with a coordinate that is not finite.
 pub fn decode(b: &[u8]) -> Option<Geometry<f64>> {
     Reader { b, pos: 0, le: true }.geometry()
 }
@@ -168,6 +170,14 @@ mod tests {
             assert_eq!(decode(&encode(&g)), Some(g));
         }
         assert_eq!(decode(&[1, 1, 0]), None);
+    }
+
+    #[test]
+    fn coordinates_that_are_not_finite_are_refused() {
+        let ring = vec![Coord { x: f64::NAN, y: 0.0 }, Coord { x: 1.0, y: 0.0 }, Coord { x: 1.0, y: 1.0 }, Coord { x: f64::NAN, y: 0.0 }];
+        // found by fuzzing: each read of this polygon added a closing position (NaN ≠ NaN)
+        assert_eq!(decode(&encode(&Geometry::Polygon(Polygon::new(LineString(ring), vec![])))), None);
+        assert_eq!(decode(&encode(&Geometry::Point(Point::new(f64::INFINITY, 0.0)))), None);
     }
 
     #[test]

@@ -62,7 +62,8 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// Run one input, naming it if it panics.
 fn run(target: &str, f: Target, what: &str, input: &[u8]) {
     if std::panic::catch_unwind(|| f(input)).is_err() {
-        panic!("fuzz target {target} panicked on {what} ({} bytes): {:?}", input.len(), String::from_utf8_lossy(input));
+        let shown: String = input.escape_ascii().to_string().chars().take(4_000).collect();
+        panic!("fuzz target {target} panicked on {what} ({} bytes): b\"{shown}\"", input.len());
     }
 }
 

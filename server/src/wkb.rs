@@ -85,10 +85,12 @@ impl Reader<'_> {
         self.pos += 4;
         Some(if self.le { u32::from_le_bytes(s) } else { u32::from_be_bytes(s) })
     }
+    /// A coordinate: finite, as every stored one is (NaN also broke the ring
+    /// closing of `Polygon::new`, which then added a position on every read).
     fn f64(&mut self) -> Option<f64> {
         let s: [u8; 8] = self.b.get(self.pos..self.pos + 8)?.try_into().ok()?;
         self.pos += 8;
-        Some(if self.le { f64::from_le_bytes(s) } else { f64::from_be_bytes(s) })
+        Some(if self.le { f64::from_le_bytes(s) } else { f64::from_be_bytes(s) }).filter(|v| v.is_finite())
     }
     fn coords(&mut self) -> Option<Vec<Coord<f64>>> {
         let n = self.u32()? as usize;
@@ -108,8 +110,7 @@ impl Reader<'_> {
         Some(Polygon::new(ext, it.collect()))
     }
     fn geometry(&mut self) -> Option<Geometry<f64>> {
-        self.le = self.u8()? == 1;
-        let t = self.u32()? & 0xffff;
+        let t = self.header()?;
         Some(match t {
             1 => Geometry::Point(Point::new(self.f64()?, self.f64()?)),
             2 => Geometry::LineString(LineString(self.coords()?)),
@@ -118,10 +119,11 @@ impl Reader<'_> {
                 let n = self.u32()?;
                 let mut v = Vec::new();
                 for _ in 0..n {
-                    match self.geometry()? {
-                        Geometry::LineString(l) => v.push(l),
-                        _ => return None,
+                    // a member is a line string: anything else is refused before its body is read
+                    if self.header()? != 2 {
+                        return None;
                     }
+                    v.push(LineString(self.coords()?));
                 }
                 Geometry::MultiLineString(MultiLineString(v))
             }
@@ -129,19 +131,24 @@ impl Reader<'_> {
                 let n = self.u32()?;
                 let mut v = Vec::new();
                 for _ in 0..n {
-                    match self.geometry()? {
-                        Geometry::Polygon(p) => v.push(p),
-                        _ => return None,
+                    if self.header()? != 3 {
+                        return None;
                     }
+                    v.push(self.polygon_body()?);
                 }
                 Geometry::MultiPolygon(MultiPolygon(v))
             }
             _ => return None,
         })
     }
+    /// Byte order and geometry type of a (member) geometry.
+    fn header(&mut self) -> Option<u32> {
+        self.le = self.u8()? == 1;
+        Some(self.u32()? & 0xffff)
+    }
 }
 
-/// Decode WKB; `None` if malformed or of a type we do not store.
+/// Decode WKB; `None` if malformed, of a type we do not store or with a coordinate that is not finite.
 pub fn decode(b: &[u8]) -> Option<Geometry<f64>> {
     Reader { b, pos: 0, le: true }.geometry()
 }
@@ -163,5 +170,26 @@ mod tests {
             assert_eq!(decode(&encode(&g)), Some(g));
         }
         assert_eq!(decode(&[1, 1, 0]), None);
+    }
+
+    #[test]
+    fn coordinates_that_are_not_finite_are_refused() {
+        let ring = vec![Coord { x: f64::NAN, y: 0.0 }, Coord { x: 1.0, y: 0.0 }, Coord { x: 1.0, y: 1.0 }, Coord { x: f64::NAN, y: 0.0 }];
+        // found by fuzzing: each read of this polygon added a closing position (NaN ≠ NaN)
+        assert_eq!(decode(&encode(&Geometry::Polygon(Polygon::new(LineString(ring), vec![])))), None);
+        assert_eq!(decode(&encode(&Geometry::Point(Point::new(f64::INFINITY, 0.0)))), None);
+    }
+
+    #[test]
+    fn members_nested_deep_are_refused_without_recursing() {
+        // a multi line string whose member claims to be a multi line string, 200,000 deep:
+        // read recursively this overflowed the stack (an abort, not an error)
+        let mut b = Vec::new();
+        for _ in 0..200_000 {
+            b.push(1);
+            b.extend_from_slice(&5u32.to_le_bytes());
+            b.extend_from_slice(&1u32.to_le_bytes());
+        }
+        assert_eq!(decode(&b), None);
     }
 }

@@ -9,7 +9,7 @@
 use crate::geometry::index::PolygonIndex;
 use crate::geometry::projection::LocalProjection;
 use crate::model::{Level, Unit, UnitId};
-use geo::{Area, BooleanOps, BoundingRect};
+use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, Rect};
 use std::collections::HashMap;
 
 /// What can be wrong with a set of units as a hierarchy.
@@ -25,6 +25,8 @@ pub enum HierarchyError {
     Cycle { index: usize, id: UnitId, path: Vec<UnitId> },
     #[error("feature {index} (id {id}): unit outside every possible parent (no unit of level {parent_level} overlaps it)")]
     OutsideEveryParent { index: usize, id: UnitId, parent_level: Level },
+    #[error("feature {index} (id {id}): wholly outside its parent {parent}, {distance_m:.0} m from it")]
+    OutsideParent { index: usize, id: UnitId, parent: UnitId, distance_m: f64 },
 }
 
 /// Units with resolved links. Indices are positions in `units`.
@@ -190,6 +192,28 @@ fn depth_of(i: usize, parent: &[Option<usize>], depth: &mut [usize]) -> usize {
     depth[i]
 }
 
+/// Units lying wholly outside the parent they name (not even touching it):
+/// a unit must share at least a point with its parent. The distance between
+/// the two is measured in metres, in a local metric projection around both.
+pub fn outside_parents(h: &Hierarchy) -> Vec<HierarchyError> {
+    let mut errors = Vec::new();
+    for (i, p) in h.parent.iter().enumerate() {
+        let Some(p) = *p else { continue };
+        let (u, parent) = (&h.units[i], &h.units[p]);
+        let (Some(ru), Some(rp)) = (u.geometry.bounding_rect(), parent.geometry.bounding_rect()) else { continue };
+        if u.geometry.intersects(&parent.geometry) {
+            continue;
+        }
+        let span =
+            Rect::new((ru.min().x.min(rp.min().x), ru.min().y.min(rp.min().y)), (ru.max().x.max(rp.max().x), ru.max().y.max(rp.max().y)));
+        let proj = LocalProjection::for_rect(span);
+        let (a, b) = (proj.project_multi(&u.geometry), proj.project_multi(&parent.geometry));
+        let distance_m = a.0.iter().flat_map(|x| b.0.iter().map(move |y| Euclidean.distance(x, y))).fold(f64::INFINITY, f64::min);
+        errors.push(HierarchyError::OutsideParent { index: i, id: u.id.clone(), parent: parent.id.clone(), distance_m });
+    }
+    errors
+}
+
 /// Give a parent to every unit that has none but whose level normally has one.
 ///
 /// The parent level of a level is the most common level among the parents that
@@ -301,5 +325,30 @@ mod tests {
         assert_eq!(units[4].parent, Some(UnitId::from("s2")));
         assert_eq!(errs.len(), 1);
         assert!(errs[0].to_string().contains("outside every possible parent"));
+    }
+
+    #[test]
+    fn a_unit_wholly_outside_its_parent_is_reported_with_the_distance_in_metres() {
+        // at 36° N, 0.45° of longitude is about 40.5 km; the grid lies 0.45° east of its street
+        let far = Hierarchy::build(vec![
+            unit("s", None, "street", (120.0, 36.0, 120.01, 36.01)),
+            unit("g", Some("s"), "grid", (120.46, 36.0, 120.47, 36.01)),
+        ])
+        .expect("links resolve");
+        let errs = outside_parents(&far);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let HierarchyError::OutsideParent { index, parent, distance_m, .. } = &errs[0] else { panic!("{errs:?}") };
+        assert_eq!((*index, parent.0.as_str()), (1, "s"));
+        let expected = 0.45 * 111_320.0 * 36.005_f64.to_radians().cos();
+        assert!((distance_m - expected).abs() < 0.01 * expected, "{distance_m} m, expected about {expected} m");
+        assert!(errs[0].to_string().contains("(id g): wholly outside its parent s, 40"), "{}", errs[0]);
+        // sharing only an edge with the parent, or lying inside it, is fine
+        let touching = Hierarchy::build(vec![
+            unit("s", None, "street", (120.0, 36.0, 120.01, 36.01)),
+            unit("g", Some("s"), "grid", (120.01, 36.0, 120.02, 36.01)),
+            unit("h", Some("s"), "grid", (120.001, 36.001, 120.002, 36.002)),
+        ])
+        .expect("links resolve");
+        assert_eq!(outside_parents(&touching), vec![]);
     }
 }

@@ -5,7 +5,7 @@ use geo::Point;
 use serde_json::Value;
 use wangge_engine::geometry::validate::lonlat_in_range;
 use wangge_engine::model::{Building, Camera, CameraKind, CameraView, Facility, Incident, Level, Metres, Road, Unit, UnitId};
-use wangge_engine::units::hierarchy::{Hierarchy, HierarchyError, infer_parents};
+use wangge_engine::units::hierarchy::{Hierarchy, HierarchyError, infer_parents, outside_parents};
 
 use super::geometry::{areal, lines, point};
 use super::{Ctx, Layer, Raw};
@@ -88,10 +88,11 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
         return Layer::Units(out);
     }
     let mut herr = infer_parents(&mut out);
-    if herr.is_empty()
-        && let Err(e) = Hierarchy::build(out.clone())
-    {
-        herr = e;
+    if herr.is_empty() {
+        herr = match Hierarchy::build(out.clone()) {
+            Err(e) => e,
+            Ok(h) => outside_parents(&h),
+        };
     }
     for e in herr {
         let (i, field, problem) = match &e {
@@ -108,6 +109,14 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
             HierarchyError::OutsideEveryParent { index, parent_level, .. } => {
                 (*index, "geometry", format!("unit outside every possible parent: it overlaps no unit of level {parent_level}"))
             }
+            HierarchyError::OutsideParent { index, parent, distance_m, .. } => (
+                *index,
+                "parent_id",
+                format!(
+                    "unit wholly outside its parent {parent}: {:.0} m from it (a unit must lie at least partly within its parent)",
+                    distance_m
+                ),
+            ),
         };
         let raw = &raws[index_of[i]];
         ctx.err(raw, &Some(out[i].id.0.clone()), Some(field), problem);

@@ -204,6 +204,9 @@ fn raws_of(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result
         if !opts.layer.is_point() {
             return Err(file_err(format!("CSV is only for point layers (cameras, facilities, incidents), not {}", opts.layer)));
         }
+        if text.trim().is_empty() {
+            return Err(file_err("empty file: a CSV file needs a header row (id, lon, lat, …)".into()));
+        }
         let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
         let headers = rdr.headers().map_err(|e| file_err(format!("CSV header: {e}")))?.clone();
         let mut out = Vec::new();

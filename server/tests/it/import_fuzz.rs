@@ -100,11 +100,16 @@ fn mutate(v: &mut Value, rng: &mut ChaCha8Rng) -> Site {
 }
 
 /// A unit's id, parent and level tie it to other units: a change there may
-/// surface on the units that refer to it (their parent_id names the lost id)
-/// or, through geometry, on the unit itself.
+/// surface on the units that refer to it (their parent_id names the lost id,
+/// or a parent they no longer touch) or, through geometry, on the unit itself.
 fn relational_consequence(layer: LayerKind, e: &FeatureError, index: usize, id: &Option<String>) -> bool {
-    let about_it =
-        e.index == index || id.as_ref().is_some_and(|id| e.id.as_ref() == Some(id) || e.problem.ends_with(&format!("no unit has id {id}")));
+    let about_it = e.index == index
+        || id.as_ref().is_some_and(|id| {
+            e.id.as_ref() == Some(id)
+                || e.problem.ends_with(&format!("no unit has id {id}"))
+                // a parent's geometry moved away from a child that names it
+                || e.problem.starts_with(&format!("unit wholly outside its parent {id}:"))
+        });
     layer == LayerKind::Units && ["id", "parent_id", "level", "geometry"].contains(&e.field.as_deref().unwrap_or("")) && about_it
 }
 

@@ -1,0 +1,5 @@
+//! libFuzzer target: [`wangge::fuzzing::import_csv`].
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| wangge::fuzzing::import_csv(data));

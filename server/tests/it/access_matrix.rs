@@ -136,14 +136,9 @@ async fn send(app: &axum::Router, method: &Method, uri: &str, body: Option<&Valu
     let mut bytes = Vec::new();
     // the event stream never ends: read what comes within a moment
     let deadline = tokio::time::Instant::now() + Duration::from_millis(if ctype.starts_with("text/event-stream") { 700 } else { 60_000 });
-    loop {
-        match tokio::time::timeout_at(deadline, body.frame()).await {
-            Ok(Some(Ok(f))) => {
-                if let Some(d) = f.data_ref() {
-                    bytes.extend_from_slice(d);
-                }
-            }
-            Ok(Some(Err(_)) | None) | Err(_) => break,
+    while let Ok(Some(Ok(f))) = tokio::time::timeout_at(deadline, body.frame()).await {
+        if let Some(d) = f.data_ref() {
+            bytes.extend_from_slice(d);
         }
     }
     (status, ctype, bytes)

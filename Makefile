@@ -87,7 +87,7 @@ unit:
 ## (no second DuckDB compile); `bash benches/crash.sh` runs 20 per scenario in release.
 durability:
 	$(CARGO) build -p wangge --bin wangge -p wangge-benches --bin crash_rounds
-	$(TARGET_DIR)/debug/crash_rounds --rounds 2 --wangge $(TARGET_DIR)/debug/wangge
+	$(TARGET_DIR)/debug/crash_rounds --rounds 2 --users yes --wangge $(TARGET_DIR)/debug/wangge
 
 browser: web-deps chromium
 	$(CARGO) build --bin wangge

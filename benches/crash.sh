@@ -19,7 +19,7 @@ esac
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 set +e
-"$T/$PROFILE/crash_rounds" --rounds "$ROUNDS" --seed "$SEED" --wangge "$T/$PROFILE/wangge" | tee "$OUT"
+"$T/$PROFILE/crash_rounds" --rounds "$ROUNDS" --seed "$SEED" --users yes --wangge "$T/$PROFILE/wangge" | tee "$OUT"
 STATUS=${PIPESTATUS[0]}
 set -e
 python3 - "$OUT" "$ROUNDS" "$SEED" "$STATUS" "$PROFILE" <<'PY'

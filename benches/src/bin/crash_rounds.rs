@@ -15,7 +15,7 @@
 //! acknowledged, lost and half versions is printed; the exit status is 1 if
 //! anything was lost or half-written.
 //!
-//! usage: crash_rounds [--rounds N] [--seed S] [--wangge PATH] [--token T]
+//! usage: crash_rounds [--rounds N] [--seed S] [--wangge PATH] [--token T] [--users yes]
 //!        [--only abcd] [--connections C]
 //! (`--token` or WANGGE_TOKEN is sent as `Authorization: Bearer …`.)
 
@@ -44,6 +44,8 @@ struct Opts {
     token: Option<String>,
     only: String,
     connections: usize,
+    /// Add an admin and its API token to the base store, so every round runs with authentication.
+    users: bool,
 }
 
 fn opts() -> Res<Opts> {
@@ -54,6 +56,7 @@ fn opts() -> Res<Opts> {
         token: std::env::var("WANGGE_TOKEN").ok().filter(|t| !t.is_empty()),
         only: "abcd".into(),
         connections: 64,
+        users: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -65,7 +68,8 @@ fn opts() -> Res<Opts> {
             "--token" => o.token = Some(value.clone()),
             "--only" => o.only = value.clone(),
             "--connections" => o.connections = value.parse()?,
-            _ => return Err(format!("unknown flag {flag}; use --rounds --seed --wangge --token --only --connections").into()),
+            "--users" => o.users = value == "yes",
+            _ => return Err(format!("unknown flag {flag}; use --rounds --seed --wangge --token --only --connections --users yes").into()),
         }
     }
     if !o.wangge.exists() {
@@ -624,6 +628,14 @@ fn main() -> Res<()> {
     };
     let t0 = Instant::now();
     let base = setup(&rig)?;
+    if rig.o.users {
+        // the store has users: every request of every round carries the admin's token
+        run(rig.wangge().args(["users", "add", "--name", "crash-admin", "--role", "admin", "--db"]).arg(&base))?;
+        let out = run(rig.wangge().args(["token", "create", "--user", "crash-admin", "--db"]).arg(&base))?;
+        let token = out.lines().last().unwrap_or_default().trim().to_owned();
+        rig.auth = bearer(&Some(token));
+        println!("with users: every request carries an admin's API token");
+    }
     self_check(&rig, &base)?;
     type Scenario = fn(&mut Rig, &Path) -> Res<Tally>;
     let scenarios: [(char, &str, &str, &str, Scenario); 4] = [

@@ -121,6 +121,19 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
         }
         eprintln!("serving the map at http://{local}/");
         tracing::info!(%local, "serving");
+        // 督办: overdue cases are urged every second, whether or not anyone is watching
+        let urging = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                let s = urging.clone();
+                let raised = tokio::task::spawn_blocking(move || s.live.raise_urges(crate::auth::now())).await;
+                if let Ok(Err(e)) = raised {
+                    tracing::warn!(error = %e, "overdue cases not urged; trying again in a second");
+                }
+            }
+        });
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let on_signal = state.clone();
         let server = axum::serve(listener, crate::http::app(state)).with_graceful_shutdown(async move {

@@ -454,3 +454,52 @@ fn a_taxonomy_that_does_not_parse_stops_start_up() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.json"));
 }
+
+/// One HTTP/1.1 request with a JSON body over a raw socket: (status, body as JSON).
+fn http_send(addr: &str, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    let mut c = std::net::TcpStream::connect(addr).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let b = body.to_string();
+    write!(
+        c,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}",
+        b.len()
+    )
+    .expect("write");
+    let mut buf = Vec::new();
+    let _ = c.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let json = text.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, json)
+}
+
+#[test]
+fn a_served_store_urges_overdue_cases_with_nobody_watching() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut child, addr, rest) = serve(dir.path(), &this_build(), &[]);
+    let (s, v) = http_send(&addr, "POST", "/api/incidents", &json!({"id": "U-1", "lon": 120.38, "lat": 36.06, "category": "环境卫生"}));
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = http_send(&addr, "POST", "/api/incidents/U-1/transitions", &json!({"to": "accepted"}));
+    assert_eq!(s, 200, "{v}");
+    let deadline = wangge::auth::now() + 1;
+    let dispatch = json!({"to": "dispatched", "level": "community", "departments": ["城管执法"], "deadline": deadline});
+    let (s, v) = http_send(&addr, "POST", "/api/incidents/U-1/transitions", &dispatch);
+    assert_eq!(s, 200, "{v}");
+    // no stream open and no one asking for the figures: the server's own ticker urges the case
+    let started = Instant::now();
+    let urges = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let (s, b) = http_get(&addr, "/api/incidents/U-1");
+        assert_eq!(s, 200);
+        let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        let n = v["urges"].as_array().map_or_else(|| v["urges"].as_u64().unwrap_or(0) as usize, Vec::len);
+        if n > 0 || started.elapsed() > Duration::from_secs(8) {
+            break n;
+        }
+    };
+    sigterm(&child);
+    let _ = wait(&mut child, Duration::from_secs(15));
+    let log = rest.join().unwrap_or_default();
+    assert_eq!(urges, 1, "one urge for the passed deadline\n{log}");
+}

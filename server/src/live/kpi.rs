@@ -26,6 +26,18 @@ pub fn sees_case(d: &Dataset, viewer: Viewer<'_>, i: &LiveIncident) -> bool {
 }
 
 impl Live {
+    /// The KPI figures of the live cases `keep` accepts, at `t`.
+    fn figures(&self, keep: impl Fn(&LiveIncident) -> bool, t: i64, version: u64) -> Value {
+        let inner = self.lock();
+        let list = inner.list.iter().filter(|i| keep(i)).map(|i| KpiIncident {
+            category: &i.category,
+            status: i.status,
+            transitions: &i.transitions,
+            urges: i.urges.len(),
+        });
+        serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null)
+    }
+
     /// Figures for command-center screens over the live incidents: counts by
     /// status, open, overdue, where resolved incidents were resolved (小事不出楼栋、
     /// 纠纷不出网格、矛盾不出社区) and the mean satisfaction. Computed once per
@@ -46,15 +58,7 @@ impl Live {
                 return k.clone();
             }
         }
-        let inner = self.lock();
-        let list = inner.list.iter().map(|i| KpiIncident {
-            category: &i.category,
-            status: i.status,
-            transitions: &i.transitions,
-            urges: i.urges.len(),
-        });
-        let k = serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null);
-        drop(inner);
+        let k = self.figures(|_| true, t, version);
         *lock(&self.kpi_cache) = Some((version, t / 10, k.clone()));
         k
     }
@@ -94,15 +98,7 @@ impl Live {
         {
             return k.clone();
         }
-        let inner = self.lock();
-        let list = inner.list.iter().filter(|i| sees_case(d, viewer, i)).map(|i| KpiIncident {
-            category: &i.category,
-            status: i.status,
-            transitions: &i.transitions,
-            urges: i.urges.len(),
-        });
-        let k = serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null);
-        drop(inner);
+        let k = self.figures(|i| sees_case(d, viewer, i), t, version);
         let mut c = lock(&self.scoped_kpi);
         if c.len() >= SCOPED_KPI_KEPT {
             c.clear();

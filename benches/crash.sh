@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 13 durability: kill -9 rounds (benches/src/bin/crash_rounds.rs), the
+# Issue 13 durability: kill -9 rounds (benches/src/bin/crash_rounds/), the
 # table written into benches/RESULTS.md under "Durability (issue 13)".
 # Release binaries and 20 rounds per scenario unless told otherwise;
 # PROFILE=debug runs the debug binaries CI uses (`make durability` runs those

@@ -2,7 +2,7 @@
 //! migrates with every row; a newer one is refused; `wangge backup` through a
 //! serving server taking POSTs, then `wangge restore`, gives back everything
 //! acknowledged before the backup started. (The kill -9 rounds are
-//! benches/src/bin/crash_rounds.rs, run by `make durability`.)
+//! benches/src/bin/crash_rounds/, run by `make durability`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;

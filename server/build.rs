@@ -44,12 +44,20 @@ fn main() {
     let mut src = Vec::new();
     files(&web, &web.join("src"), &mut src);
     urls.extend(src);
+    for page in web_files::PAGES {
+        if web.join(format!("{page}.html")).is_file() {
+            urls.push((*page).to_owned());
+        }
+    }
     let dist = web.join("node_modules/maplibre-gl/dist");
     let has_vendor = dist.join("maplibre-gl.mjs").is_file() || dist.join("maplibre-gl.js").is_file();
     if has_vendor {
-        let mut d = Vec::new();
-        files(&dist, &dist, &mut d);
-        urls.extend(d.into_iter().map(|n| format!("vendor/maplibre-gl/{n}")));
+        for (name, dir, _) in web_files::VENDOR {
+            let mut d = Vec::new();
+            let folder = web.join("node_modules").join(dir);
+            files(&folder, &folder, &mut d);
+            urls.extend(d.into_iter().filter(|n| !n.contains('/')).map(|n| format!("vendor/{name}/{n}")));
+        }
     } else {
         println!(
             "cargo:warning=web/node_modules/maplibre-gl is missing: the binary is built without the map library (run `make web-deps`, then build again)"

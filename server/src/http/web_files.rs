@@ -4,14 +4,33 @@
 //! file) and for `wangge serve --web DIR`: the page's own files and the vendored
 //! MapLibre GL JS — never `node_modules/` (other than that) nor `test/`.
 
+/// The npm packages the pages import, served under `/vendor/NAME/`: the URL name, the
+/// package's folder under `web/node_modules/`, and the files of it that are served (all
+/// `.js`/`.mjs`/`.css` but the `-dev` builds when `None`; a package's other builds are
+/// left out of the binary).
+pub const VENDOR: &[(&str, &str, Option<&[&str]>)] = &[
+    ("maplibre-gl", "maplibre-gl/dist", None),
+    ("echarts", "echarts/dist", Some(&["echarts.esm.min.mjs"])),
+    ("terra-draw", "terra-draw/dist", Some(&["terra-draw.modern.js"])),
+    ("terra-draw-maplibre-gl-adapter", "terra-draw-maplibre-gl-adapter/dist", Some(&["terra-draw-maplibre-gl-adapter.modern.js"])),
+];
+
+/// The pages served under a path without extension (`/screen` → `screen.html`).
+pub const PAGES: &[&str] = &["screen", "analyst", "planner"];
+
 /// The web-directory file served at `path` (the URL path without its leading `/`), if one is.
 ///
 /// - `` → `index.html`; `NAME.html`, `NAME.css`, `NAME.js`, `NAME.mjs` at the top;
+///   a page of [`PAGES`] also without its `.html`;
 /// - `src/**` with a page extension (also `.json`, `.svg`, `.png`);
-/// - `vendor/maplibre-gl/NAME.{js,mjs,css}` → `node_modules/maplibre-gl/dist/NAME.{js,mjs,css}` (not the `-dev` builds).
+/// - `vendor/NAME/FILE` → the file of a [`VENDOR`] package (e.g.
+///   `vendor/maplibre-gl/maplibre-gl.mjs` → `node_modules/maplibre-gl/dist/maplibre-gl.mjs`).
 pub fn source(path: &str) -> Option<String> {
     if path.is_empty() {
         return Some("index.html".to_owned());
+    }
+    if PAGES.contains(&path) {
+        return Some(format!("{path}.html"));
     }
     let segments: Vec<&str> = path.split('/').collect();
     let clean = |s: &&str| !s.is_empty() && !s.starts_with('.') && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b));
@@ -22,8 +41,13 @@ pub fn source(path: &str) -> Option<String> {
     match segments.as_slice() {
         [name] if matches!(ext, "html" | "css" | "js" | "mjs") => Some((*name).to_owned()),
         ["src", ..] if matches!(ext, "js" | "mjs" | "css" | "json" | "svg" | "png") => Some(path.to_owned()),
-        ["vendor", "maplibre-gl", name] if matches!(ext, "js" | "mjs" | "css") && !name.contains("-dev.") => {
-            Some(format!("node_modules/maplibre-gl/dist/{name}"))
+        ["vendor", package, name] if matches!(ext, "js" | "mjs" | "css") => {
+            let (_, dir, files) = VENDOR.iter().find(|(n, _, _)| n == package)?;
+            let served = match files {
+                Some(list) => list.contains(name),
+                None => !name.contains("-dev."),
+            };
+            served.then(|| format!("node_modules/{dir}/{name}"))
         }
         _ => None,
     }

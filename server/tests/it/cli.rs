@@ -56,7 +56,7 @@ fn gen_import_check_export_round_trip() {
     // same seed, same files
     let out2 = dir.path().join("gen2");
     ok(&wangge(&["gen", "demo", "--admin", p(&admin), "--out", p(&out2), "--split", "2,2,2", "--incidents", "500"]));
-    for f in ["units.geojson", "buildings.geojson", "incidents.csv"] {
+    for f in ["units.geojson", "buildings.geojson", "incidents.csv", "roads.geojson"] {
         assert_eq!(std::fs::read(out.join(f)).expect("a"), std::fs::read(out2.join(f)).expect("b"), "{f} differs between runs");
     }
     let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "units", p(&admin), p(&out.join("units.geojson"))]));

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod incidents;
 pub mod model;
 pub mod people;
+pub mod service;
 pub mod synth;
 pub mod time;
 pub mod units;

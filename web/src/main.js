@@ -17,6 +17,7 @@ import { setupResults } from './panels/results.js';
 import { showIntegrity } from './panels/integrity.js';
 import { setupGraphs } from './panels/graphs.js';
 import { setupCoverage } from './panels/coverage.js';
+import { setupService } from './panels/service.js';
 import { setupIncidentAnalysis } from './panels/incidents.js';
 import { setupLive } from './panels/live.js';
 import { setupSearch } from './panels/search.js';
@@ -57,6 +58,7 @@ async function main() {
   map.on('load', () => {
     setupGraphs(page);
     setupCoverage(page);
+    setupService(page).catch(showError);
     setupIncidentAnalysis(page);
     setupLive(page);
     if (fromHash.unit) applyHash(page, { unit: fromHash.unit });

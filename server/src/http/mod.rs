@@ -19,6 +19,7 @@ pub mod params;
 pub mod people;
 pub mod request_id;
 pub mod sensors;
+pub mod service;
 pub mod stream;
 pub mod taxonomy;
 pub mod tiles;
@@ -76,6 +77,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(tiles::routes())
         .merge(graphs::routes())
         .merge(coverage::routes())
+        .merge(service::routes())
         .merge(cameras::routes())
         .merge(heat::routes())
         .merge(incidents::routes())
@@ -151,6 +153,8 @@ pub struct AppState {
     pub people: crate::auth::People,
     /// Jurisdictions by (data version, unit id), built once and shared.
     jurisdictions: moka::sync::Cache<(String, String), Arc<wangge_engine::units::jurisdiction::Jurisdiction>>,
+    /// Walking networks, distances per facility kind, catchments and gaps, per data version.
+    pub service: crate::service::ServiceCache,
     /// Every write and refused request.
     pub audit: auth::AuditLog,
     /// Request rate per credential.
@@ -232,6 +236,7 @@ impl AppState {
             shutdown: tokio::sync::watch::Sender::new(false),
             people,
             jurisdictions: moka::sync::Cache::new(256),
+            service: crate::service::ServiceCache::default(),
             audit,
             rate: auth::RateLimiter::default(),
         })

@@ -6,16 +6,16 @@ use crate::common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn wangge(args: &[&str]) -> Output {
+pub(crate) fn wangge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wangge")).args(args).output().expect("run wangge")
 }
 
-fn ok(o: &Output) -> String {
+pub(crate) fn ok(o: &Output) -> String {
     assert!(o.status.success(), "stderr: {}\nstdout: {}", String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&o.stdout));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn p(x: &Path) -> &str {
+pub(crate) fn p(x: &Path) -> &str {
     x.to_str().expect("utf-8 path")
 }
 

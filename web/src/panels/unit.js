@@ -1,8 +1,9 @@
 // @ts-check
-/** The unit panel (right): a unit's chain, figures, children, camera coverage, incident trend and integrity. */
+/** The unit panel (right): a unit's chain, figures, children, camera coverage, walking service, incident trend and integrity. */
 import { api, showError } from '../api.js';
 import { markUnit, loadedUnitFeatures } from '../core/toggles.js';
 import { byId, fmt, h, levelName } from '../util.js';
+import { appendServiceFigures } from './service.js';
 
 /** @typedef {import('../state.js').Page} Page */
 
@@ -53,6 +54,7 @@ export async function openUnit(page, id, featureId = null) {
   const t = byId('unit-figures');
   delete t.dataset.coverage;
   delete t.dataset.trend;
+  delete t.dataset.service;
   t.replaceChildren(
     figureRow('户数', fmt(u.households)), figureRow('人口', fmt(u.population)), figureRow('楼栋', fmt(u.buildings)),
     figureRow('事件', fmt(u.incidents)), figureRow('下级单元', fmt(u.children.length)),
@@ -70,6 +72,7 @@ export async function openUnit(page, id, featureId = null) {
     );
     t.dataset.coverage = String(x.ground_share);
   }).catch(showError);
+  appendServiceFigures(t, u.id, () => state.unit === u.id);
   api.unitIncidents(u.id).then((v) => {
     if (state.unit !== u.id) return;
     const tr = v.trend;

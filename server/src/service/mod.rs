@@ -150,12 +150,15 @@ pub fn thresholds(threshold: Option<&str>, minutes: Option<&str>, speed: Option<
     Ok(Thresholds { metres, minutes, speed_m_per_min: speed })
 }
 
+/// The key of cached shapes: data version, kind, threshold (f64 bits), jurisdiction, which shapes.
+type ShapeKey = (String, String, u64, String, ShapeKind);
+
 /// Networks and distances per data version, and the shapes per (kind, threshold, jurisdiction).
 #[derive(Debug)]
 pub struct ServiceCache {
     networks: moka::sync::Cache<String, Arc<Network>>,
     kinds: moka::sync::Cache<(String, String), Arc<KindService>>,
-    shapes: moka::sync::Cache<(String, String, u64, String, ShapeKind), Arc<Vec<ServiceShape>>>,
+    shapes: moka::sync::Cache<ShapeKey, Arc<Vec<ServiceShape>>>,
 }
 
 impl Default for ServiceCache {

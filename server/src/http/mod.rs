@@ -17,6 +17,8 @@ pub mod incidents;
 pub mod login;
 pub mod params;
 pub mod people;
+pub mod query;
+pub mod query_export;
 pub mod request_id;
 pub mod sensors;
 pub mod stream;
@@ -84,6 +86,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(login::routes())
         .merge(people::routes())
         .merge(admin::routes())
+        .merge(query::routes())
         .get("/health", Action::Public, health)
         .get("/api/{*rest}", Action::Public, api_not_found);
     [capped, incidents::bulk_routes(), stream::routes()]

@@ -3,6 +3,7 @@
 mod access_matrix;
 mod adjacency;
 mod api;
+mod area;
 mod auth;
 mod case_loop;
 mod cli;

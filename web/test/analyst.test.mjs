@@ -210,6 +210,19 @@ test('a polygon drawn with the mouse: the page shows what /api/query/area answer
   const lines = csv.split(/\r?\n/).filter((l) => l.length > 0);
   assert.equal(lines.length - 1, api.buildings, `CSV rows (${download.suggestedFilename()})`);
   assert.match(download.suggestedFilename(), /\.csv$/);
+  // the same table as GeoJSON (a feature per building) and GeoParquet (a Parquet file: PAR1 at both ends)
+  const [gj] = await Promise.all([page.waitForEvent('download'),
+    page.click('#area-out .exports[data-table="buildings"] button[data-format="geojson"]')]);
+  const fc = JSON.parse(readFileSync(await gj.path(), 'utf8'));
+  assert.equal(fc.features.length, api.buildings, `GeoJSON features (${gj.suggestedFilename()})`);
+  assert.deepEqual(new Set(fc.features.map((f) => f.geometry.type)), new Set(['MultiPolygon']));
+  const [pq] = await Promise.all([page.waitForEvent('download'),
+    page.click('#area-out .exports[data-table="uncovered"] button[data-format="geoparquet"]')]);
+  const bytes = readFileSync(await pq.path());
+  assert.equal(bytes.subarray(0, 4).toString(), 'PAR1');
+  assert.equal(bytes.subarray(bytes.length - 4).toString(), 'PAR1');
+  assert.ok(bytes.includes(Buffer.from('"primary_column"')), 'GeoParquet metadata');
+  assert.match(pq.suggestedFilename(), /\.parquet$/);
 
   // the same with a period, classes and a second period: the page sends them and shows the server's figures
   const weeks = api.incidents.weekly.filter((wk) => wk.count > 0);

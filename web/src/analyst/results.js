@@ -6,7 +6,7 @@
  * download. Every figure element carries `data-fig` (its name) and
  * `data-value` (the raw number) so a test can read what the page shows.
  */
-import { fmtNumber, fmtShare, fmtDate } from '../core/i18n.js';
+import { fmtNumber, fmtShare, fmtDate, tr } from '../core/i18n.js';
 import { h } from '../util.js';
 import { T } from './text.js';
 import { FORMATS } from './query.js';
@@ -72,6 +72,8 @@ const signed = (n) => (n > 0 ? `+${fmtNumber(n)}` : n < 0 ? `−${fmtNumber(-n)}
 export function showResults(out, a, req, name, onExport) {
   disposeCharts();
   const share = (/** @type {number} */ part, /** @type {number} */ whole) => (whole > 0 ? fmtShare(part / whole) : '—');
+  /** A count with its share of the whole: `85（44.7%）`, `85 (44.7%)`. @param {number} part @param {number} whole */
+  const withShare = (part, whole) => tr(`${fmtNumber(part)}（${share(part, whole)}）`, `${fmtNumber(part)} (${share(part, whole)})`);
   const head = h('div', { className: 'area-head' },
     h('h2', { text: name }),
     h('span', { className: 'note', text: T('areaKm2', { a: fmtNumber(a.area.area_m2 / 1e6, { maximumFractionDigits: 3 }) }) }));
@@ -88,9 +90,9 @@ export function showResults(out, a, req, name, onExport) {
 
   const unseen = section('uncovered', T('uncovered'),
     h('table', { className: 'figures' },
-      figure('uncovered.buildings', T('buildings'), a.uncovered.buildings, `${fmtNumber(a.uncovered.buildings)}（${share(a.uncovered.buildings, a.buildings)}）`),
-      figure('uncovered.households', T('households'), a.uncovered.households, `${fmtNumber(a.uncovered.households)}（${share(a.uncovered.households, a.households)}）`),
-      figure('uncovered.population', T('population'), a.uncovered.population, `${fmtNumber(a.uncovered.population)}（${share(a.uncovered.population, a.population)}）`)),
+      figure('uncovered.buildings', T('buildings'), a.uncovered.buildings, withShare(a.uncovered.buildings, a.buildings)),
+      figure('uncovered.households', T('households'), a.uncovered.households, withShare(a.uncovered.households, a.households)),
+      figure('uncovered.population', T('population'), a.uncovered.population, withShare(a.uncovered.population, a.population))),
     h('p', { className: 'note', text: T('uncoveredNote') }),
     exports('uncovered', T('tableUncovered'), onExport));
 
@@ -133,7 +135,7 @@ export function showResults(out, a, req, name, onExport) {
     parts.push(section('compare', T('compare'),
       h('p', { className: 'note', text: `${T('period')}：${periodText(req.period)} · ${T('comparePeriod')}：${periodText(c.period)}` }),
       compareBox,
-      table([T('class'), T('period'), T('comparePeriod'), T('change')], rows, 'compare'),
+      table([T('class'), T('period'), T('comparePeriod'), T('changeHead')], rows, 'compare'),
       changeTotal));
   } else {
     parts.push(section('compare', T('compare'), h('p', { className: 'note', text: T('noCompare') })));

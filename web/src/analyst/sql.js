@@ -13,7 +13,7 @@ import { runSql, downloadSql, sqlSchema } from './query.js';
 
 const PAGE = 100;
 
-/** @typedef {{ name: string, description?: string, columns: { name: string, type: string, description?: string }[] }} Relation */
+/** @typedef {{ name: string, kind?: string, doc?: string, columns: { name: string, type: string, doc?: string }[] }} Relation */
 
 /**
  * The schema's relations, whatever the answer's outer shape (`{tables, views}`, `{relations}` or a list).
@@ -116,11 +116,15 @@ export function setupSql() {
   const schemaBox = byId('sql-schema');
   sqlSchema().then((s) => {
     const list = relations(s);
-    schemaBox.replaceChildren(h('h3', { text: T('sqlSchema') }), ...list.map((r) => {
-      const name = h('summary', { text: r.name, title: r.description || T('sqlInsert') });
+    const o = /** @type {import('./types').SqlSchema} */ (s);
+    if (o.limits) inputEl('sql-limit').max = String(o.limits.max_rows);
+    const notes = o.geometry ? [h('p', { className: 'note', text: o.geometry })] : [];
+    schemaBox.replaceChildren(h('h3', { text: T('sqlSchema') }), ...notes, ...list.map((r) => {
+      const name = h('summary', { text: r.name, title: r.doc || '' });
+      if (r.kind) name.append(h('small', { text: ` ${r.kind}` }));
       name.addEventListener('dblclick', () => insert(r.name));
       const cols = h('ul', {}, ...r.columns.map((c) => {
-        const li = h('li', { title: c.description || T('sqlInsert') }, h('code', { text: c.name }), h('small', { text: ` ${c.type}` }));
+        const li = h('li', { title: c.doc || T('sqlInsert') }, h('code', { text: c.name }), h('small', { text: ` ${c.type}` }));
         li.addEventListener('click', () => insert(c.name));
         return li;
       }));

@@ -45,8 +45,9 @@ export interface SqlAnswer {
   elapsed_ms: number;
 }
 
-/** GET /api/sql/schema: tables/views with their columns (names of the fields as the sql branch sends them). */
+/** GET /api/sql/schema: the tables and views with their columns, limits and how geometry comes. */
 export interface SqlSchema {
-  tables?: { name: string; description?: string; columns: { name: string; type: string; description?: string }[] }[];
-  views?: { name: string; description?: string; columns: { name: string; type: string; description?: string }[] }[];
+  tables: { name: string; kind: string; doc: string; columns: { name: string; type: string; doc: string }[] }[];
+  limits?: { default_rows: number; max_rows: number; timeout_ms: number };
+  geometry?: string;
 }

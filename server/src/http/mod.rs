@@ -21,6 +21,7 @@ pub mod query;
 pub mod query_export;
 pub mod request_id;
 pub mod sensors;
+pub mod sql;
 pub mod stream;
 pub mod taxonomy;
 pub mod tiles;
@@ -61,11 +62,13 @@ pub struct Limits {
     pub body_limit: usize,
     /// Requests a second per credential (token or session; a burst of twice that); 429 above it. 0: no limit.
     pub rate_per_s: f64,
+    /// Longest a read-only SQL statement may run (`POST /api/sql`); cancelled after it.
+    pub sql_timeout: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0 }
+        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0, sql_timeout: crate::sql::DEFAULT_TIMEOUT }
     }
 }
 
@@ -83,6 +86,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(incidents::routes())
         .merge(sensors::routes())
         .merge(taxonomy::routes())
+        .merge(sql::routes())
         .merge(login::routes())
         .merge(people::routes())
         .merge(admin::routes())
@@ -158,6 +162,8 @@ pub struct AppState {
     pub audit: auth::AuditLog,
     /// Request rate per credential.
     pub rate: auth::RateLimiter,
+    /// Read-only SQL: a sandbox per jurisdiction and the statement time limit.
+    pub sql: crate::sql::SqlService,
 }
 
 impl std::fmt::Debug for AppState {
@@ -237,6 +243,7 @@ impl AppState {
             jurisdictions: moka::sync::Cache::new(256),
             audit,
             rate: auth::RateLimiter::default(),
+            sql: crate::sql::SqlService::new(opts.limits.sql_timeout),
         })
     }
 

@@ -338,6 +338,12 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
                 ("/api/query/area?table=incidents&format=geojson".into(), Some(district)),
             ]
         }
+        ("POST", "/api/sql") => with(
+            "/api/sql",
+            json!({"sql": "SELECT id FROM units UNION ALL SELECT id FROM buildings UNION ALL SELECT id FROM cameras \
+                           UNION ALL SELECT id FROM facilities UNION ALL SELECT id FROM incidents", "limit": 100000}),
+        ),
+        ("GET", "/api/sql/schema") => one("/api/sql/schema".into()),
         (m, path) => panic!("no sample request for {m} {path}: add one to access_matrix.rs (every route is in the matrix)"),
     }
 }

@@ -20,5 +20,6 @@ mod integrity;
 mod malformed;
 mod scope_cases;
 mod scope_map;
+mod sql;
 mod tiles;
 mod tiles_prop;

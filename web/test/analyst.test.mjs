@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useServerAndBrowser, idle, watch, outside, artifacts } from './harness.mjs';
+import { useServerAndBrowser, startServer, idle, watch, outside, artifacts } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -333,4 +333,51 @@ test('the English switch relabels the page and formats numbers in English', { ti
   assert.deepEqual(outside(requests, env.base), []);
   assert.deepEqual(failures, []);
   await page.close();
+});
+
+test('a street-scoped analyst logs in; a rectangle over the whole view counts only the street', { timeout: 600000 }, async () => {
+  // the same generated district as the other tests (same seed): its street ids are the same
+  const streets = (await get('/api/units?level=street')).units;
+  const street = streets.reduce((a, b) => (b.buildings > a.buildings ? b : a));
+  const locked = await startServer({ users: [{ name: 'ana', role: 'analyst', unit: street.id, password: 'analyst-pass-1' }] });
+  try {
+    const page = await env.browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const { requests, failures } = watch(page, { cancels: true });
+    await page.goto(`${locked.base}/analyst`);
+    await page.waitForSelector('#login:not([hidden])');
+    await page.fill('#login-name', 'ana');
+    await page.fill('#login-password', 'analyst-pass-1');
+    await page.click('#login-submit');
+    await idle(page);
+    await page.waitForFunction(() => window.wanggeDraw !== undefined);
+    // the map fits the street; one zoom level out, a rectangle from corner to corner of the map covers all of it and more
+    await page.evaluate(() => window.wanggeMap.jumpTo({ zoom: window.wanggeMap.getZoom() - 1 }));
+    await idle(page);
+    await page.click('.draw-buttons button[data-mode="rectangle"]');
+    const box = await page.locator('#map canvas').boundingBox();
+    for (const [x, y] of [[box.x + 8, box.y + 8], [box.x + box.width - 60, box.y + box.height - 30]]) {
+      await page.mouse.move(x, y, { steps: 4 });
+      await page.mouse.click(x, y);
+      await page.waitForTimeout(150);
+    }
+    await answered(page, 1);
+    const fig = await shown(page);
+    // what the server answers this user, for the same rectangle and for the street
+    const asked = await page.evaluate(() => window.wanggeAreaRequest);
+    const api = await page.evaluate((b) => fetch('/api/query/area', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(b) }).then((r) => r.json()), asked);
+    const unit = await page.evaluate((id) => fetch(`/api/units/${encodeURIComponent(id)}`).then((r) => r.json()), street.id);
+    console.log('street', street.id, 'page', JSON.stringify(fig), 'unit', unit.buildings, unit.households, unit.population);
+    for (const k of ['buildings', 'households', 'population']) {
+      assert.equal(fig[k], api[k], `${k}: page vs API`);
+      assert.equal(fig[k], unit[k], `${k}: the rectangle holds exactly the street`);
+    }
+    assert.ok(fig.buildings < (await get('/api/layers')).layers.find((l) => l.name === 'buildings').features, 'not the whole district');
+    await page.screenshot({ path: join(artifacts, 'analyst-street-user.png') });
+    assert.deepEqual(outside(requests, locked.base), []);
+    assert.deepEqual(failures.filter((f) => !/status of 401/.test(f)), [], 'only /api/me before the login answered 401');
+    await page.close();
+  } finally {
+    locked.server.kill();
+  }
 });

@@ -185,7 +185,7 @@ async function main() {
   const pickUnit = async (id, fly = true) => {
     const u = await api.unit(id);
     area = { kind: 'unit', id: u.id, name: u.name };
-    nameEl.textContent = `${levelLabel(u.level)} · ${u.name}（${u.id}）`;
+    nameEl.textContent = `${levelLabel(u.level)} · ${u.name}${tr(`（${u.id}）`, ` (${u.id})`)}`;
     drawer?.clear();
     showUnit(map, u.id);
     const b = fly ? u.bbox ?? await unitBounds(u.id, u.level) : null;
@@ -207,7 +207,7 @@ async function main() {
       nameEl.textContent = T('drawn');
       showUnit(map, null);
       // leave the drawing mode after the event (terra-draw is still handling it)
-      setTimeout(() => { drawer?.stop(); markMode(null); }, 0);
+      setTimeout(() => { drawer?.stop(); markMode(null); hint.textContent = T('drawHintPolygon'); }, 0);
       analyse().catch(showError);
     });
     Object.assign(window, { wanggeDraw: drawer });

@@ -29,9 +29,9 @@ def main() -> int:
     missing = [c for c in cols if c not in gdf.columns]
     if missing:
         problems.append(f"geopandas: columns {missing} missing from {list(gdf.columns)}")
-    types = sorted(set(gdf.geom_type)) if rows else []
-    if rows and types != [gtype]:
-        problems.append(f"geopandas: geometry types {types}, want [{gtype!r}]")
+    gtypes = sorted(set(gdf.geom_type)) if rows else []
+    if rows and gtypes != [gtype]:
+        problems.append(f"geopandas: geometry types {gtypes}, want [{gtype!r}]")
     if gdf.crs is None or gdf.crs.to_string() not in ("OGC:CRS84", "EPSG:4326"):
         problems.append(f"geopandas: crs {gdf.crs}")
     if rows and not gdf.geometry.is_valid.all():
@@ -40,7 +40,11 @@ def main() -> int:
     # the spatial extension from its pip package (no download)
     con.load_extension(os.path.join(os.path.dirname(duckdb_extension_spatial.__file__), "extensions",
                                     "v" + duckdb.__version__, "spatial.duckdb_extension"))
-    q = "SELECT count(*), count(DISTINCT ST_GeometryType(ST_GeomFromWKB(geometry))) FROM read_parquet(?)"
+    # DuckDB spatial reads a GeoParquet geometry column as GEOMETRY (a plain Parquet blob stays BLOB)
+    types = dict((r[0], r[1]) for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall())
+    if not types.get("geometry", "").startswith("GEOMETRY"):
+        problems.append(f"duckdb: the geometry column reads as {types.get('geometry')}, not GEOMETRY")
+    q = "SELECT count(*), count(DISTINCT ST_GeometryType(geometry)) FROM read_parquet(?)"
     n, kinds = con.execute(q, [path]).fetchone()
     if n != rows:
         problems.append(f"duckdb: {n} rows, want {rows}")
@@ -48,7 +52,7 @@ def main() -> int:
     geo = json.loads(meta[0]) if meta else {}
     if geo.get("version") != "1.1.0" or geo.get("primary_column") != "geometry":
         problems.append(f"duckdb: geo metadata {geo}")
-    out = {"rows": len(gdf), "columns": list(gdf.columns), "geometry_types": types, "crs": str(gdf.crs),
+    out = {"rows": len(gdf), "columns": list(gdf.columns), "geometry_types": gtypes, "duckdb_type": types.get("geometry"), "crs": str(gdf.crs),
            "bbox": list(gdf.total_bounds) if rows else None, "duckdb_rows": n, "duckdb_kinds": kinds, "problems": problems}
     print(json.dumps(out, ensure_ascii=False))
     return 1 if problems else 0

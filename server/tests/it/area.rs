@@ -105,7 +105,7 @@ async fn a_drawn_polygon_equals_a_plain_recount() {
     let mp = MultiPolygon(vec![p.clone()]);
     // one live incident inside, one outside
     let b = p.bounding_rect().expect("box");
-    let inside = geo::Point::from(geo::InteriorPoint::interior_point(&p).expect("point"));
+    let inside = geo::InteriorPoint::interior_point(&p).expect("point");
     let outside = geo::Point::new(b.max().x + 0.001, b.max().y + 0.001);
     for (id, pt) in [("LIVE-IN", inside), ("LIVE-OUT", outside)] {
         let body = json!({"id": id, "lon": pt.x(), "lat": pt.y(), "category": "环境卫生", "reporter": "t"});

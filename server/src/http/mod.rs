@@ -18,6 +18,7 @@ pub mod login;
 pub mod params;
 pub mod people;
 pub mod request_id;
+pub mod screen;
 pub mod sensors;
 pub mod stream;
 pub mod taxonomy;
@@ -80,6 +81,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(heat::routes())
         .merge(incidents::routes())
         .merge(sensors::routes())
+        .merge(screen::routes())
         .merge(taxonomy::routes())
         .merge(login::routes())
         .merge(people::routes())

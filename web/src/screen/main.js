@@ -160,6 +160,7 @@ async function main() {
     .then((fc) => sm.heat(fc)).catch(showError);
 
   await sm.whenReady;
+  if (unitFeature) sm.mask(unitFeature);
   refetchLive();
   refetchSensors();
   refetchHeat();

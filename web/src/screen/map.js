@@ -41,7 +41,7 @@ const DARK = /** @type {[string, string, unknown][]} */ ([
   ['camera-views', 'fill-color', '#2f8cff'],
   ['camera-views', 'fill-opacity', 0.22],
   ['camera-gaps', 'fill-color', '#ff4d4d'],
-  ['camera-gaps', 'fill-opacity', 0.16],
+  ['camera-gaps', 'fill-opacity', 0.08],
   ['facilities-label', 'text-halo-color', '#07111f'],
 ]);
 
@@ -96,10 +96,14 @@ export function screenMap({ info, bounds, attribution }) {
   let ready = false;
   let phase = false;
 
+  // the map's type and marks grow with the page's (1 rem = 16 px at 1920×1080, 32 px at 3840×2160)
+  const k = (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
   map.on('load', () => {
     for (const [layer, prop, value] of DARK) {
       if (map.getLayer(layer)) map.setPaintProperty(layer, /** @type {any} */ (prop), value);
     }
+    if (map.getLayer('units-label')) map.setLayoutProperty('units-label', 'text-size', expr(['match', ['get', 'depth'], 0, 16 * k, 1, 14 * k, 12 * k]));
+    if (map.getLayer('units-line')) map.setPaintProperty('units-line', 'line-width', expr(['match', ['get', 'depth'], 0, 3 * k, 1, 2 * k, 2, 1.4 * k, 3, k, 0.6 * k]));
     map.addSource('screen-mask', { type: 'geojson', data: empty() });
     map.addSource('screen-heat', { type: 'geojson', data: empty() });
     map.addSource('screen-live', { type: 'geojson', data: empty() });
@@ -110,17 +114,17 @@ export function screenMap({ info, bounds, attribution }) {
     map.addLayer({ id: 'screen-mask', type: 'fill', source: 'screen-mask', paint: { 'fill-color': '#020812', 'fill-opacity': 0.78 } });
     map.addLayer({ id: 'screen-live', type: 'circle', source: 'screen-live',
       paint: {
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, 3, 16, 8],
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, 3 * k, 16, 8 * k],
         'circle-color': ['case', ['get', 'overdue'], COLOURS.overdue,
           ['match', ['get', 'status'], 'reported', COLOURS.reported, 'resolved', COLOURS.done, 'evaluated', COLOURS.done, COLOURS.inHand]],
         'circle-stroke-color': '#07111f', 'circle-stroke-width': 1, 'circle-opacity': 0.9,
       } });
     // the alarm's halo: drawn only for sensors in alarm, its opacity flipped by one timer
     map.addLayer({ id: 'screen-sensor-pulse', type: 'circle', source: 'screen-sensors',
-      paint: { 'circle-radius': 22, 'circle-color': COLOURS.sensorAlarm, 'circle-blur': 0.4,
+      paint: { 'circle-radius': 22 * k, 'circle-color': COLOURS.sensorAlarm, 'circle-blur': 0.4,
         'circle-opacity': ['case', ['boolean', ['feature-state', 'alarm'], false], 0.85, 0] } });
     map.addLayer({ id: 'screen-sensors', type: 'circle', source: 'screen-sensors',
-      paint: { 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
+      paint: { 'circle-radius': 7 * k, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 * k,
         'circle-color': ['case', ['boolean', ['feature-state', 'alarm'], false], COLOURS.sensorAlarm, COLOURS.sensorOk] } });
     ready = true;
   });
@@ -138,7 +142,7 @@ export function screenMap({ info, bounds, attribution }) {
     phase = alarms ? !phase : false;
     map.setPaintProperty('screen-sensor-pulse', 'circle-opacity',
       ['case', ['boolean', ['feature-state', 'alarm'], false], phase ? 0.85 : 0.15, 0]);
-    map.setPaintProperty('screen-sensor-pulse', 'circle-radius', phase ? 22 : 14);
+    map.setPaintProperty('screen-sensor-pulse', 'circle-radius', (phase ? 22 : 14) * k);
   }, 250);
 
   const whenReady = new Promise((resolve) => { if (ready) resolve(undefined); else map.once('load', () => resolve(undefined)); });

@@ -90,6 +90,17 @@ export class Panels {
     s.intake.today_live += 1;
     if (s.kpi) s.kpi.open = Math.max(s.kpi.open ?? 0, s.open.total);
     this.dirty = true;
+    // the counts at once (text only); the charts with the next draw
+    this.tiles(s);
+  }
+
+  /** The KPI tiles. @param {Summary} s */
+  tiles(s) {
+    const k = s.kpi ?? {};
+    this.tile('k-open', k.open ?? s.open.total);
+    this.tile('k-overdue', k.overdue);
+    this.tile('k-urged', k.urged);
+    this.tile('k-today', s.intake.today);
   }
 
   /** Draws what changed (called by the page's one timer). */
@@ -98,10 +109,7 @@ export class Panels {
     this.dirty = false;
     const s = this.summary;
     const k = s.kpi ?? {};
-    this.tile('k-open', k.open ?? s.open.total);
-    this.tile('k-overdue', k.overdue);
-    this.tile('k-urged', k.urged);
-    this.tile('k-today', s.intake.today);
+    this.tiles(s);
     const vs = el('k-today-vs');
     const m = s.intake.weekday_mean;
     vs.textContent = m == null ? T('noHistory') : T('vsMean', { m: fmtNumber(m, { maximumFractionDigits: 1 }), d: fmtNumber(s.intake.weekday_days) });
@@ -115,6 +123,7 @@ export class Panels {
   /** @param {string} id @param {number | undefined} n */
   tile(id, n) {
     const v = /** @type {HTMLElement} */ (el(id).querySelector('.v'));
+    if (v.dataset.value === String(n ?? '') && v.textContent) return;
     v.textContent = n == null ? '—' : fmtNumber(n);
     v.dataset.value = String(n ?? '');
   }

@@ -13,7 +13,7 @@
  * Runs for days: one timer draws what changed, the ticker, the map's live
  * incidents and the seen-ids set are bounded, charts are updated in place.
  */
-import { getJson } from '../api.js';
+import { getJson, onUnauthorized } from '../api.js';
 import { askLogin, whoAmI } from '../session.js';
 import { fmtDateTime, languageSwitch, messages, translatePage } from '../core/i18n.js';
 import { screenMap } from './map.js';
@@ -81,6 +81,14 @@ async function main() {
   const showError = (/** @type {unknown} */ e) => { el('s-note').textContent = T('error', { m: e instanceof Error ? e.message : String(e) }); };
   let me = await whoAmI();
   if (!me) me = await askLogin();
+  // a session that expires or is revoked (a wall screen runs for days): the login again, then the page anew
+  let asking = false;
+  const expired = () => {
+    if (asking) return;
+    asking = true;
+    askLogin().then(() => location.reload());
+  };
+  onUnauthorized(expired);
   const unitId = new URLSearchParams(location.search).get('unit');
   const q = unitId ? `?unit=${encodeURIComponent(unitId)}` : '';
   const [info, taxonomy, units, first] = await Promise.all([
@@ -186,6 +194,8 @@ async function main() {
     },
     resync: () => { refetchSummary(); refetchLive(); refetchSensors(); },
     status: (st) => { status.dataset.state = st; status.textContent = T(st); },
+    // the browser gave up on the stream: a 401 means the session is gone (else the server is away: the backoff retries)
+    closed: () => { fetch('/api/me').then((r) => { if (r.status === 401) expired(); }).catch(() => {}); },
   });
 
   // one timer for the panels and the clock; the slow figures on their own period

@@ -24,6 +24,7 @@ const MAX_BACKOFF_MS = 30000;
  * @property {Record<string, (data: any) => void>} events handler per event kind (JSON data)
  * @property {() => void} resync the page reloads its state (missed events, restart, new connection)
  * @property {(state: 'live' | 'connecting' | 'down') => void} status
+ * @property {() => void} [closed] the browser gave up on a stream (an error answer: a lost session, a proxy's 502)
  */
 
 /**
@@ -60,7 +61,10 @@ export function keepStream(h) {
     s.onerror = () => {
       if (s !== es) return;
       h.status(s.readyState === EventSource.CLOSED ? 'down' : 'connecting');
-      if (s.readyState === EventSource.CLOSED) later();
+      if (s.readyState === EventSource.CLOSED) {
+        h.closed?.();
+        later();
+      }
     };
     for (const [kind, fn] of Object.entries(h.events)) {
       s.addEventListener(kind, (e) => {

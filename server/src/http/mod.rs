@@ -20,6 +20,7 @@ pub mod people;
 pub mod query;
 pub mod query_export;
 pub mod request_id;
+pub mod screen;
 pub mod sensors;
 pub mod service;
 pub mod sql;
@@ -87,6 +88,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(heat::routes())
         .merge(incidents::routes())
         .merge(sensors::routes())
+        .merge(screen::routes())
         .merge(taxonomy::routes())
         .merge(sql::routes())
         .merge(login::routes())

@@ -314,6 +314,10 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
             with(&format!("/api/incidents/{}/transitions", p.live), json!({"to": "called", "actor": "t"}))
         }
         ("GET", "/api/kpi") => one("/api/kpi".into()),
+        ("GET", "/api/screen/summary") => {
+            let unit = (format!("/api/screen/summary?unit={}", p.street), None);
+            if side == Side::Inside { vec![("/api/screen/summary".into(), None), unit] } else { vec![unit] }
+        }
         ("GET", "/api/units/{id}/incidents") => one(format!("/api/units/{}/incidents", p.street)),
         ("POST", "/api/sensors") => with("/api/sensors", json!({"id": format!("S-{tag}"), "kind": "gas", "lon": lon, "lat": lat})),
         ("GET", "/api/sensors") => one("/api/sensors".into()),
@@ -390,6 +394,7 @@ fn targeted(r: &RouteInfo) -> bool {
             ))
         || r.path == "/api/coverage/gaps"
         || r.path == "/api/coverage/service"
+        || r.path == "/api/screen/summary"
 }
 
 async fn run_matrix(l: &Layout) -> usize {

@@ -14,6 +14,7 @@ use wangge_engine::units::integrity::IntegrityConfig;
 use wangge_engine::units::jurisdiction::Jurisdiction;
 
 const QUERIES: &[(&str, &str)] = &[
+    ("SELECT 1 (the fixed cost: guard, connection, timer thread)", "SELECT 1"),
     (
         "households and buildings per street (join, GROUP BY)",
         "SELECT u.id, u.name, count(b.id) AS buildings, sum(b.households) AS households \

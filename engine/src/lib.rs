@@ -4,6 +4,7 @@
 //! units, hierarchy integrity, camera coverage, incident analytics and
 //! deterministic generated data. No IO.
 
+pub mod analysis;
 pub mod cameras;
 pub mod dataset;
 pub mod geometry;
@@ -11,6 +12,7 @@ pub mod groups;
 pub mod incidents;
 pub mod model;
 pub mod people;
+pub mod service;
 pub mod synth;
 pub mod time;
 pub mod units;

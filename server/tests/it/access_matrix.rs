@@ -254,6 +254,12 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
         ("GET", "/tiles/{layers}/{z}/{x}/{file}") => {
             let mut v: Vec<(String, Option<Value>)> =
                 wangge::tiles::source::names().map(|n| (format!("/tiles/{n}/{z}/{x}/{y}.mvt"), None)).collect();
+            for n in ["catchments", "service_gaps"] {
+                v.push((
+                    format!("/tiles/{n}/{z}/{x}/{y}.mvt?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&threshold=300"),
+                    None,
+                ));
+            }
             v.push((format!("/tiles/{}/{z}/{x}/{y}.mvt", wangge::tiles::source::names().collect::<Vec<_>>().join(",")), None));
             v
         }
@@ -270,6 +276,20 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
         ("POST", "/api/coverage/siting") => {
             with("/api/coverage/siting", json!({"unit": p.leaf, "k": 1, "camera": {"fov": 360, "range": 40, "height": 6}}))
         }
+        ("GET", "/api/service/kinds") => one("/api/service/kinds".into()),
+        ("GET", "/api/coverage/service") => {
+            one(format!("/api/coverage/service?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&unit={}", p.street))
+        }
+        ("GET", "/api/catchments") => {
+            one("/api/catchments?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&threshold=500".into())
+        }
+        ("GET", "/api/service/gaps") => {
+            one("/api/service/gaps?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&threshold=300".into())
+        }
+        ("POST", "/api/coverage/service/siting") => with(
+            "/api/coverage/service/siting",
+            json!({"kind": "党群服务中心", "k": 1, "unit": p.street, "candidates": "buildings", "threshold": 300}),
+        ),
         ("GET", "/api/coverage/high-points") => one("/api/coverage/high-points?n=3&range=200&height=5".into()),
         ("POST", "/api/cameras") => with(
             "/api/cameras",
@@ -329,6 +349,25 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
             ("/api/evaluation?by=grid_worker".into(), None),
         ],
         ("POST", "/api/admin/backup") => one("/api/admin/backup".into()),
+        ("POST", "/api/query/area") if side == Side::Outside => with("/api/query/area", json!({"unit": p.street})),
+        ("POST", "/api/query/area") => {
+            // a polygon over the whole district counts only the caller's street
+            let b = l.state.dataset().bounds().expect("data");
+            let (x0, y0, x1, y1) = (b.min().x, b.min().y, b.max().x, b.max().y);
+            let district = json!({"geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}});
+            vec![
+                ("/api/query/area".into(), Some(json!({"unit": p.street}))),
+                ("/api/query/area".into(), Some(district.clone())),
+                ("/api/query/area?table=buildings&format=geojson".into(), Some(district.clone())),
+                ("/api/query/area?table=incidents&format=geojson".into(), Some(district)),
+            ]
+        }
+        ("POST", "/api/sql") => with(
+            "/api/sql",
+            json!({"sql": "SELECT id FROM units UNION ALL SELECT id FROM buildings UNION ALL SELECT id FROM cameras \
+                           UNION ALL SELECT id FROM facilities UNION ALL SELECT id FROM incidents", "limit": 100000}),
+        ),
+        ("GET", "/api/sql/schema") => one("/api/sql/schema".into()),
         (m, path) => panic!("no sample request for {m} {path}: add one to access_matrix.rs (every route is in the matrix)"),
     }
 }
@@ -349,9 +388,12 @@ fn targeted(r: &RouteInfo) -> bool {
                     | "/api/sensors"
                     | "/api/incidents/bulk"
                     | "/api/coverage/siting"
+                    | "/api/coverage/service/siting"
                     | "/api/alliances/validate"
+                    | "/api/query/area"
             ))
         || r.path == "/api/coverage/gaps"
+        || r.path == "/api/coverage/service"
         || r.path == "/api/screen/summary"
 }
 

@@ -114,13 +114,13 @@ const sample = async (minute) => {
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
   const pageState = await page.evaluate(() => ({ live: window.wanggeScreen.liveCount(), seen: window.wanggeScreen.seen(),
-    ticker: document.querySelectorAll('#s-ticker li').length, stream: window.wanggeScreen.stream.state(),
+    ticker: document.querySelectorAll('#s-ticker li').length, dom: document.getElementsByTagName('*').length, stream: window.wanggeScreen.stream.state(),
     open: document.querySelector('#k-open .v')?.textContent }));
   const s = { minute, at: new Date().toISOString(), heap_used: heap.usedSize, heap_total: heap.totalSize, nodes: m.Nodes,
     listeners: m.JSEventListeners, documents: m.Documents, server_rss: rss(), posted, failed, why: { ...why }, ...pageState };
   samples.push(s);
   appendFileSync(samplesFile, `${JSON.stringify(s)}\n`);
-  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes}, listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB, posted ${posted}, failed ${failed}, live ${s.live}, stream ${s.stream}`);
+  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes} (in the document ${s.dom}), listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB, posted ${posted}, failed ${failed}, live ${s.live}, stream ${s.stream}`);
 };
 
 await sample(0);

@@ -72,7 +72,11 @@ impl Live {
         let id = match body.id {
             Some(id) if id.trim().is_empty() => return Err(LiveError::Bad("id: empty".into())),
             Some(id) => id,
-            None => format!("INC-{received_at}-{}", inner.list.len() + 1),
+            // the next free number: requests still being committed hold theirs (inflight_ids)
+            None => (inner.list.len() + 1..)
+                .map(|n| format!("INC-{received_at}-{n}"))
+                .find(|id| !inner.by_id.contains_key(id) && !inner.inflight_ids.contains(id))
+                .unwrap_or_default(),
         };
         if inner.by_id.contains_key(&id) || inner.inflight_ids.contains(&id) {
             return Err(LiveError::Conflict(format!("an incident with id {id} exists")));

@@ -169,7 +169,7 @@ fn main() -> Res<()> {
     write_buildings(&d, &out.join(format!("{set}-buildings.parquet")))?;
     // the unit: the one at the second level holding most buildings (a street in the demo; a grid of the flat city)
     let h = &d.hierarchy;
-    let depth = if h.depth.iter().any(|&x| x == 1) { 1 } else { 0 };
+    let depth = if h.depth.contains(&1) { 1 } else { 0 };
     let unit = (0..h.len()).filter(|&i| h.depth[i] == depth).max_by_key(|&i| d.report.loads[i].buildings).ok_or("no unit")?;
     let bounds = d.bounds().ok_or("no data")?;
     let shapes: Vec<(&str, Value, MultiPolygon<f64>)> = vec![

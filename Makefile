@@ -36,6 +36,7 @@ $(DEMO_DB): $(WANGGE) data/shinan/admin.geojson
 	$(WANGGE) import --db $(DEMO_DB).new --layer cameras $(DEMO_DATA)/cameras.geojson
 	$(WANGGE) import --db $(DEMO_DB).new --layer facilities $(DEMO_DATA)/facilities.geojson
 	$(WANGGE) import --db $(DEMO_DB).new --layer incidents $(DEMO_DATA)/incidents.csv
+	$(WANGGE) import --db $(DEMO_DB).new --layer roads $(DEMO_DATA)/roads.geojson
 	$(WANGGE) check --db $(DEMO_DB).new
 	mv $(DEMO_DB).new $(DEMO_DB)
 

@@ -11,6 +11,8 @@ pub mod heat;
 pub mod http;
 pub mod import;
 pub mod live;
+pub mod service;
+pub mod sql;
 pub mod state;
 pub mod store;
 pub mod sync;

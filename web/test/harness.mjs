@@ -33,6 +33,7 @@ export async function startServer({ users = [] } = {}) {
   run(['import', '--db', db, '--layer', 'cameras', join(gen, 'cameras.geojson')]);
   run(['import', '--db', db, '--layer', 'facilities', join(gen, 'facilities.geojson')]);
   run(['import', '--db', db, '--layer', 'incidents', join(gen, 'incidents.csv')]);
+  run(['import', '--db', db, '--layer', 'roads', join(gen, 'roads.geojson')]);
   for (const u of users) {
     run(['users', 'add', '--db', db, '--name', u.name, '--role', u.role, ...(u.unit ? ['--unit', u.unit] : []), '--password-stdin'],
       `${u.password}\n`);

@@ -1,6 +1,6 @@
 //! Deterministic generated data (seeded) for the layers no real source has:
 //! communities, grids, building grids, buildings with households, cameras,
-//! facilities and incidents — and whole synthetic cities for benchmarks.
+//! facilities, incidents and walking streets ([`roads`]) — and whole synthetic cities for benchmarks.
 //!
 //! Method: each real parent polygon (a street) is cut by a jittered brick
 //! lattice ([`lattice::Lattice`]) and every cell is intersected with it
@@ -12,8 +12,10 @@
 pub mod lattice;
 pub mod naming;
 mod people;
+pub mod roads;
 
 pub use people::{CATEGORIES, IncidentSpec, generate_cameras, generate_facilities, generate_incidents};
+pub use roads::generate_roads;
 
 use crate::geometry::index::rects_touch;
 use crate::geometry::projection::LocalProjection;

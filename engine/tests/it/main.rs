@@ -7,4 +7,6 @@ mod coverage_edit;
 mod matching;
 mod matching_brute;
 mod props;
+mod service_oracle;
+mod service_siting;
 mod visibility;

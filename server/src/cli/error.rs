@@ -32,6 +32,9 @@ pub enum CliError {
     NoUnits(PathBuf),
     #[error("no unit with id {0}")]
     UnknownUnit(String),
+    /// `wangge service`: an unknown facility kind or a bad threshold.
+    #[error("{0}")]
+    Service(String),
     #[error("admin file is not a units layer")]
     AdminNotUnits,
     #[error("admin units do not form a hierarchy: {0}")]

@@ -17,7 +17,7 @@ use wangge_engine::time::{format_time, parse_time};
 /// What `wangge gen` generates.
 #[derive(Debug, Subcommand)]
 pub enum GenCommand {
-    /// Nested units, buildings, cameras, facilities and incidents inside real streets.
+    /// Nested units, buildings, cameras, facilities, incidents and walking streets inside real streets.
     Demo(DemoArgs),
     /// A synthetic city on a lattice for benchmarks.
     City(CityArgs),
@@ -96,16 +96,18 @@ fn write_demo(a: &DemoArgs, real: Vec<Unit>) -> Result<(), CliError> {
     let facilities = synth::generate_facilities(&communities, &grids, seed ^ 0xF);
     let from = parse_time("2026-01-01", 8 * 3600).unwrap_or(0);
     let to = parse_time("2026-11-01", 8 * 3600).unwrap_or(0);
+    let roads = synth::generate_roads(&[&leaves, &communities, &grids, &bgrids], &buildings);
     let incidents = synth::generate_incidents(&buildings, &bgrids, &synth::IncidentSpec { count: a.incidents, from, to, seed: seed ^ 0x1 });
     std::fs::create_dir_all(out).map_err(CliError::io(out))?;
-    let counts = (buildings.len(), cameras.len(), facilities.len());
+    let counts = (buildings.len(), cameras.len(), facilities.len(), roads.len());
     write_json(&out.join("units.geojson"), &layer_collection(&Layer::Units(generated)))?;
     write_json(&out.join("buildings.geojson"), &layer_collection(&Layer::Buildings(buildings)))?;
     write_json(&out.join("cameras.geojson"), &layer_collection(&Layer::Cameras(cameras)))?;
     write_json(&out.join("facilities.geojson"), &layer_collection(&Layer::Facilities(facilities)))?;
+    write_json(&out.join("roads.geojson"), &layer_collection(&Layer::Roads(roads)))?;
     write_incidents(&out.join("incidents.csv"), &incidents)?;
     println!(
-        "generated (seed {seed}) into {}: {} communities, {} grids, {} building grids, {} buildings, {} cameras, {} facilities, {} incidents",
+        "generated (seed {seed}) into {}: {} communities, {} grids, {} building grids, {} buildings, {} cameras, {} facilities, {} incidents, {} roads (streets and lanes)",
         out.display(),
         communities.len(),
         grids.len(),
@@ -113,7 +115,8 @@ fn write_demo(a: &DemoArgs, real: Vec<Unit>) -> Result<(), CliError> {
         counts.0,
         counts.1,
         counts.2,
-        incidents.len()
+        incidents.len(),
+        counts.3
     );
     Ok(())
 }

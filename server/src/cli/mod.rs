@@ -1,5 +1,5 @@
 //! The `wangge` command line: one module per subcommand (import, export, check, versions, serve,
-//! adjacency/alliances/abpairs, coverage, gen, backup, restore); this file only parses and dispatches.
+//! adjacency/alliances/abpairs, coverage, service, gen, backup, restore); this file only parses and dispatches.
 
 mod args;
 mod backup;
@@ -14,6 +14,7 @@ mod output;
 mod people;
 mod restore;
 mod serve;
+mod service;
 mod versions;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,8 @@ pub enum Command {
     Abpairs(graphs::AbpairsArgs),
     /// Camera coverage per unit: open ground and facades seen, unseen buildings, camera density; gaps.
     Coverage(coverage::CoverageArgs),
+    /// Walking distance from every building to the nearest facility of a kind; coverage per unit (life circles).
+    Service(service::ServiceArgs),
     /// A consistent copy of a store: from the file (--db) or through a serving wangge (--server).
     Backup(backup::BackupArgs),
     /// Put a backup in place of a store (server stopped), all or nothing; the old file is kept.
@@ -96,6 +99,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Alliances(a) => graphs::alliances(a),
         Command::Abpairs(a) => graphs::abpairs(a),
         Command::Coverage(a) => coverage::run(a),
+        Command::Service(a) => service::run(a),
         Command::Gen { what } => generate::run(what),
         Command::Users { what } => people::users(what),
         Command::Token { what } => people::token(what),

@@ -45,7 +45,7 @@ pub(crate) fn coverage_json(d: &Dataset, i: usize) -> Value {
 
 /// The unit a coverage query is about: the one named (inside the jurisdiction), else the jurisdiction's
 /// root, else `None` (the whole district).
-fn scoped_unit(d: &Dataset, scope: &Scope, unit: Option<&str>) -> Result<Option<usize>, AppError> {
+pub(crate) fn scoped_unit(d: &Dataset, scope: &Scope, unit: Option<&str>) -> Result<Option<usize>, AppError> {
     let j = &scope.jurisdiction;
     match unit.or(j.unit.as_deref()) {
         Some(id) => {

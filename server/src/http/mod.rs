@@ -20,7 +20,10 @@ pub mod people;
 pub mod query;
 pub mod query_export;
 pub mod request_id;
+pub mod screen;
 pub mod sensors;
+pub mod service;
+pub mod sql;
 pub mod stream;
 pub mod taxonomy;
 pub mod tiles;
@@ -61,11 +64,13 @@ pub struct Limits {
     pub body_limit: usize,
     /// Requests a second per credential (token or session; a burst of twice that); 429 above it. 0: no limit.
     pub rate_per_s: f64,
+    /// Longest a read-only SQL statement may run (`POST /api/sql`); cancelled after it.
+    pub sql_timeout: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0 }
+        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0, sql_timeout: crate::sql::DEFAULT_TIMEOUT }
     }
 }
 
@@ -78,11 +83,14 @@ fn route_groups() -> [Routes; 3] {
         .merge(tiles::routes())
         .merge(graphs::routes())
         .merge(coverage::routes())
+        .merge(service::routes())
         .merge(cameras::routes())
         .merge(heat::routes())
         .merge(incidents::routes())
         .merge(sensors::routes())
+        .merge(screen::routes())
         .merge(taxonomy::routes())
+        .merge(sql::routes())
         .merge(login::routes())
         .merge(people::routes())
         .merge(admin::routes())
@@ -154,10 +162,14 @@ pub struct AppState {
     pub people: crate::auth::People,
     /// Jurisdictions by (data version, unit id), built once and shared.
     jurisdictions: moka::sync::Cache<(String, String), Arc<wangge_engine::units::jurisdiction::Jurisdiction>>,
+    /// Walking networks, distances per facility kind, catchments and gaps, per data version.
+    pub service: crate::service::ServiceCache,
     /// Every write and refused request.
     pub audit: auth::AuditLog,
     /// Request rate per credential.
     pub rate: auth::RateLimiter,
+    /// Read-only SQL: a sandbox per jurisdiction and the statement time limit.
+    pub sql: crate::sql::SqlService,
 }
 
 impl std::fmt::Debug for AppState {
@@ -235,8 +247,10 @@ impl AppState {
             shutdown: tokio::sync::watch::Sender::new(false),
             people,
             jurisdictions: moka::sync::Cache::new(256),
+            service: crate::service::ServiceCache::default(),
             audit,
             rate: auth::RateLimiter::default(),
+            sql: crate::sql::SqlService::new(opts.limits.sql_timeout),
         })
     }
 

@@ -46,7 +46,14 @@ pub(crate) struct TileQuery {
     pub(crate) category: Option<String>,
     pub(crate) status: Option<String>,
     pub(crate) unit: Option<String>,
+    /// Facility kind of the service layers.
+    pub(crate) kind: Option<String>,
+    /// Threshold in metres of the service layers (default 500).
+    pub(crate) threshold: Option<f64>,
 }
+
+/// The threshold of a service tile when none is given, metres.
+const SERVICE_TILE_THRESHOLD_M: f64 = 500.0;
 
 impl TileQuery {
     fn heat(&self) -> HeatFilter {
@@ -64,6 +71,9 @@ impl TileQuery {
     fn filter_for(&self, src: &dyn TileSource) -> TileFilter {
         if src.heat().is_some() {
             TileFilter::Heat(self.heat())
+        } else if src.service().is_some() {
+            let t = self.threshold.unwrap_or(SERVICE_TILE_THRESHOLD_M);
+            TileFilter::Service { kind: self.kind.clone().unwrap_or_default(), threshold_bits: t.to_bits() }
         } else if src.name() == "units"
             && let Some(l) = &self.level
         {
@@ -84,6 +94,8 @@ impl TileQuery {
             ("category", self.category.clone()),
             ("status", self.status.clone()),
             ("unit", self.unit.clone()),
+            ("kind", self.kind.clone()),
+            ("threshold", num(self.threshold.map(|v| v.to_string()))),
         ];
         let parts: Vec<String> = pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", urlencode(v)))).collect();
         if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
@@ -196,6 +208,17 @@ fn layer_tile(
         }
         _ => None,
     };
+    let shapes = match (src.service(), &filter) {
+        (Some(what), TileFilter::Service { kind, threshold_bits }) => {
+            let t = f64::from_bits(*threshold_bits);
+            if !(t.is_finite() && t > 0.0 && t <= crate::service::MAX_THRESHOLD_M) {
+                return Err(AppError::bad(format!("threshold {t} m: expected above 0 and at most {} m", crate::service::MAX_THRESHOLD_M)));
+            }
+            // without a kind (e.g. in a composite of every layer) the layer is empty
+            if kind.is_empty() { None } else { Some(s.service.shapes(d, kind, t, j, what)?) }
+        }
+        _ => None,
+    };
     // a jurisdiction's tiles have their own ETags: a browser shared by two users never revalidates one's tile as the other's
     let tag = match &tile_scope {
         TileScope::Everything => versions.to_string(),
@@ -207,7 +230,13 @@ fn layer_tile(
     };
     let key = TileKey { layer: src.name(), versions, filter: filter.clone(), z: tile.z, x: tile.x, y: tile.y, scope: tile_scope };
     let body = s.tiles.get_with(key.clone(), || {
-        let input = Inputs { d, scope: j, level, cells: cells.as_deref().map_or(&[], |c| c.as_slice()) };
+        let input = Inputs {
+            d,
+            scope: j,
+            level,
+            cells: cells.as_deref().map_or(&[], |c| c.as_slice()),
+            shapes: shapes.as_deref().map_or(&[], |c| c.as_slice()),
+        };
         source::render_layer(src, &input, tile)
     });
     // camera layers change tile by tile with camera edits: their ETag is the content's hash

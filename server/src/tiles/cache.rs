@@ -77,6 +77,8 @@ pub enum TileFilter {
     Level(String),
     /// A heat query.
     Heat(HeatFilter),
+    /// A service query: facility kind and threshold (metres, as f64 bits).
+    Service { kind: String, threshold_bits: u64 },
 }
 
 /// The cache key of one layer of one tile.

@@ -22,13 +22,13 @@ use wangge_engine::dataset::Dataset;
 use wangge_engine::units::jurisdiction::Jurisdiction;
 
 /// Encode one layer of one tile without the cache (`None` when the layer is unknown, drawn
-/// from heat cells, or holds no feature there). Used by tests and the tile benchmark.
+/// from heat cells or service shapes, or holds no feature there). Used by tests and the tile benchmark.
 pub fn render(d: &Dataset, layer: &str, level: Option<&str>, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
     render_in(d, &Jurisdiction::everything(), layer, level, z, x, y)
 }
 
 /// [`render`] limited to jurisdiction `scope`.
 pub fn render_in(d: &Dataset, scope: &Jurisdiction, layer: &str, level: Option<&str>, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
-    let src = source(layer).filter(|s| s.heat().is_none())?;
-    render_layer(src, &Inputs { d, scope, level, cells: &[] }, TileAddr { z, x, y })
+    let src = source(layer).filter(|s| s.heat().is_none() && s.service().is_none())?;
+    render_layer(src, &Inputs { d, scope, level, cells: &[], shapes: &[] }, TileAddr { z, x, y })
 }

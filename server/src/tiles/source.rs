@@ -85,6 +85,8 @@ pub struct Inputs<'a> {
     pub level: Option<&'a str>,
     /// The cells of the query (heatmap and hot-spot layers; empty otherwise).
     pub cells: &'a [HeatCell],
+    /// The shapes of the query (catchments and service gaps; empty otherwise).
+    pub shapes: &'a [crate::service::ServiceShape],
 }
 
 /// A tile layer.
@@ -116,6 +118,10 @@ pub trait TileSource: Send + Sync {
     fn heat(&self) -> Option<HeatKind> {
         None
     }
+    /// Some for layers drawn from the service shapes of a query (`?kind=&threshold=`).
+    fn service(&self) -> Option<crate::service::ShapeKind> {
+        None
+    }
 }
 
 impl std::fmt::Debug for dyn TileSource {
@@ -137,6 +143,8 @@ pub static SOURCES: &[&dyn TileSource] = &[
     &layers::coverage::CameraGaps,
     &layers::heat::HEATMAP,
     &layers::heat::HOTSPOTS,
+    &layers::service::CATCHMENTS,
+    &layers::service::SERVICE_GAPS,
 ];
 
 /// The source named `name`.
@@ -149,9 +157,9 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     SOURCES.iter().map(|s| s.name())
 }
 
-/// The layers that do not depend on a query's heat filters (one composite source on the page and in `/style.json`).
+/// The layers that do not depend on a query's heat or service filters (one composite source on the page and in `/style.json`).
 pub fn static_layers() -> impl Iterator<Item = &'static dyn TileSource> {
-    SOURCES.iter().copied().filter(|s| s.heat().is_none())
+    SOURCES.iter().copied().filter(|s| s.heat().is_none() && s.service().is_none())
 }
 
 /// The layers camera edits change in place.

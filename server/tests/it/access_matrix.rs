@@ -254,6 +254,12 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
         ("GET", "/tiles/{layers}/{z}/{x}/{file}") => {
             let mut v: Vec<(String, Option<Value>)> =
                 wangge::tiles::source::names().map(|n| (format!("/tiles/{n}/{z}/{x}/{y}.mvt"), None)).collect();
+            for n in ["catchments", "service_gaps"] {
+                v.push((
+                    format!("/tiles/{n}/{z}/{x}/{y}.mvt?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&threshold=300"),
+                    None,
+                ));
+            }
             v.push((format!("/tiles/{}/{z}/{x}/{y}.mvt", wangge::tiles::source::names().collect::<Vec<_>>().join(",")), None));
             v
         }
@@ -270,6 +276,20 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
         ("POST", "/api/coverage/siting") => {
             with("/api/coverage/siting", json!({"unit": p.leaf, "k": 1, "camera": {"fov": 360, "range": 40, "height": 6}}))
         }
+        ("GET", "/api/service/kinds") => one("/api/service/kinds".into()),
+        ("GET", "/api/coverage/service") => {
+            one(format!("/api/coverage/service?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&unit={}", p.street))
+        }
+        ("GET", "/api/catchments") => {
+            one("/api/catchments?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&threshold=500".into())
+        }
+        ("GET", "/api/service/gaps") => {
+            one("/api/service/gaps?kind=%E5%85%9A%E7%BE%A4%E6%9C%8D%E5%8A%A1%E4%B8%AD%E5%BF%83&threshold=300".into())
+        }
+        ("POST", "/api/coverage/service/siting") => with(
+            "/api/coverage/service/siting",
+            json!({"kind": "党群服务中心", "k": 1, "unit": p.street, "candidates": "buildings", "threshold": 300}),
+        ),
         ("GET", "/api/coverage/high-points") => one("/api/coverage/high-points?n=3&range=200&height=5".into()),
         ("POST", "/api/cameras") => with(
             "/api/cameras",
@@ -294,6 +314,10 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
             with(&format!("/api/incidents/{}/transitions", p.live), json!({"to": "called", "actor": "t"}))
         }
         ("GET", "/api/kpi") => one("/api/kpi".into()),
+        ("GET", "/api/screen/summary") => {
+            let unit = (format!("/api/screen/summary?unit={}", p.street), None);
+            if side == Side::Inside { vec![("/api/screen/summary".into(), None), unit] } else { vec![unit] }
+        }
         ("GET", "/api/units/{id}/incidents") => one(format!("/api/units/{}/incidents", p.street)),
         ("POST", "/api/sensors") => with("/api/sensors", json!({"id": format!("S-{tag}"), "kind": "gas", "lon": lon, "lat": lat})),
         ("GET", "/api/sensors") => one("/api/sensors".into()),
@@ -338,6 +362,12 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
                 ("/api/query/area?table=incidents&format=geojson".into(), Some(district)),
             ]
         }
+        ("POST", "/api/sql") => with(
+            "/api/sql",
+            json!({"sql": "SELECT id FROM units UNION ALL SELECT id FROM buildings UNION ALL SELECT id FROM cameras \
+                           UNION ALL SELECT id FROM facilities UNION ALL SELECT id FROM incidents", "limit": 100000}),
+        ),
+        ("GET", "/api/sql/schema") => one("/api/sql/schema".into()),
         (m, path) => panic!("no sample request for {m} {path}: add one to access_matrix.rs (every route is in the matrix)"),
     }
 }
@@ -358,10 +388,13 @@ fn targeted(r: &RouteInfo) -> bool {
                     | "/api/sensors"
                     | "/api/incidents/bulk"
                     | "/api/coverage/siting"
+                    | "/api/coverage/service/siting"
                     | "/api/alliances/validate"
                     | "/api/query/area"
             ))
         || r.path == "/api/coverage/gaps"
+        || r.path == "/api/coverage/service"
+        || r.path == "/api/screen/summary"
 }
 
 async fn run_matrix(l: &Layout) -> usize {

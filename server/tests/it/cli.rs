@@ -6,16 +6,16 @@ use crate::common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn wangge(args: &[&str]) -> Output {
+pub(crate) fn wangge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wangge")).args(args).output().expect("run wangge")
 }
 
-fn ok(o: &Output) -> String {
+pub(crate) fn ok(o: &Output) -> String {
     assert!(o.status.success(), "stderr: {}\nstdout: {}", String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&o.stdout));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn p(x: &Path) -> &str {
+pub(crate) fn p(x: &Path) -> &str {
     x.to_str().expect("utf-8 path")
 }
 
@@ -56,7 +56,7 @@ fn gen_import_check_export_round_trip() {
     // same seed, same files
     let out2 = dir.path().join("gen2");
     ok(&wangge(&["gen", "demo", "--admin", p(&admin), "--out", p(&out2), "--split", "2,2,2", "--incidents", "500"]));
-    for f in ["units.geojson", "buildings.geojson", "incidents.csv"] {
+    for f in ["units.geojson", "buildings.geojson", "incidents.csv", "roads.geojson"] {
         assert_eq!(std::fs::read(out.join(f)).expect("a"), std::fs::read(out2.join(f)).expect("b"), "{f} differs between runs");
     }
     let s = ok(&wangge(&["import", "--db", p(&db), "--layer", "units", p(&admin), p(&out.join("units.geojson"))]));

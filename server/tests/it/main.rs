@@ -20,5 +20,7 @@ mod integrity;
 mod malformed;
 mod scope_cases;
 mod scope_map;
+mod service;
+mod sql;
 mod tiles;
 mod tiles_prop;

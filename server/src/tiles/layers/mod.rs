@@ -6,4 +6,5 @@ pub mod heat;
 pub mod points;
 pub mod problems;
 pub mod roads;
+pub mod service;
 pub mod units;

@@ -87,7 +87,9 @@ impl AreaShape {
             return Err(AreaError::Invalid(problems.join("; ")));
         }
         let area = metric_area(&mp, bb);
-        let district = d.bounds().map_or(0.0, |r| metric_area(&MultiPolygon(vec![r.to_polygon()]), r));
+        // the units' and buildings' boxes from their R-trees' roots (O(1); `Dataset::bounds` walks every building)
+        let data = [d.unit_index.bounds(), d.building_index.bounds()].into_iter().flatten().reduce(rect_union);
+        let district = data.map_or(0.0, |r| metric_area(&MultiPolygon(vec![r.to_polygon()]), r));
         if area > MAX_AREA_FACTOR * district.max(1e6) {
             return Err(AreaError::TooBig { area_km2: area / 1e6, district_km2: district / 1e6 });
         }

@@ -55,4 +55,13 @@ impl PolygonIndex {
     pub fn is_empty(&self) -> bool {
         self.tree.size() == 0
     }
+
+    /// The box of everything indexed (the root's envelope, O(1)); None when empty.
+    pub fn bounds(&self) -> Option<Rect<f64>> {
+        if self.is_empty() {
+            return None;
+        }
+        let e = self.tree.root().envelope();
+        Some(Rect::new((e.lower()[0], e.lower()[1]), (e.upper()[0], e.upper()[1])))
+    }
 }

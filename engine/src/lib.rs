@@ -4,6 +4,7 @@
 //! units, hierarchy integrity, camera coverage, incident analytics and
 //! deterministic generated data. No IO.
 
+pub mod analysis;
 pub mod cameras;
 pub mod dataset;
 pub mod geometry;

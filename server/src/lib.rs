@@ -12,6 +12,7 @@ pub mod http;
 pub mod import;
 pub mod live;
 pub mod service;
+pub mod sql;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -5,6 +5,8 @@
  * (the status line), never only the console.
  */
 
+import { tr } from './core/i18n.js';
+
 /** @typedef {import('geojson').FeatureCollection} FeatureCollection */
 /** @typedef {import('./types').LayersInfo} LayersInfo */
 /** @typedef {import('./types').UnitSummary} UnitSummary */
@@ -28,7 +30,7 @@ export function setErrorSink(fn) { sink = fn; }
 
 /** Shows an error to the user. Use as `.catch(showError)`. @param {unknown} err */
 export function showError(err) {
-  sink(`错误：${err instanceof Error ? err.message : String(err)}`);
+  sink(`${tr('错误：', 'Error: ')}${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** @type {() => void} */

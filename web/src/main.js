@@ -11,6 +11,7 @@ import { parseHash } from './core/hash.js';
 import { createState } from './state.js';
 import { applyHash, syncHash } from './hash-sync.js';
 import { byId, levelName } from './util.js';
+import { languageSwitch, translatePage, tr } from './core/i18n.js';
 import { setupLayerList, setupLevelList } from './panels/layers.js';
 import { setupUnitPanel, openUnit } from './panels/unit.js';
 import { setupResults } from './panels/results.js';
@@ -24,13 +25,17 @@ import { setupSearch } from './panels/search.js';
 import { applyActions, askLogin, showUser, watchSession, whoAmI } from './session.js';
 
 async function main() {
+  // the language first: the static page in it, the switch in the header
+  translatePage();
+  document.title = tr('网格 · 网格化治理空间分析', 'wangge · spatial analysis for grid governance');
+  byId('search').after(languageSwitch());
   const status = byId('status');
   let errorAt = 0;
   setErrorSink((message) => { status.textContent = message; errorAt = Date.now(); });
   // who is looking: a locked store wants a login before any map data is asked for
   let me = await whoAmI();
   if (!me) {
-    status.textContent = '请登录';
+    status.textContent = tr('请登录', 'Please log in');
     me = await askLogin();
   }
   showUser(me);
@@ -66,7 +71,7 @@ async function main() {
   });
   await showIntegrity();
   // an error stays on the status line for a while before the data version comes back
-  map.on('idle', () => { if (Date.now() - errorAt > 8000) status.textContent = `数据版本 ${info.data_version}`; });
+  map.on('idle', () => { if (Date.now() - errorAt > 8000) status.textContent = tr(`数据版本 ${info.data_version}`, `Data version ${info.data_version}`); });
 }
 
 main().catch(showError);

@@ -9,13 +9,15 @@
  */
 import { onUnauthorized } from './api.js';
 import { byId, h, inputEl } from './util.js';
+import { tr } from './core/i18n.js';
 
 /** @typedef {import('./types').Me} Me */
 
 /** What each gated action is called on the page (the reason a control is disabled). */
 const ACTION_NAMES = /** @type {Record<string, string>} */ ({
-  analyse: '运行分析', report: '上报事件', bulk_report: '批量导入事件', transition: '办理案件',
-  edit_cameras: '编辑摄像头', sensors: '接入传感器', admin: '管理用户',
+  analyse: tr('运行分析', 'run analyses'), report: tr('上报事件', 'report incidents'), bulk_report: tr('批量导入事件', 'load incidents in bulk'),
+  transition: tr('办理案件', 'take case steps'), edit_cameras: tr('编辑摄像头', 'edit cameras'), sensors: tr('接入传感器', 'connect sensors'),
+  sql: tr('运行 SQL 查询', 'run SQL queries'), admin: tr('管理用户', 'administer users'),
 });
 
 /**
@@ -32,13 +34,13 @@ export async function whoAmI() {
 
 /** The message shown in the form for a failed login. @param {Response} r */
 async function loginFailure(r) {
-  if (r.status === 401) return '用户名或密码错误';
-  if (r.status === 429) return '尝试次数过多，请稍后再试';
+  if (r.status === 401) return tr('用户名或密码错误', 'Wrong user name or password');
+  if (r.status === 429) return tr('尝试次数过多，请稍后再试', 'Too many attempts; try again later');
   try {
     const v = await r.json();
     if (v && typeof v.message === 'string') return v.message;
   } catch { /* not JSON */ }
-  return `登录失败（${r.status}）`;
+  return tr(`登录失败（${r.status}）`, `Login failed (${r.status})`);
 }
 
 /**
@@ -72,7 +74,7 @@ export function askLogin() {
         box.hidden = true;
         resolve(v.user);
       } catch (err) {
-        error.textContent = `登录失败：${err instanceof Error ? err.message : String(err)}`;
+        error.textContent = `${tr('登录失败：', 'Login failed: ')}${err instanceof Error ? err.message : String(err)}`;
       } finally {
         submit.disabled = false;
       }
@@ -89,13 +91,14 @@ export function showUser(me) {
   const el = byId('user');
   el.hidden = false;
   if (me.open) {
-    el.replaceChildren(h('span', { className: 'badge open-badge', text: '本机开放模式（未设用户）',
-      title: '库中没有用户：本机访问者都是管理员，服务只监听本机地址。添加用户（wangge users add）后需要登录。' }));
+    el.replaceChildren(h('span', { className: 'badge open-badge', text: tr('本机开放模式（未设用户）', 'Open local mode (no users)'),
+      title: tr('库中没有用户：本机访问者都是管理员，服务只监听本机地址。添加用户（wangge users add）后需要登录。',
+        'The store has no users: everyone on this machine is an administrator, and the server listens on loopback only. Once a user is added (wangge users add), a login is needed.') }));
     el.dataset.open = 'true';
     return;
   }
-  const who = [me.name, me.role_label, me.unit_name || (me.unit ? me.unit : '全区')].join(' · ');
-  const out = h('button', { text: '退出', className: 'logout' });
+  const who = [me.name, tr(me.role_label, me.role), me.unit_name || (me.unit ? me.unit : tr('全区', 'whole district'))].join(' · ');
+  const out = h('button', { text: tr('退出', 'Log out'), className: 'logout' });
   out.type = 'button';
   out.id = 'logout';
   out.addEventListener('click', () => {
@@ -118,7 +121,7 @@ export function applyActions(me) {
     const allowed = may.has(action);
     if ('disabled' in el) /** @type {HTMLFieldSetElement | HTMLButtonElement} */ (el).disabled = !allowed;
     el.classList.toggle('not-allowed', !allowed);
-    el.title = allowed ? '' : `${me.role_label}无权${ACTION_NAMES[action] || action}`;
+    el.title = allowed ? '' : tr(`${me.role_label}无权${ACTION_NAMES[action] || action}`, `${me.role} may not ${ACTION_NAMES[action] || action}`);
   }
 }
 

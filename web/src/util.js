@@ -1,20 +1,23 @@
 // @ts-check
 /** Formatting and DOM helpers shared by the page's modules (no state, no map). */
 
-/** Chinese names of the usual level ids; other ids are shown as they are. */
-export const LEVEL_NAMES = /** @type {Record<string, string>} */ ({
-  district: '区', street: '街道', community: '社区', grid: '网格', building_grid: '楼栋网格',
+import { fmtNumber, lang } from './core/i18n.js';
+
+/** Names of the usual level ids, by language; other ids are shown as they are. */
+export const LEVEL_NAMES = /** @type {Record<'zh' | 'en', Record<string, string>>} */ ({
+  zh: { district: '区', street: '街道', community: '社区', grid: '网格', building_grid: '楼栋网格' },
+  en: { district: 'District', street: 'Street', community: 'Community', grid: 'Grid', building_grid: 'Building grid' },
 });
 
 /** @param {string} level */
-export const levelName = (level) => LEVEL_NAMES[level] || level;
+export const levelName = (level) => LEVEL_NAMES[lang()][level] || level;
 
 /**
- * A number in Chinese locale with `d` decimals.
+ * A number in the page's locale with `d` decimals.
  * @param {number | string} n
  * @param {number} [d]
  */
-export const fmt = (n, d = 0) => Number(n).toLocaleString('zh-CN', { maximumFractionDigits: d, minimumFractionDigits: d });
+export const fmt = (n, d = 0) => fmtNumber(Number(n), { maximumFractionDigits: d, minimumFractionDigits: d });
 
 /**
  * The element with this id; throws when the page lacks it (a broken page, not a user error).

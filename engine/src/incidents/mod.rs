@@ -8,5 +8,6 @@ pub mod heatindex;
 pub mod hotspot;
 pub mod kpi;
 pub mod lifecycle;
+pub mod screen;
 pub mod taxonomy;
 pub mod trend;

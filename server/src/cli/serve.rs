@@ -35,6 +35,9 @@ pub struct ServeArgs {
     /// Requests a second per credential (token or session), with bursts of twice that; 0 for no limit.
     #[arg(long, env = "WANGGE_RATE_LIMIT", default_value_t = 5000.0)]
     pub rate_limit: f64,
+    /// Longest a read-only SQL statement (POST /api/sql) may run, in milliseconds; cancelled after it.
+    #[arg(long, env = "WANGGE_SQL_TIMEOUT_MS", default_value_t = 5000)]
+    pub sql_timeout_ms: u64,
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -79,7 +82,7 @@ pub enum ServeError {
 
 /// Serve until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let ServeArgs { db, addr, web, taxonomy, timeout, body_limit, shutdown_timeout, rate_limit, check } = args;
+    let ServeArgs { db, addr, web, taxonomy, timeout, body_limit, shutdown_timeout, rate_limit, sql_timeout_ms, check } = args;
     // a taxonomy that does not parse stops start-up before anything is loaded
     let taxonomy = crate::http::taxonomy::load(taxonomy.as_deref())?;
     let web = web.map_or(WebSource::Embedded, WebSource::Dir);
@@ -101,7 +104,12 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     if let Some(why) = web.missing_map_library() {
         eprintln!("warning: {why}");
     }
-    let limits = Limits { timeout: Duration::from_secs(timeout.max(1)), body_limit, rate_per_s: rate_limit.max(0.0) };
+    let limits = Limits {
+        timeout: Duration::from_secs(timeout.max(1)),
+        body_limit,
+        rate_per_s: rate_limit.max(0.0),
+        sql_timeout: Duration::from_millis(sql_timeout_ms.max(1)),
+    };
     // the server keeps the store: camera edits over HTTP become new layer versions
     let state = crate::http::AppState::open(d, store, Options { web, taxonomy, limits })?;
     let rt = tokio::runtime::Runtime::new()?;

@@ -42,6 +42,9 @@ pub enum AppError {
     /// The request body is over the limit (413).
     #[error("{0}")]
     TooLarge(String),
+    /// The work asked for ran past its time limit and was cancelled (408); the message names the limit.
+    #[error("{0}")]
+    Cancelled(String),
     /// The store failed; the message says what was not saved (500, logged, not shown).
     #[error("{0}")]
     Store(String),
@@ -75,6 +78,7 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::Cancelled(_) => (StatusCode::REQUEST_TIMEOUT, "cancelled"),
             AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -116,6 +120,17 @@ impl From<crate::live::LiveError> for AppError {
             L::Conflict(m) => AppError::Conflict(m),
             L::Forbidden(m) => AppError::Forbidden(m),
             e @ (L::Store { .. } | L::Load(_)) => AppError::Store(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::sql::SqlError> for AppError {
+    fn from(e: crate::sql::SqlError) -> Self {
+        use crate::sql::SqlError as S;
+        match e {
+            S::Refused(m) | S::Query(m) => AppError::BadRequest(m),
+            e @ S::Timeout(_) => AppError::Cancelled(e.to_string()),
+            e @ S::Sandbox(_) => AppError::Internal(e.to_string()),
         }
     }
 }

@@ -17,9 +17,13 @@ pub mod incidents;
 pub mod login;
 pub mod params;
 pub mod people;
+pub mod query;
+pub mod query_export;
 pub mod request_id;
+pub mod screen;
 pub mod sensors;
 pub mod service;
+pub mod sql;
 pub mod stream;
 pub mod taxonomy;
 pub mod tiles;
@@ -60,11 +64,13 @@ pub struct Limits {
     pub body_limit: usize,
     /// Requests a second per credential (token or session; a burst of twice that); 429 above it. 0: no limit.
     pub rate_per_s: f64,
+    /// Longest a read-only SQL statement may run (`POST /api/sql`); cancelled after it.
+    pub sql_timeout: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0 }
+        Limits { timeout: Duration::from_secs(60), body_limit: 16 << 20, rate_per_s: 5_000.0, sql_timeout: crate::sql::DEFAULT_TIMEOUT }
     }
 }
 
@@ -82,10 +88,13 @@ fn route_groups() -> [Routes; 3] {
         .merge(heat::routes())
         .merge(incidents::routes())
         .merge(sensors::routes())
+        .merge(screen::routes())
         .merge(taxonomy::routes())
+        .merge(sql::routes())
         .merge(login::routes())
         .merge(people::routes())
         .merge(admin::routes())
+        .merge(query::routes())
         .get("/health", Action::Public, health)
         .get("/api/{*rest}", Action::Public, api_not_found);
     [capped, incidents::bulk_routes(), stream::routes()]
@@ -159,6 +168,8 @@ pub struct AppState {
     pub audit: auth::AuditLog,
     /// Request rate per credential.
     pub rate: auth::RateLimiter,
+    /// Read-only SQL: a sandbox per jurisdiction and the statement time limit.
+    pub sql: crate::sql::SqlService,
 }
 
 impl std::fmt::Debug for AppState {
@@ -239,6 +250,7 @@ impl AppState {
             service: crate::service::ServiceCache::default(),
             audit,
             rate: auth::RateLimiter::default(),
+            sql: crate::sql::SqlService::new(opts.limits.sql_timeout),
         })
     }
 

@@ -94,6 +94,12 @@ impl ImportOptions {
 /// A validated layer.
 pub use wangge_engine::model::Layer;
 
+/// A GeoJSON Polygon or MultiPolygon geometry in WGS84, checked as the importer checks a
+/// unit's (arrays of positions, closed rings, coordinate ranges, OGC validity); the problem in words.
+pub fn areal_geometry(g: &Value) -> Result<geo::MultiPolygon<f64>, String> {
+    geometry::areal(g, SourceCrs::Wgs84)
+}
+
 /// A feature before validation: its properties and raw GeoJSON geometry.
 struct Raw {
     index: usize,

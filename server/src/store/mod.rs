@@ -7,6 +7,7 @@
 //! writes a consistent copy. The connection never leaves this module: callers get typed
 //! methods, and writes that must land together run in one transaction.
 
+pub mod geoparquet;
 pub mod incidents;
 pub mod layers;
 pub mod migrate;

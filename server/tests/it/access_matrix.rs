@@ -314,6 +314,10 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
             with(&format!("/api/incidents/{}/transitions", p.live), json!({"to": "called", "actor": "t"}))
         }
         ("GET", "/api/kpi") => one("/api/kpi".into()),
+        ("GET", "/api/screen/summary") => {
+            let unit = (format!("/api/screen/summary?unit={}", p.street), None);
+            if side == Side::Inside { vec![("/api/screen/summary".into(), None), unit] } else { vec![unit] }
+        }
         ("GET", "/api/units/{id}/incidents") => one(format!("/api/units/{}/incidents", p.street)),
         ("POST", "/api/sensors") => with("/api/sensors", json!({"id": format!("S-{tag}"), "kind": "gas", "lon": lon, "lat": lat})),
         ("GET", "/api/sensors") => one("/api/sensors".into()),
@@ -345,6 +349,25 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
             ("/api/evaluation?by=grid_worker".into(), None),
         ],
         ("POST", "/api/admin/backup") => one("/api/admin/backup".into()),
+        ("POST", "/api/query/area") if side == Side::Outside => with("/api/query/area", json!({"unit": p.street})),
+        ("POST", "/api/query/area") => {
+            // a polygon over the whole district counts only the caller's street
+            let b = l.state.dataset().bounds().expect("data");
+            let (x0, y0, x1, y1) = (b.min().x, b.min().y, b.max().x, b.max().y);
+            let district = json!({"geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}});
+            vec![
+                ("/api/query/area".into(), Some(json!({"unit": p.street}))),
+                ("/api/query/area".into(), Some(district.clone())),
+                ("/api/query/area?table=buildings&format=geojson".into(), Some(district.clone())),
+                ("/api/query/area?table=incidents&format=geojson".into(), Some(district)),
+            ]
+        }
+        ("POST", "/api/sql") => with(
+            "/api/sql",
+            json!({"sql": "SELECT id FROM units UNION ALL SELECT id FROM buildings UNION ALL SELECT id FROM cameras \
+                           UNION ALL SELECT id FROM facilities UNION ALL SELECT id FROM incidents", "limit": 100000}),
+        ),
+        ("GET", "/api/sql/schema") => one("/api/sql/schema".into()),
         (m, path) => panic!("no sample request for {m} {path}: add one to access_matrix.rs (every route is in the matrix)"),
     }
 }
@@ -367,9 +390,11 @@ fn targeted(r: &RouteInfo) -> bool {
                     | "/api/coverage/siting"
                     | "/api/coverage/service/siting"
                     | "/api/alliances/validate"
+                    | "/api/query/area"
             ))
         || r.path == "/api/coverage/gaps"
         || r.path == "/api/coverage/service"
+        || r.path == "/api/screen/summary"
 }
 
 async fn run_matrix(l: &Layout) -> usize {

@@ -3,6 +3,7 @@
 mod access_matrix;
 mod adjacency;
 mod api;
+mod area;
 mod auth;
 mod case_loop;
 mod cli;
@@ -20,5 +21,6 @@ mod malformed;
 mod scope_cases;
 mod scope_map;
 mod service;
+mod sql;
 mod tiles;
 mod tiles_prop;

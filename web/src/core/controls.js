@@ -1,6 +1,7 @@
 // @ts-check
 /** Map controls any page may add: fullscreen and PNG export of the map. */
 import * as maplibregl from 'maplibre-gl';
+import { tr } from './i18n.js';
 
 /** @typedef {import('maplibre-gl').Map} MlMap */
 
@@ -24,7 +25,7 @@ export function mapPng(map) {
         out.width = gl.width;
         out.height = gl.height;
         const g = out.getContext('2d');
-        if (!g) throw new Error('浏览器不支持画布导出');
+        if (!g) throw new Error(tr('浏览器不支持画布导出', 'this browser cannot export a canvas'));
         g.drawImage(gl, 0, 0);
         const text = map.getContainer().querySelector('.maplibregl-ctrl-attrib-inner')?.textContent?.trim();
         if (text) {
@@ -37,7 +38,7 @@ export function mapPng(map) {
           g.textBaseline = 'bottom';
           g.fillText(text, out.width - w - px / 2, out.height - px * 0.3);
         }
-        out.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG 导出失败'))), 'image/png');
+        out.toBlob((b) => (b ? resolve(b) : reject(new Error(tr('PNG 导出失败', 'PNG export failed')))), 'image/png');
       } catch (e) {
         reject(e);
       }
@@ -60,7 +61,7 @@ export function download(blob, name) {
 /** `wangge-地图-20261201-1405.png` @param {Date} [t] */
 export function pngName(t = new Date()) {
   const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
-  return `wangge-地图-${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}.png`;
+  return `wangge-${tr('地图', 'map')}-${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}.png`;
 }
 
 /** A button in the map's control group: "导出 PNG". */
@@ -73,8 +74,8 @@ export class ExportControl {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'export-png';
-    b.title = '导出地图为 PNG';
-    b.setAttribute('aria-label', '导出地图为 PNG');
+    b.title = tr('导出地图为 PNG', 'Export the map as PNG');
+    b.setAttribute('aria-label', b.title);
     b.textContent = 'PNG';
     this.button = b;
     this.el.append(b);

@@ -54,7 +54,9 @@ export function setLang(l, reload = true) {
   if (reload) {
     const u = new URL(location.href);
     u.searchParams.delete('lang');
-    location.replace(u.toString());
+    // the same address (a page with a #hash) would only move to the fragment: reload it
+    if (u.toString() === location.href) location.reload();
+    else location.replace(u.toString());
   }
 }
 

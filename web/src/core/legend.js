@@ -5,6 +5,7 @@
  * registers its overlays (heatmap, alliances, …) with `legend.add(entry)`.
  */
 import { DEPTH_COLOURS, DEPTH_FALLBACK, HOUSEHOLD_STOPS, CUT_OUTLINE, PROBLEM_KINDS, COLOURS } from './themes.js';
+import { tr } from './i18n.js';
 import { layerShown } from './toggles.js';
 
 /** @typedef {import('maplibre-gl').Map} MlMap */
@@ -60,18 +61,21 @@ function rampEl(stops, unit) {
  */
 export function themeLegend(levels, levelName) {
   return [
-    { key: 'units', title: '网格单元（按层级）', layers: ['units-fill', 'units-line'],
+    { key: 'units', title: tr('网格单元（按层级）', 'Grid units (by level)'), layers: ['units-fill', 'units-line'],
       items: levels.map((l, i) => ({ label: levelName(l), colour: DEPTH_COLOURS[i] || DEPTH_FALLBACK, shape: /** @type {Shape} */ ('outline') })) },
-    { key: 'buildings', title: '楼栋（按户数）', layers: ['buildings'], ramp: HOUSEHOLD_STOPS, unit: '户',
-      items: [{ label: '被边界切割的楼栋', colour: CUT_OUTLINE, shape: 'outline' }] },
-    { key: 'cameras', title: '摄像头', layers: ['cameras'],
-      items: [{ label: '球机（全向）', colour: COLOURS.cameraDome, shape: 'circle' }, { label: '枪机', colour: COLOURS.cameraFixed, shape: 'circle' }] },
-    { key: 'camera_views', title: '摄像头视域', layers: ['camera-views'], items: [{ label: '可见范围', colour: COLOURS.cameraView }] },
-    { key: 'camera_gaps', title: '监控盲区', layers: ['camera-gaps'], items: [{ label: '无摄像头可见的开放空间', colour: COLOURS.cameraGap }] },
-    { key: 'problems', title: '完整性问题（按类型）', layers: ['problems-fill'],
+    { key: 'buildings', title: tr('楼栋（按户数）', 'Buildings (by households)'), layers: ['buildings'], ramp: HOUSEHOLD_STOPS, unit: tr('户', ''),
+      items: [{ label: tr('被边界切割的楼栋', 'cut by a unit border'), colour: CUT_OUTLINE, shape: 'outline' }] },
+    { key: 'cameras', title: tr('摄像头', 'Cameras'), layers: ['cameras'],
+      items: [{ label: tr('球机（全向）', 'dome (all round)'), colour: COLOURS.cameraDome, shape: 'circle' },
+        { label: tr('枪机', 'fixed'), colour: COLOURS.cameraFixed, shape: 'circle' }] },
+    { key: 'camera_views', title: tr('摄像头视域', 'Camera views'), layers: ['camera-views'], items: [{ label: tr('可见范围', 'seen'), colour: COLOURS.cameraView }] },
+    { key: 'camera_gaps', title: tr('监控盲区', 'Blind spots'), layers: ['camera-gaps'],
+      items: [{ label: tr('无摄像头可见的开放空间', 'open ground no camera sees'), colour: COLOURS.cameraGap }] },
+    { key: 'problems', title: tr('完整性问题（按类型）', 'Integrity problems (by kind)'), layers: ['problems-fill'],
       items: PROBLEM_KINDS.map(([, label, colour]) => ({ label, colour })) },
-    { key: 'incidents', title: '事件', layers: ['incidents'], items: [{ label: '已登记事件', colour: COLOURS.incident, shape: 'circle' }] },
-    { key: 'facilities', title: '服务设施', layers: ['facilities'], items: [{ label: '党群服务中心、驿站等', colour: COLOURS.facility, shape: 'circle' }] },
+    { key: 'incidents', title: tr('事件', 'Incidents'), layers: ['incidents'], items: [{ label: tr('已登记事件', 'recorded incident'), colour: COLOURS.incident, shape: 'circle' }] },
+    { key: 'facilities', title: tr('服务设施', 'Facilities'), layers: ['facilities'],
+      items: [{ label: tr('党群服务中心、驿站等', 'service centres, stations…'), colour: COLOURS.facility, shape: 'circle' }] },
   ];
 }
 
@@ -84,7 +88,7 @@ export class Legend {
     this.el = document.createElement('div');
     this.el.className = 'maplibregl-ctrl legend';
     this.el.id = 'legend';
-    this.el.setAttribute('aria-label', '图例');
+    this.el.setAttribute('aria-label', tr('图例', 'Legend'));
     this.el.hidden = true;
     /** @type {MlMap | null} */
     this.map = null;
@@ -137,7 +141,7 @@ export class Legend {
       if (from !== null) {
         s.classList.add('legend-later');
         const n = document.createElement('small');
-        n.textContent = ` 放大到 ${from} 级显示`;
+        n.textContent = tr(` 放大到 ${from} 级显示`, ` from zoom ${from}`);
         h.append(n);
       }
       if (e.ramp) s.append(rampEl(e.ramp, e.unit));
@@ -149,7 +153,7 @@ export class Legend {
       return s;
     });
     const title = document.createElement('summary');
-    title.textContent = '图例';
+    title.textContent = tr('图例', 'Legend');
     const box = document.createElement('details');
     box.open = this.el.querySelector('details')?.open ?? true;
     box.append(title, ...body);

@@ -9,6 +9,7 @@
 import * as maplibregl from 'maplibre-gl';
 import { buildStyle } from './style.js';
 import { THEMES } from './themes.js';
+import { tr } from './i18n.js';
 
 export { maplibregl };
 
@@ -38,7 +39,7 @@ export function defaultThemes(info) {
  *           bounds?: [number, number, number, number] | null, attribution?: string }} opts
  * @returns {MlMap}
  */
-export function createMap({ container, info, themes, view, bounds, attribution = '生成图层仅为演示（生成数据）' }) {
+export function createMap({ container, info, themes, view, bounds, attribution = tr('生成图层仅为演示（生成数据）', 'Generated layers are for the demo only (generated data)') }) {
   const b = bounds ?? info.bounds;
   /** @type {Partial<import('maplibre-gl').MapOptions>} */
   const where = view ? { center: view.center, zoom: view.zoom } : { bounds: [[b[0], b[1]], [b[2], b[3]]], fitBoundsOptions: { padding: 20 } };

@@ -4,20 +4,21 @@
  * layer ids drawing it and its colours. The style (style.js) and the legend
  * (legend.js) both read the colours from here, so they cannot disagree.
  */
+import { tr } from './i18n.js';
 
 /** @typedef {{ label: string, layers: string[], offAtStart?: boolean }} Theme */
 
 /** Theme name (= tile layer name) → label and map layers, in the order of the layer list. */
 export const THEMES = /** @type {Record<string, Theme>} */ ({
-  units: { label: '网格单元', layers: ['units-fill', 'units-line', 'units-label'] },
-  buildings: { label: '楼栋', layers: ['buildings'] },
-  cameras: { label: '摄像头', layers: ['cameras'] },
-  facilities: { label: '服务设施', layers: ['facilities', 'facilities-label'] },
-  incidents: { label: '事件', layers: ['incidents'] },
-  roads: { label: '道路', layers: ['roads'] },
-  problems: { label: '完整性问题', layers: ['problems-fill', 'problems-line'] },
-  camera_views: { label: '摄像头视域', layers: ['camera-views'], offAtStart: true },
-  camera_gaps: { label: '监控盲区', layers: ['camera-gaps'], offAtStart: true },
+  units: { label: tr('网格单元', 'Grid units'), layers: ['units-fill', 'units-line', 'units-label'] },
+  buildings: { label: tr('楼栋', 'Buildings'), layers: ['buildings'] },
+  cameras: { label: tr('摄像头', 'Cameras'), layers: ['cameras'] },
+  facilities: { label: tr('服务设施', 'Facilities'), layers: ['facilities', 'facilities-label'] },
+  incidents: { label: tr('事件', 'Incidents'), layers: ['incidents'] },
+  roads: { label: tr('道路', 'Roads'), layers: ['roads'] },
+  problems: { label: tr('完整性问题', 'Integrity problems'), layers: ['problems-fill', 'problems-line'] },
+  camera_views: { label: tr('摄像头视域', 'Camera views'), layers: ['camera-views'], offAtStart: true },
+  camera_gaps: { label: tr('监控盲区', 'Blind spots'), layers: ['camera-gaps'], offAtStart: true },
 });
 
 /** Colour of a unit by its depth in the hierarchy (0 = the top level). */
@@ -30,7 +31,8 @@ export const CUT_OUTLINE = '#e53e3e';
 
 /** Integrity problems by kind: [kind, label, fill colour]. */
 export const PROBLEM_KINDS = /** @type {[string, string, string][]} */ ([
-  ['gap', '缺口', '#e53e3e'], ['sliver', '细缝', '#ed8936'], ['overlap', '重叠', '#805ad5'], ['outside_parent', '超出上级', '#d53f8c'],
+  ['gap', tr('缺口', 'gap'), '#e53e3e'], ['sliver', tr('细缝', 'sliver'), '#ed8936'], ['overlap', tr('重叠', 'overlap'), '#805ad5'],
+  ['outside_parent', tr('超出上级', 'outside the parent'), '#d53f8c'],
 ]);
 
 export const COLOURS = {

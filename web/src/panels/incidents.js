@@ -5,6 +5,7 @@ import { addOverlayLayer, ensureSource, setOverlay, empty } from '../core/overla
 import { expr } from '../core/style.js';
 import { byId, fmt, h, selectEl } from '../util.js';
 import { showResults } from './results.js';
+import { tr } from '../core/i18n.js';
 
 /** @typedef {import('../state.js').Page} Page */
 
@@ -23,9 +24,9 @@ function addLayers({ map, legend }) {
   addOverlayLayer(map, { id: 'hotspots-fill', type: 'fill', source: 'hotspots',
     paint: { 'fill-color': ['match', ['get', 'class'], 'hot', HOT, 'cold', COLD, 'rgba(0,0,0,0)'],
       'fill-opacity': 0.55, 'fill-outline-color': 'rgba(0,0,0,0.15)' } }, 'cameras');
-  legend.add({ key: 'heatmap', title: '事件热力图（每格事件数）', layers: ['heat-fill'], ramp: HEAT_STOPS, unit: '起' });
-  legend.add({ key: 'hotspots', title: '事件热点（Gi*，FDR 5%）', layers: ['hotspots-fill'],
-    items: [{ label: '热点', colour: HOT }, { label: '冷点', colour: COLD }] });
+  legend.add({ key: 'heatmap', title: tr('事件热力图（每格事件数）', 'Incident heatmap (incidents per cell)'), layers: ['heat-fill'], ramp: HEAT_STOPS, unit: tr('起', '') });
+  legend.add({ key: 'hotspots', title: tr('事件热点（Gi*，FDR 5%）', 'Incident hot spots (Gi*, FDR 5%)'), layers: ['hotspots-fill'],
+    items: [{ label: tr('热点', 'hot spot'), colour: HOT }, { label: tr('冷点', 'cold spot'), colour: COLD }] });
 }
 
 /** Fills the category filter from the taxonomy (or what the incidents report). @param {Page} page */
@@ -57,8 +58,10 @@ export function setupIncidentAnalysis(page) {
     const [gj, v] = await Promise.all([api.hotspotsGeojson(q), api.hotspots(q)]);
     setOverlay(map, 'heat', empty());
     setOverlay(map, 'hotspots', { type: 'FeatureCollection', features: gj.features.filter((f) => f.properties?.class !== 'none') });
-    showResults('事件热点（Getis-Ord Gi*）', `H3 分辨率 ${v.res}，k = ${v.k}，${fmt(v.incidents)} 起事件${v.generated ? '（生成数据）' : ''}：热点 ${v.hot} 格、冷点 ${v.cold} 格（错误发现率 FDR 5%）。`,
-      [], ['H3 格', '事件', 'z', 'q'], v.cells.filter((c) => c.class === 'hot').sort((a, b) => b.z - a.z).slice(0, 30)
+    showResults(tr('事件热点（Getis-Ord Gi*）', 'Incident hot spots (Getis-Ord Gi*)'),
+      tr(`H3 分辨率 ${v.res}，k = ${v.k}，${fmt(v.incidents)} 起事件${v.generated ? '（生成数据）' : ''}：热点 ${v.hot} 格、冷点 ${v.cold} 格（错误发现率 FDR 5%）。`,
+        `H3 resolution ${v.res}, k = ${v.k}, ${fmt(v.incidents)} incidents${v.generated ? ' (generated data)' : ''}: ${v.hot} hot cells, ${v.cold} cold cells (false discovery rate 5%).`),
+      [], [tr('H3 格', 'H3 cell'), tr('事件', 'Incidents'), 'z', 'q'], v.cells.filter((c) => c.class === 'hot').sort((a, b) => b.z - a.z).slice(0, 30)
         .map((c) => [c.cell, fmt(c.count), fmt(c.z, 2), c.q.toExponential(1)]));
     form.dataset.hot = String(v.hot);
   })().catch(showError));

@@ -3,6 +3,7 @@
 import { THEMES, DEPTH_COLOURS, DEPTH_FALLBACK } from '../core/themes.js';
 import { setThemeVisible, setLevelFilter } from '../core/toggles.js';
 import { byId, fmt, h, levelName } from '../util.js';
+import { tr } from '../core/i18n.js';
 
 /** @typedef {import('../state.js').Page} Page */
 
@@ -21,7 +22,7 @@ export function setupLayerList({ map, state }) {
       state.emit('layers');
     });
     const label = h('label', {}, box, ` ${THEMES[l.name].label} (${fmt(l.features)})`);
-    if (l.generated) label.append(h('span', { className: 'badge', text: '生成数据' }));
+    if (l.generated) label.append(h('span', { className: 'badge', text: tr('生成数据', 'generated') }));
     list.append(label);
   }
 }

@@ -3,6 +3,7 @@
 import { api, showError } from '../api.js';
 import { addOverlayLayer, ensureSource, setOverlay } from '../core/overlay.js';
 import { byId, fmt } from '../util.js';
+import { tr } from '../core/i18n.js';
 
 /** @typedef {import('../state.js').Page} Page */
 /** @typedef {import('geojson').Feature<import('geojson').Point>} PointFeature */
@@ -20,9 +21,9 @@ export function setupLive({ map, legend }) {
   addOverlayLayer(map, { id: 'live-incidents', type: 'circle', source: 'live',
     paint: { 'circle-radius': 7, 'circle-color': ['match', ['get', 'status'], 'reported', REPORTED, 'resolved', DONE, 'evaluated', DONE, IN_HAND],
       'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
-  legend.add({ key: 'live', title: '实时事件（按状态）', layers: ['live-incidents'],
-    items: [{ label: '已上报', colour: REPORTED, shape: 'circle' }, { label: '处置中', colour: IN_HAND, shape: 'circle' },
-      { label: '已办结 / 已评价', colour: DONE, shape: 'circle' }] });
+  legend.add({ key: 'live', title: tr('实时事件（按状态）', 'Live incidents (by status)'), layers: ['live-incidents'],
+    items: [{ label: tr('已上报', 'reported'), colour: REPORTED, shape: 'circle' }, { label: tr('处置中', 'in hand'), colour: IN_HAND, shape: 'circle' },
+      { label: tr('已办结 / 已评价', 'closed / evaluated'), colour: DONE, shape: 'circle' }] });
   /** @type {Map<string, PointFeature>} */
   const byIncident = new Map();
   /** @param {import('../types').LiveIncident} v */
@@ -32,7 +33,8 @@ export function setupLive({ map, legend }) {
   const redraw = (last) => {
     setOverlay(map, 'live', { type: 'FeatureCollection', features: [...byIncident.values()] });
     const el = byId('live-count');
-    el.textContent = `实时事件：${byIncident.size}（最新 ${last.id} · ${last.category} · ${last.status}）`;
+    el.textContent = tr(`实时事件：${fmt(byIncident.size)}（最新 ${last.id} · ${last.category} · ${last.status}）`,
+      `Live incidents: ${fmt(byIncident.size)} (latest ${last.id} · ${last.category} · ${last.status})`);
     el.dataset.last = last.id;
   };
   /** @param {import('../types').LiveIncident} v */
@@ -55,9 +57,11 @@ export function setupLive({ map, legend }) {
     /** @type {import('../types').Kpi} */
     const k = JSON.parse(e.data);
     const el = byId('live-kpi');
-    el.textContent = `未办结 ${fmt(k.open)} · 超时 ${fmt(k.overdue)} · 办结于楼栋 ${pct(k.share_building_grid)} / 网格 ${pct(k.share_grid)}`
-      + ` / 社区 ${pct(k.share_community)} / 街道以上 ${pct(k.share_above_community)}`
-      + (k.satisfaction_mean == null ? '' : ` · 满意度 ${fmt(k.satisfaction_mean, 1)}`);
+    el.textContent = tr(`未办结 ${fmt(k.open)} · 超时 ${fmt(k.overdue)} · 办结于楼栋 ${pct(k.share_building_grid)} / 网格 ${pct(k.share_grid)}`
+      + ` / 社区 ${pct(k.share_community)} / 街道以上 ${pct(k.share_above_community)}`,
+    `Open ${fmt(k.open)} · overdue ${fmt(k.overdue)} · closed in the building grid ${pct(k.share_building_grid)} / grid ${pct(k.share_grid)}`
+      + ` / community ${pct(k.share_community)} / above ${pct(k.share_above_community)}`)
+      + (k.satisfaction_mean == null ? '' : tr(` · 满意度 ${fmt(k.satisfaction_mean, 1)}`, ` · satisfaction ${fmt(k.satisfaction_mean, 1)}`));
     el.dataset.open = String(k.open);
     el.dataset.incidents = String(k.incidents);
   });

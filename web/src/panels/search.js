@@ -4,6 +4,7 @@ import { api, showError } from '../api.js';
 import { loadedUnitFeatures } from '../core/toggles.js';
 import { byId, h, inputEl, levelName } from '../util.js';
 import { openUnit } from './unit.js';
+import { tr } from '../core/i18n.js';
 
 /** @typedef {import('../state.js').Page} Page */
 /** @typedef {import('../types').UnitSummary} UnitSummary */
@@ -103,7 +104,7 @@ export function setupSearch(page) {
     shown = found;
     active = found.length ? 0 : -1;
     if (!q.trim()) close(); else render();
-    if (q.trim() && !found.length) { list.replaceChildren(h('li', { className: 'none', text: '无匹配单元' })); list.hidden = false; }
+    if (q.trim() && !found.length) { list.replaceChildren(h('li', { className: 'none', text: tr('无匹配单元', 'No matching unit') })); list.hidden = false; }
   };
   box.addEventListener('input', () => { update().catch(showError); });
   box.addEventListener('keydown', (e) => {

@@ -4,10 +4,13 @@ import { api, showError } from '../api.js';
 import { markUnit, loadedUnitFeatures } from '../core/toggles.js';
 import { byId, fmt, h, levelName } from '../util.js';
 import { appendServiceFigures } from './service.js';
+import { tr } from '../core/i18n.js';
 
 /** @typedef {import('../state.js').Page} Page */
 
-const STATUS_NAMES = /** @type {Record<string, string>} */ ({ under: '低于标准', within: '符合标准', over: '超出标准', no_norm: '无标准' });
+const STATUS_NAMES = /** @type {Record<string, string>} */ ({
+  under: tr('低于标准', 'under the norm'), within: tr('符合标准', 'within the norm'), over: tr('超出标准', 'over the norm'), no_norm: tr('无标准', 'no norm'),
+});
 
 /** @param {string} name @param {string} value */
 const figureRow = (name, value) => h('tr', {}, h('td', { text: name }), h('td', { text: value }));
@@ -50,51 +53,58 @@ export async function openUnit(page, id, featureId = null) {
     return [a, ' › '];
   }));
   byId('unit-name').textContent = u.name;
-  byId('unit-meta').textContent = `${levelName(u.level)} · 编号 ${u.id}` + (u.generated ? ' · 生成数据' : ' · 真实边界（OpenStreetMap）');
+  byId('unit-meta').textContent = `${levelName(u.level)} · ${tr('编号', 'id')} ${u.id}`
+    + (u.generated ? tr(' · 生成数据', ' · generated data') : tr(' · 真实边界（OpenStreetMap）', ' · real boundary (OpenStreetMap)'));
   const t = byId('unit-figures');
   delete t.dataset.coverage;
   delete t.dataset.trend;
   delete t.dataset.service;
   t.replaceChildren(
-    figureRow('户数', fmt(u.households)), figureRow('人口', fmt(u.population)), figureRow('楼栋', fmt(u.buildings)),
-    figureRow('事件', fmt(u.incidents)), figureRow('下级单元', fmt(u.children.length)),
-    figureRow('面积', u.area_m2 >= 100000 ? `${fmt(u.area_m2 / 1e6, 2)} km²` : `${fmt(u.area_m2)} m²`),
+    figureRow(tr('户数', 'Households'), fmt(u.households)), figureRow(tr('人口', 'Population'), fmt(u.population)),
+    figureRow(tr('楼栋', 'Buildings'), fmt(u.buildings)), figureRow(tr('事件', 'Incidents'), fmt(u.incidents)),
+    figureRow(tr('下级单元', 'Child units'), fmt(u.children.length)),
+    figureRow(tr('面积', 'Area'), u.area_m2 >= 100000 ? `${fmt(u.area_m2 / 1e6, 2)} km²` : `${fmt(u.area_m2)} m²`),
   );
-  if (u.norm) t.append(figureRow('户数标准', `${u.norm.min_households}–${u.norm.max_households}（${STATUS_NAMES[u.load_status]}）`));
+  if (u.norm) {
+    t.append(figureRow(tr('户数标准', 'Household norm'), `${fmt(u.norm.min_households)}–${fmt(u.norm.max_households)} (${STATUS_NAMES[u.load_status]})`));
+  }
   api.unitCoverage(u.id).then((c) => {
     if (state.unit !== u.id) return;
     const x = c.unit;
     t.append(
-      figureRow('摄像头', `${fmt(x.cameras)}（${fmt(x.cameras_per_km2, 1)} 个/km²）`),
-      figureRow('开放空间覆盖率', `${fmt(x.ground_share * 100, 1)}%`),
-      figureRow('楼栋立面可见率', `${fmt(x.facade_share * 100, 1)}%`),
-      figureRow('立面无监控楼栋', `${fmt(x.buildings_unseen)} 栋 · ${fmt(x.households_unseen)} 户`),
+      figureRow(tr('摄像头', 'Cameras'), tr(`${fmt(x.cameras)}（${fmt(x.cameras_per_km2, 1)} 个/km²）`, `${fmt(x.cameras)} (${fmt(x.cameras_per_km2, 1)} per km²)`)),
+      figureRow(tr('开放空间覆盖率', 'Open ground covered'), `${fmt(x.ground_share * 100, 1)}%`),
+      figureRow(tr('楼栋立面可见率', 'Facades seen'), `${fmt(x.facade_share * 100, 1)}%`),
+      figureRow(tr('立面无监控楼栋', 'Buildings no camera sees'),
+        tr(`${fmt(x.buildings_unseen)} 栋 · ${fmt(x.households_unseen)} 户`, `${fmt(x.buildings_unseen)} · ${fmt(x.households_unseen)} households`)),
     );
     t.dataset.coverage = String(x.ground_share);
   }).catch(showError);
   appendServiceFigures(t, u.id, () => state.unit === u.id);
   api.unitIncidents(u.id).then((v) => {
     if (state.unit !== u.id) return;
-    const tr = v.trend;
-    const change = tr.change_pct === null ? '' : `（较前一周 ${tr.change_pct >= 0 ? '+' : ''}${fmt(tr.change_pct, 0)}%）`;
+    const w = v.trend;
+    const delta = w.change_pct === null ? '' : `${w.change_pct >= 0 ? '+' : ''}${fmt(w.change_pct, 0)}%`;
+    const change = w.change_pct === null ? '' : tr(`（较前一周 ${delta}）`, ` (${delta} on the week before)`);
     const r = v.resolution;
     t.append(
-      figureRow('最近一周事件', `${fmt(tr.last ?? 0)}${change}`),
-      figureRow('楼栋/网格/社区内解决', `${fmt(r.share_building_grid * 100, 0)}% / ${fmt(r.share_grid * 100, 0)}% / ${fmt(r.share_community * 100, 0)}%`),
+      figureRow(tr('最近一周事件', 'Incidents last week'), `${fmt(w.last ?? 0)}${change}`),
+      figureRow(tr('楼栋/网格/社区内解决', 'Resolved in building grid / grid / community'),
+        `${fmt(r.share_building_grid * 100, 0)}% / ${fmt(r.share_grid * 100, 0)}% / ${fmt(r.share_community * 100, 0)}%`),
     );
-    t.dataset.trend = String(tr.last ?? 0);
+    t.dataset.trend = String(w.last ?? 0);
   }).catch(showError);
   byId('unit-children').replaceChildren(...u.children.map((c) => {
     const a = h('a', { text: c.name });
     a.addEventListener('click', () => openUnit(page, c.id).catch(showError));
-    return h('li', {}, a, ` · ${fmt(c.households)} 户`);
+    return h('li', {}, a, tr(` · ${fmt(c.households)} 户`, ` · ${fmt(c.households)} households`));
   }));
   const i = u.integrity;
   const lines = [];
-  if (i.gap_m2 > 0) lines.push(`下级未覆盖（缺口）${fmt(i.gap_m2)} m²`);
-  if (i.sliver_m2 > 0) lines.push(`细缝 ${fmt(i.sliver_m2, 1)} m²`);
-  if (i.outside_parent_m2 > 0) lines.push(`超出上级 ${fmt(i.outside_parent_m2, 1)} m²`);
-  for (const o of i.overlaps) lines.push(`与 ${o.a === u.id ? o.b : o.a} 重叠 ${fmt(o.area_m2, 1)} m²`);
+  if (i.gap_m2 > 0) lines.push(tr(`下级未覆盖（缺口）${fmt(i.gap_m2)} m²`, `Not covered by children (gap) ${fmt(i.gap_m2)} m²`));
+  if (i.sliver_m2 > 0) lines.push(tr(`细缝 ${fmt(i.sliver_m2, 1)} m²`, `Slivers ${fmt(i.sliver_m2, 1)} m²`));
+  if (i.outside_parent_m2 > 0) lines.push(tr(`超出上级 ${fmt(i.outside_parent_m2, 1)} m²`, `Outside the parent ${fmt(i.outside_parent_m2, 1)} m²`));
+  for (const o of i.overlaps) lines.push(tr(`与 ${o.a === u.id ? o.b : o.a} 重叠 ${fmt(o.area_m2, 1)} m²`, `Overlaps ${o.a === u.id ? o.b : o.a} by ${fmt(o.area_m2, 1)} m²`));
   byId('unit-integrity').replaceChildren(...lines.map((l) => h('p', { className: 'warn', text: l })));
 }
 

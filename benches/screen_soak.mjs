@@ -1,0 +1,167 @@
+// The command-center screen's soak: a served copy of a store, the /screen page open in Debian's chromium at
+// 1920×1080, incidents POSTed at a steady rate (and a sensor alarm raised and cleared every few minutes), and
+// every minute: the page's JS heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage),
+// its DOM nodes and JS event listeners (CDP Performance.getMetrics), the live features on its map, and the
+// server's RSS (/proc/PID/status VmRSS). Writes one JSON line per sample and a summary (start, end, max and
+// the least-squares slope per hour, over all samples and after the first 10 minutes).
+//
+// Usage: node benches/screen_soak.mjs --bin BIN --db STORE [--minutes 60] [--rate 5] [--out DIR] [--points incidents.csv]
+// (the store is copied first; the page's files are served from web/ with --web).
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync, rmSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from '../web/node_modules/playwright-core/index.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: a } = parseArgs({ options: {
+  bin: { type: 'string' }, db: { type: 'string' }, minutes: { type: 'string', default: '60' }, rate: { type: 'string', default: '5' },
+  out: { type: 'string', default: '/tmp/soak' }, points: { type: 'string' }, every: { type: 'string', default: '60' },
+} });
+if (!a.bin || !a.db) throw new Error('usage: --bin BIN --db STORE [--minutes 60] [--rate 5] [--out DIR] [--points CSV]');
+mkdirSync(a.out, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const samplesFile = join(a.out, `soak-${stamp}.jsonl`);
+const summaryFile = join(a.out, `soak-${stamp}.summary.json`);
+const log = (...x) => console.log(new Date().toISOString(), ...x);
+
+// a served copy of the store
+const db = join(a.out, `served-${stamp}.duckdb`);
+copyFileSync(a.db, db);
+if (existsSync(`${a.db}.wal`)) copyFileSync(`${a.db}.wal`, `${db}.wal`);
+const server = spawn(a.bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--web', join(root, 'web')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+const base = await new Promise((res, rej) => {
+  let err = '';
+  server.stderr.on('data', (d) => {
+    if (err.length < 100000) err += d;
+    const m = err.match(/serving the map at (http:\/\/127\.0\.0\.1:\d+)\//);
+    if (m) res(m[1]);
+  });
+  server.on('exit', (c) => rej(new Error(`server exited ${c}: ${err}`)));
+});
+log('serving', base, 'pid', server.pid);
+
+// where incidents happen: the positions of the store's generated incidents, else the district's bounds
+const taxonomy = await (await fetch(`${base}/api/taxonomy`)).json();
+const classes = taxonomy.classes.map((c) => c.name);
+let points = [];
+if (a.points) {
+  const lines = readFileSync(a.points, 'utf8').split('\n');
+  const head = lines[0].split(',');
+  const [ix, iy] = [head.indexOf('lon'), head.indexOf('lat')];
+  points = lines.slice(1).filter(Boolean).map((l) => l.split(',')).map((f) => [Number(f[ix]), Number(f[iy])]).filter(([x, y]) => x && y);
+}
+if (!points.length) {
+  const info = await (await fetch(`${base}/api/layers`)).json();
+  const [w, s, e, n] = info.bounds;
+  for (let i = 0; i < 1000; i++) points.push([w + Math.random() * (e - w), s + Math.random() * (n - s)]);
+}
+
+// the page
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--disable-quic', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'] });
+const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+const outside = [];
+page.on('request', (r) => { if (!r.url().startsWith(`${base}/`) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) outside.push(r.url()); });
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(e.message));
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+await page.goto(`${base}/screen`);
+await page.waitForFunction(() => window.wanggeScreen !== undefined, null, { timeout: 120000 });
+await page.evaluate(() => new Promise((r) => { const m = window.wanggeMap; if (m.loaded() && m.areTilesLoaded()) r(); else m.once('idle', r); }));
+log('page ready');
+
+// sensors: register a few, raise and clear an alarm every 5 minutes
+const post = (path, body) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const kinds = Object.keys(taxonomy.sensor_kinds ?? {});
+const gas = kinds.includes('gas') ? 'gas' : kinds[0];
+const sensors = [];
+for (let i = 0; i < 5 && gas; i++) {
+  const [x, y] = points[(i * 97) % points.length];
+  const id = `SOAK-${stamp}-${i}`;
+  const r = await post('/api/sensors', { id, kind: gas, lon: x, lat: y, name: `soak ${i}` });
+  if (r.ok) sensors.push(id);
+}
+
+let posted = 0;
+let failed = 0;
+/** failures by status or error */
+const why = {};
+let n = 0;
+const rate = Number(a.rate);
+const intake = setInterval(() => {
+  const [x, y] = points[n % points.length];
+  const c = classes[n % classes.length];
+  n += 1;
+  post('/api/incidents', { id: `SOAK-${stamp}-${n}`, lon: x + (Math.random() - 0.5) * 1e-4, lat: y + (Math.random() - 0.5) * 1e-4, category: c, reporter: 'soak' })
+    .then((r) => { if (r.status === 201) posted++; else { failed++; why[r.status] = (why[r.status] ?? 0) + 1; } return r.arrayBuffer(); })
+    .catch((e) => { failed++; why[e.cause?.code ?? e.message] = (why[e.cause?.code ?? e.message] ?? 0) + 1; });
+}, 1000 / rate);
+
+const rss = () => {
+  try {
+    const m = readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) * 1024 : null;
+  } catch { return null; }
+};
+const samples = [];
+const sample = async (minute) => {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+  const pageState = await page.evaluate(() => ({ live: window.wanggeScreen.liveCount(), seen: window.wanggeScreen.seen(),
+    ticker: document.querySelectorAll('#s-ticker li').length, stream: window.wanggeScreen.stream.state(),
+    open: document.querySelector('#k-open .v')?.textContent }));
+  const s = { minute, at: new Date().toISOString(), heap_used: heap.usedSize, heap_total: heap.totalSize, nodes: m.Nodes,
+    listeners: m.JSEventListeners, documents: m.Documents, server_rss: rss(), posted, failed, why: { ...why }, ...pageState };
+  samples.push(s);
+  appendFileSync(samplesFile, `${JSON.stringify(s)}\n`);
+  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes}, listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB, posted ${posted}, failed ${failed}, live ${s.live}, stream ${s.stream}`);
+};
+
+await sample(0);
+const minutes = Number(a.minutes);
+const every = Number(a.every) * 1000;
+for (let k = 1; k * every <= minutes * 60000; k++) {
+  await new Promise((r) => setTimeout(r, every));
+  if (sensors.length && k % 5 === 0) {
+    const id = sensors[(k / 5) % sensors.length];
+    await post(`/api/sensors/${encodeURIComponent(id)}/readings`, { value: (k / 5) % 2 ? 50 : 5 }).catch(() => {});
+  }
+  await sample((k * every) / 60000);
+}
+clearInterval(intake);
+
+/** least-squares slope of y over minutes, per hour */
+const slope = (xs, ys) => {
+  const nn = xs.length;
+  if (nn < 2) return null;
+  const mx = xs.reduce((p, x) => p + x, 0) / nn;
+  const my = ys.reduce((p, y) => p + y, 0) / nn;
+  let sxy = 0; let sxx = 0;
+  for (let i = 0; i < nn; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; }
+  return sxx ? (sxy / sxx) * 60 : null;
+};
+const stats = (key, from = 0) => {
+  const s = samples.filter((x) => x.minute >= from && x[key] != null);
+  const ys = s.map((x) => x[key]);
+  return { start: ys[0], end: ys[ys.length - 1], max: Math.max(...ys), min: Math.min(...ys), slope_per_hour: slope(s.map((x) => x.minute), ys) };
+};
+const summary = {
+  base, minutes, rate, posted, failed, why, outside_requests: outside.length, page_errors: pageErrors.slice(0, 20),
+  heap_used: stats('heap_used'), heap_used_after_10min: stats('heap_used', 10),
+  server_rss: stats('server_rss'), server_rss_after_10min: stats('server_rss', 10),
+  nodes: stats('nodes'), listeners: stats('listeners'), samples: samplesFile,
+};
+writeFileSync(summaryFile, JSON.stringify(summary, null, 2));
+log('summary', JSON.stringify(summary));
+await browser.close();
+server.kill('SIGTERM');
+await new Promise((r) => setTimeout(r, 2000));
+rmSync(db, { force: true });
+rmSync(`${db}.wal`, { force: true });
+process.exit(0);

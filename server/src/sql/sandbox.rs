@@ -1,0 +1,317 @@
+//! One SQL sandbox: a separate in-memory DuckDB database holding the tables
+//! of [`super::tables`] for one jurisdiction, filled from the in-memory
+//! `Dataset` and the live incident list through the appender, then
+//! hardened.
+//!
+//! Hardening: the database is opened with external access off (no file,
+//! URL or other database can be read or written: `read_csv`, `COPY`,
+//! `ATTACH`, `FROM 'x.csv'` all fail inside DuckDB), extension autoloading
+//! and autoinstalling off, community and unsigned extensions off, a memory
+//! cap and two threads; once filled, `lock_configuration` makes every later
+//! `SET`/`RESET`/`PRAGMA` that changes a setting fail. Each query runs on a
+//! fresh connection ([`Sandbox::connection`]), so even a temporary object
+//! could not outlive it. The store's own database is never touched: it
+//! needs files for imports, exports and backups.
+//!
+//! Method: one pass over each layer, keeping what the jurisdiction holds
+//! (`Jurisdiction::unit/building/camera/facility/incident/chain`), O(n) rows
+//! appended; the live incidents are replaced (one transaction) when the live
+//! list's version moved since the last query.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use duckdb::types::{TimeUnit, Value};
+use duckdb::{Config, Connection, params};
+use geo::{Area, BoundingRect, InteriorPoint};
+use wangge_engine::dataset::Dataset;
+use wangge_engine::geometry::projection::LocalProjection;
+use wangge_engine::incidents::lifecycle;
+use wangge_engine::units::jurisdiction::Jurisdiction;
+
+use super::tables;
+use crate::live::{Live, LiveIncident};
+
+/// Memory DuckDB may use per sandbox.
+pub const MAX_MEMORY: &str = "1GB";
+/// Threads per sandbox (the server shares its cores with everything else).
+pub const THREADS: i64 = 2;
+
+/// A filled, hardened database for one jurisdiction.
+pub struct Sandbox {
+    /// The connection that filled it; clones run the queries. Under its lock: the live version held.
+    owner: Mutex<(Connection, Option<u64>)>,
+    /// How long filling took (ms).
+    pub build_ms: f64,
+    /// Rows appended per table.
+    pub rows: Vec<(&'static str, usize)>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("build_ms", &self.build_ms).field("rows", &self.rows).finish()
+    }
+}
+
+fn hardened() -> duckdb::Result<Config> {
+    Config::default()
+        .enable_external_access(false)?
+        .enable_autoload_extension(false)?
+        .with("autoinstall_known_extensions", "false")?
+        .with("allow_community_extensions", "false")?
+        .max_memory(MAX_MEMORY)?
+        .threads(THREADS)
+}
+
+fn chain_ids(d: &Dataset, leaf: Option<usize>) -> (Value, Value) {
+    let Some(l) = leaf else { return (Value::Null, Value::List(Vec::new())) };
+    let h = &d.hierarchy;
+    let ids = h.chain(l).into_iter().rev().map(|i| Value::Text(h.units[i].id.0.clone())).collect();
+    (Value::Text(h.units[l].id.0.clone()), Value::List(ids))
+}
+
+fn text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, |s| Value::Text(s.to_owned()))
+}
+
+fn ts(secs: i64) -> Value {
+    Value::Timestamp(TimeUnit::Microsecond, secs.saturating_mul(1_000_000))
+}
+
+fn area_m2(g: &geo::MultiPolygon<f64>) -> f64 {
+    g.bounding_rect().map_or(0.0, |r| LocalProjection::for_rect(r).project_multi(g).unsigned_area())
+}
+
+/// A point inside a (multi)polygon, as (lon, lat) values.
+fn inside_point(g: &geo::MultiPolygon<f64>) -> (Option<f64>, Option<f64>) {
+    g.interior_point().map_or((None, None), |p| (Some(p.x()), Some(p.y())))
+}
+
+impl Sandbox {
+    /// Fill a new sandbox with what `j` holds of `d` and of the live incidents, and harden it.
+    pub fn build(d: &Dataset, j: &Jurisdiction, live: &Live) -> duckdb::Result<Sandbox> {
+        let t0 = Instant::now();
+        let conn = Connection::open_in_memory_with_flags(hardened()?)?;
+        conn.execute_batch(&tables::ddl())?;
+        conn.execute_batch(tables::INCIDENTS_VIEW)?;
+        let rows = vec![
+            ("units", fill_units(&conn, d, j)?),
+            ("unit_tree", fill_tree(&conn, d, j)?),
+            ("buildings", fill_buildings(&conn, d, j)?),
+            ("cameras", fill_cameras(&conn, d, j)?),
+            ("facilities", fill_facilities(&conn, d, j)?),
+            ("loaded_incidents", fill_loaded(&conn, d, j)?),
+            ("coverage", fill_coverage(&conn, d, j)?),
+        ];
+        conn.execute_batch("SET lock_configuration = true;")?;
+        let s = Sandbox { owner: Mutex::new((conn, None)), build_ms: t0.elapsed().as_secs_f64() * 1e3, rows };
+        s.refresh_live(d, j, live)?;
+        Ok(s)
+    }
+
+    /// Replace the live incidents when the live list changed since the last call.
+    pub fn refresh_live(&self, d: &Dataset, j: &Jurisdiction, live: &Live) -> duckdb::Result<()> {
+        let mut g = crate::sync::lock(&self.owner);
+        let version = live.version.load(std::sync::atomic::Ordering::SeqCst);
+        if g.1 == Some(version) {
+            return Ok(());
+        }
+        let mut inside: Vec<LiveIncident> = Vec::new();
+        live.each(|i| {
+            if j.chain(d, &i.units) {
+                inside.push(i.clone());
+            }
+        });
+        let tx = g.0.transaction()?;
+        tx.execute_batch("DELETE FROM live_incidents;")?;
+        {
+            let mut a = tx.appender("live_incidents")?;
+            for i in &inside {
+                let leaf = i.units.last().map_or(Value::Null, |u| Value::Text(u.clone()));
+                let units = Value::List(i.units.iter().map(|u| Value::Text(u.clone())).collect());
+                let resolved = lifecycle::resolved_level(&i.transitions).map(|l| l.as_str());
+                a.append_row(params![
+                    i.id,
+                    i.category,
+                    i.item,
+                    i.status.as_str(),
+                    ts(i.occurred_at),
+                    ts(i.received_at),
+                    resolved,
+                    false,
+                    leaf,
+                    units,
+                    i.lon,
+                    i.lat
+                ])?;
+            }
+            a.flush()?;
+        }
+        tx.commit()?;
+        g.1 = Some(version);
+        Ok(())
+    }
+
+    /// A fresh connection to the sandbox for one query (its own temporary catalog and interrupt).
+    pub fn connection(&self) -> duckdb::Result<Connection> {
+        crate::sync::lock(&self.owner).0.try_clone()
+    }
+}
+
+fn fill_units(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let h = &d.hierarchy;
+    let mut a = conn.appender("units")?;
+    let mut n = 0;
+    for (i, u) in h.units.iter().enumerate().filter(|(i, _)| j.unit(*i)) {
+        let load = d.report.loads.get(i);
+        let (lon, lat) = inside_point(&u.geometry);
+        a.append_row(params![
+            u.id.0,
+            u.name,
+            u.level.0,
+            u.parent.as_ref().map(|p| p.0.as_str()),
+            h.chain(i).len() as i32 - 1,
+            load.map(|l| l.households as i64),
+            load.map(|l| l.population as i64),
+            load.map(|l| l.buildings as i64),
+            d.unit_area_m2.get(i).copied(),
+            Dataset::is_generated(&u.attributes),
+            lon,
+            lat,
+            crate::wkb::encode(&geo::Geometry::MultiPolygon(u.geometry.clone())),
+        ])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+fn fill_tree(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let h = &d.hierarchy;
+    let mut a = conn.appender("unit_tree")?;
+    let mut n = 0;
+    for i in (0..h.len()).filter(|&i| j.unit(i)) {
+        // ancestors above the jurisdiction's root are outside it and left out
+        for (dist, anc) in h.chain(i).into_iter().enumerate().take_while(|(_, a)| j.unit(*a)) {
+            a.append_row(params![h.units[i].id.0, h.units[anc].id.0, h.units[anc].level.0, dist as i32])?;
+            n += 1;
+        }
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+fn fill_buildings(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let mut a = conn.appender("buildings")?;
+    let mut n = 0;
+    for (i, b) in d.buildings.iter().enumerate().filter(|(i, _)| j.building(d, *i)) {
+        let (leaf, units) = chain_ids(d, d.building_assignment.get(i).and_then(|x| x.leaf));
+        let (lon, lat) = inside_point(&b.footprint);
+        a.append_row(params![
+            b.id,
+            leaf,
+            units,
+            b.households,
+            b.population,
+            b.floors,
+            b.height.map(|m| m.0),
+            area_m2(&b.footprint),
+            lon,
+            lat,
+            crate::wkb::encode(&geo::Geometry::MultiPolygon(b.footprint.clone())),
+        ])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+fn fill_cameras(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let mut a = conn.appender("cameras")?;
+    let mut n = 0;
+    for (_, c) in d.cameras.iter().enumerate().filter(|(i, _)| j.camera(d, *i)) {
+        let (leaf, units) = chain_ids(d, d.locator.locate_point(c.position));
+        let v = c.effective_view();
+        a.append_row(params![
+            c.id,
+            c.kind.as_str(),
+            v.heading_deg,
+            v.fov_deg,
+            v.range_m.0,
+            v.height_m.0,
+            leaf,
+            units,
+            c.position.x(),
+            c.position.y()
+        ])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+fn fill_facilities(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let mut a = conn.appender("facilities")?;
+    let mut n = 0;
+    for (_, f) in d.facilities.iter().enumerate().filter(|(i, _)| j.facility(d, *i)) {
+        let (leaf, units) = chain_ids(d, d.locator.locate_point(f.position));
+        a.append_row(params![f.id, f.kind, f.name, leaf, units, f.position.x(), f.position.y()])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+fn fill_loaded(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let mut a = conn.appender("loaded_incidents")?;
+    let mut n = 0;
+    for (k, inc) in d.incidents.iter().enumerate().filter(|(k, _)| j.incident(d, *k)) {
+        let (leaf, units) = chain_ids(d, d.incident_unit.get(k).copied().flatten());
+        a.append_row(params![
+            inc.id,
+            inc.category,
+            text(inc.attributes.get("item").and_then(|v| v.as_str())),
+            inc.status,
+            ts(inc.occurred_at),
+            Value::Null,
+            Value::Null,
+            Dataset::is_generated(&inc.attributes),
+            leaf,
+            units,
+            inc.position.x(),
+            inc.position.y()
+        ])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+fn fill_coverage(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+    let cov = d.coverage();
+    let mut a = conn.appender("coverage")?;
+    let mut n = 0;
+    for (i, c) in cov.units.iter().enumerate().filter(|(i, _)| j.unit(*i)) {
+        let u = &d.hierarchy.units[i];
+        a.append_row(params![
+            u.id.0,
+            u.name,
+            u.level.0,
+            c.ground_m2,
+            c.covered_m2,
+            c.ground_share,
+            c.facade_m,
+            c.facade_seen_m,
+            c.facade_share,
+            c.buildings as i64,
+            c.buildings_unseen as i64,
+            c.households_unseen as i64,
+            c.cameras as i64,
+            c.area_m2,
+            c.cameras_per_km2
+        ])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}

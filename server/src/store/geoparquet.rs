@@ -154,6 +154,9 @@ mod tests {
         let f = dir.join("t.parquet");
         std::fs::write(&f, &bytes).expect("write");
         let conn = Connection::open_in_memory().expect("duckdb");
+        // read the column back as the WKB bytes written: without the spatial extension DuckDB's
+        // GeoParquet conversion fails inside (an internal "without active transaction" error)
+        conn.execute_batch("SET enable_geoparquet_conversion = false").expect("setting");
         let p = quote_text(&f.display().to_string());
         let geo: String = conn
             .query_row(&format!("SELECT decode(value) FROM parquet_kv_metadata({p}) WHERE decode(key) = 'geo'"), [], |r| r.get(0))

@@ -108,7 +108,8 @@ test("a street's staff sees only that street; a lost session and logout bring th
   assert.equal(await page.isHidden('#login'), true);
   assert.equal(await page.textContent('#user .who'), `zhangsan · 受理派遣员 · ${street.name}`);
   // a dispatcher may run analyses: those controls stay usable
-  assert.deepEqual(await page.locator('fieldset[data-action="analyse"]').evaluateAll((els) => els.map((e) => e.disabled)), [false, false, false]);
+  // (alliances, camera siting, high points, service siting)
+  assert.deepEqual(await page.locator('fieldset[data-action="analyse"]').evaluateAll((els) => els.map((e) => e.disabled)), [false, false, false, false]);
 
   // the map opened on the street: its centre lies in the street's bounds (from /api/me)
   const me = await page.evaluate(() => window.wanggeMe);
@@ -158,8 +159,8 @@ test('a role without `analyse` finds the analysis controls disabled, and the ser
   await page.waitForSelector('#user .who', { timeout: 20000 });
   assert.match(await page.textContent('#user .who'), /^screen · .+ · 八大关街道$/);
   const gated = page.locator('fieldset[data-action="analyse"]');
-  assert.equal(await gated.count(), 3);
-  assert.deepEqual(await gated.evaluateAll((els) => els.map((e) => e.disabled)), [true, true, true]);
+  assert.equal(await gated.count(), 4);
+  assert.deepEqual(await gated.evaluateAll((els) => els.map((e) => e.disabled)), [true, true, true, true]);
   assert.equal(await page.isDisabled('#g-propose'), true);
   assert.equal(await page.isDisabled('#s-run'), true);
   // reading stays open to them

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod coverage;
 mod durability;
+mod export;
 mod fuzz_corpus;
 mod houston;
 mod http;

@@ -77,8 +77,8 @@ fn geoparquet_of_every_layer_carries_the_stored_geometries() {
         assert!(geo["columns"]["geometry"].get("crs").is_none(), "no crs: OGC:CRS84");
         // the WKB of every row is the stored geometry's, in order, with the id beside it
         let kind = LayerKind::parse(layer).expect("kind");
-        let layer = wangge::store::Store::open(&db).expect("open").read_layer(kind).expect("read");
-        let stored = wangge::export::geoparquet::LayerRows::of(&layer);
+        let stored_layer = wangge::store::Store::open(&db).expect("open").read_layer(kind).expect("read");
+        let stored = wangge::export::geoparquet::LayerRows::of(&stored_layer);
         let mut stmt = conn.prepare(&format!("SELECT CAST(id AS VARCHAR), geometry FROM read_parquet('{}')", p(&f))).expect("prepare");
         let rows: Vec<(String, Vec<u8>)> =
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("query").map(|r| r.expect("row")).collect();

@@ -19,6 +19,7 @@ mod import_fuzz;
 mod incidents;
 mod integrity;
 mod malformed;
+mod ogc;
 mod scope_cases;
 mod scope_map;
 mod service;

@@ -37,7 +37,7 @@ use crate::units::integrity::IntegrityConfig;
 pub use diff::{DiffInputs, LayerDiff, diff};
 pub use finding::{Finding, FindingKind, Location, Severity, findings_geojson};
 pub use pairing::{AbSummary, AllianceSummary};
-pub use validator::{ValidationReport, ValidationSummary, Validator};
+pub use validator::{ValidationReport, ValidationStats, ValidationSummary, Validator};
 
 /// A scenario's building reassignments: building id → the leaf unit it goes to.
 pub type Overrides = BTreeMap<String, UnitId>;

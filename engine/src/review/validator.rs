@@ -52,6 +52,15 @@ pub struct ValidationReport {
     pub alliances: Option<AllianceSummary>,
 }
 
+/// What the last validation did and how long each phase took (milliseconds, wall clock).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ValidationStats {
+    pub changed_units: usize,
+    pub groups_checked: usize,
+    pub buildings_assigned: usize,
+    pub phases_ms: Vec<(&'static str, f64)>,
+}
+
 /// A layer under validation.
 #[derive(Debug, Clone)]
 pub struct Validator {
@@ -68,6 +77,22 @@ pub struct Validator {
     neighbours: Neighbours,
     pairing: Pairing,
     report: ValidationReport,
+    stats: ValidationStats,
+}
+
+/// Times the phases of one validation.
+struct Clock(std::time::Instant, Vec<(&'static str, f64)>);
+
+impl Clock {
+    fn new() -> Clock {
+        Clock(std::time::Instant::now(), Vec::new())
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.1.push((phase, (now - self.0).as_secs_f64() * 1e3));
+        self.0 = now;
+    }
 }
 
 fn unit_index(h: &Hierarchy) -> PolygonIndex {
@@ -118,8 +143,16 @@ impl Validator {
             neighbours,
             pairing,
             report: ValidationReport::default(),
+            stats: ValidationStats::default(),
         };
+        let n = v.h.len();
         v.finish(buildings, overrides);
+        v.stats = ValidationStats {
+            changed_units: n,
+            groups_checked: v.groups.len(),
+            buildings_assigned: buildings.len(),
+            phases_ms: Vec::new(),
+        };
         Ok(v)
     }
 
@@ -136,26 +169,35 @@ impl Validator {
         if buildings.len() != self.placed.len() {
             return Err(ReviewError::BuildingsChanged { was: self.placed.len(), now: buildings.len() });
         }
+        let mut clock = Clock::new();
         let h = build(units)?;
         let old = std::mem::replace(&mut self.h, h);
         let changed = changed_units(&old, &self.h, changed);
         self.index = unit_index(&self.h);
-        self.recheck_groups(&old, &changed);
+        clock.lap("layer");
+        let groups_checked = self.recheck_groups(&old, &changed);
+        clock.lap("groups");
         for id in &changed {
             self.shapes.remove(id);
             if let Some(i) = self.h.get(id) {
                 self.shapes.insert(id.clone(), shaped(&self.h.units[i], &self.cfg));
             }
         }
-        self.reassign(&old, &changed, buildings);
+        clock.lap("shapes");
+        let buildings_assigned = self.reassign(&old, &changed, buildings);
+        clock.lap("buildings");
         let dirty = self.neighbours.update(&self.h, &self.index, &changed, &self.cfg.adjacency);
+        clock.lap("neighbours");
         self.pairing.update(&self.h, &self.neighbours, &self.cfg.ab, Some(&dirty));
+        clock.lap("ab_pairs");
         self.finish(buildings, overrides);
+        clock.lap("report");
+        self.stats = ValidationStats { changed_units: changed.len(), groups_checked, buildings_assigned, phases_ms: clock.1 };
         Ok(&self.report)
     }
 
     /// Sibling groups that hold or are headed by a changed unit, in the old or the new layer.
-    fn recheck_groups(&mut self, old: &Hierarchy, changed: &BTreeSet<UnitId>) {
+    fn recheck_groups(&mut self, old: &Hierarchy, changed: &BTreeSet<UnitId>) -> usize {
         let mut keys: BTreeSet<GroupKey> = BTreeSet::new();
         for id in changed {
             for h in [old, &self.h] {
@@ -165,6 +207,7 @@ impl Validator {
                 }
             }
         }
+        let n = keys.len();
         for key in keys {
             self.groups.remove(&key);
             if let Some(members) = topology::group_of(&self.h, &key) {
@@ -172,11 +215,12 @@ impl Validator {
                 self.groups.insert(key, (members, f));
             }
         }
+        n
     }
 
     /// Assign again the buildings whose boxes meet a changed leaf (old or new) or a unit that became or
     /// stopped being a leaf.
-    fn reassign(&mut self, old: &Hierarchy, changed: &BTreeSet<UnitId>, buildings: &[Building]) {
+    fn reassign(&mut self, old: &Hierarchy, changed: &BTreeSet<UnitId>, buildings: &[Building]) -> usize {
         let is_leaf = |h: &Hierarchy, id: &UnitId| h.get(id).map(|i| h.children[i].is_empty());
         let mut boxes: Vec<Rect<f64>> = Vec::new();
         let mut consider: BTreeSet<&UnitId> = changed.iter().collect();
@@ -207,6 +251,7 @@ impl Validator {
             self.placed_findings[b] = buildings::building_findings(&buildings[b], &p);
             self.placed[b] = p;
         }
+        which.len()
     }
 
     /// Overrides, loads, pairs, alliances and the report from the parts kept.
@@ -252,6 +297,11 @@ impl Validator {
 
     pub fn report(&self) -> &ValidationReport {
         &self.report
+    }
+
+    /// What the last validation did, with the time of each phase of an incremental one.
+    pub fn stats(&self) -> &ValidationStats {
+        &self.stats
     }
 
     /// How many buildings the validator was given.

@@ -1,11 +1,17 @@
 //! What moves between a base units layer and an edited one: units added,
 //! removed and reshaped; buildings, households and population moved from
-//! which leaf to which; and per unit the households, population, buildings,
+//! which unit to which; and per unit the households, population, buildings,
 //! incidents and covered share before and after.
 //!
 //! Method: both layers come as [`Validator`]s, which hold each building's
-//! leaf (largest share of the footprint, then the scenario's overrides);
-//! a building moves when its leaf id differs. Incidents are located in
+//! leaf (largest share of the footprint, then the scenario's overrides).
+//! A building moves when the path of units from the root down to its leaf
+//! differs; it moves from the highest unit of the old path that differs to
+//! the unit at the same depth of the new path (a grid split in two moves
+//! its buildings from the old grid to a new one even when their building
+//! grids stay; a building reassigned between two building grids of one grid
+//! moves between the building grids). A building in no leaf on one side
+//! moves from or to no unit, with the other side's leaf. Incidents are located in
 //! both layers with [`PointLocator`] (the store's crossing-number test,
 //! deepest unit) and counted up each chain of parents. Covered share is the
 //! camera coverage map's own computation ([`Cell::new`] then
@@ -59,13 +65,16 @@ pub struct Reshaped {
     pub location: Option<Location>,
 }
 
-/// One building that changes leaf.
+/// One building that changes unit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Move {
     pub building: String,
-    /// Its leaf in the base layer (None: in no leaf).
+    /// The unit it leaves (None: it was in no leaf).
     pub from: Option<UnitId>,
+    /// The unit it joins (None: it is in no leaf now).
     pub to: Option<UnitId>,
+    /// The level at which it moves (of `to`, else of `from`).
+    pub level: Option<String>,
     pub households: u64,
     pub population: u64,
     pub location: Option<Location>,
@@ -73,7 +82,7 @@ pub struct Move {
     pub footprint: MultiPolygon<f64>,
 }
 
-/// Everything moving from one leaf to another.
+/// Everything moving from one unit to another.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flow {
     pub from: Option<UnitId>,
@@ -157,6 +166,28 @@ fn covered_share(cov: &CameraCoverage, g: &MultiPolygon<f64>) -> f64 {
     if cell.ground_m2 > 0.0 { (c.covered_m2 / cell.ground_m2).min(1.0) } else { 0.0 }
 }
 
+/// The units from the root down to building `k`'s leaf (empty: in no leaf).
+fn path(v: &Validator, k: usize) -> Vec<&UnitId> {
+    let h = v.hierarchy();
+    let Some(leaf) = v.leaf_of_building(k).and_then(|id| h.get(id)) else { return Vec::new() };
+    h.chain(leaf).into_iter().rev().map(|i| &h.units[i].id).collect()
+}
+
+/// Where a building with these root-to-leaf paths moves, if it does: from the
+/// highest unit of the old path that differs to the unit at that depth of the
+/// new one (the leaf when a path is shorter); no leaf on a side: leaf to leaf.
+pub fn moved<'a>(old: &[&'a UnitId], new: &[&'a UnitId]) -> Option<(Option<&'a UnitId>, Option<&'a UnitId>)> {
+    if old == new {
+        return None;
+    }
+    if old.is_empty() || new.is_empty() {
+        return Some((old.last().copied(), new.last().copied()));
+    }
+    let k = old.iter().zip(new).position(|(a, b)| a != b).unwrap_or(old.len().min(new.len()));
+    let at = |p: &[&'a UnitId]| p.get(k).or(p.last()).copied();
+    Some((at(old), at(new)))
+}
+
 /// What moves from `base` to `edited`.
 pub fn diff(base: &Validator, edited: &Validator, inputs: &DiffInputs) -> Result<LayerDiff, ReviewError> {
     let (hb, he) = (base.hierarchy(), edited.hierarchy());
@@ -190,13 +221,13 @@ pub fn diff(base: &Validator, edited: &Validator, inputs: &DiffInputs) -> Result
             d.units_added.push(entry(edited, j));
         }
     }
-    // buildings that change leaf
+    // buildings whose path of units changes
     let mut flows: BTreeMap<(Option<UnitId>, Option<UnitId>), Flow> = BTreeMap::new();
     for (k, b) in inputs.buildings.iter().enumerate() {
-        let (from, to) = (base.leaf_of_building(k), edited.leaf_of_building(k));
-        if from == to {
-            continue;
-        }
+        let Some((from, to)) = moved(&path(base, k), &path(edited, k)) else { continue };
+        let level = to
+            .and_then(|id| he.get(id).map(|j| he.units[j].level.0.clone()))
+            .or_else(|| from.and_then(|id| hb.get(id).map(|i| hb.units[i].level.0.clone())));
         let (hh, pop) = (u64::from(b.households.unwrap_or(0)), u64::from(b.population.unwrap_or(0)));
         let (from, to) = (from.cloned(), to.cloned());
         let f = flows.entry((from.clone(), to.clone())).or_insert(Flow {
@@ -216,6 +247,7 @@ pub fn diff(base: &Validator, edited: &Validator, inputs: &DiffInputs) -> Result
             building: b.id.clone(),
             from,
             to,
+            level,
             households: hh,
             population: pop,
             location: Location::of(&b.footprint),

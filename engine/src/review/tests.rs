@@ -199,13 +199,26 @@ fn households_moved_equal_a_brute_force_recount() {
         .collect();
     let d = diff(&base, &edited, &DiffInputs { buildings: &buildings, incidents: &incidents, coverage: None }).expect("diff");
     let (before, after) = (brute_leaves(&base_units, &buildings, &Overrides::new()), brute_leaves(&units, &buildings, &ov));
+    // root-to-leaf paths by looking parents up in the unit lists
+    let path = |layer: &[Unit], leaf: &Option<UnitId>| -> Vec<UnitId> {
+        let mut out = Vec::new();
+        let mut cur = leaf.clone();
+        while let Some(id) = cur {
+            cur = layer.iter().find(|u| u.id == id).and_then(|u| u.parent.clone());
+            out.push(id);
+        }
+        out.reverse();
+        out
+    };
     let mut flows: BTreeMap<(Option<UnitId>, Option<UnitId>), u64> = BTreeMap::new();
     let mut moved = 0u64;
     for (k, b) in buildings.iter().enumerate() {
-        if before[k] != after[k] {
+        let (p, q) = (path(&base_units, &before[k]), path(&units, &after[k]));
+        let (p, q): (Vec<&UnitId>, Vec<&UnitId>) = (p.iter().collect(), q.iter().collect());
+        if let Some((from, to)) = crate::review::diff::moved(&p, &q) {
             let hh = u64::from(b.households.unwrap_or(0));
             moved += hh;
-            *flows.entry((before[k].clone(), after[k].clone())).or_default() += hh;
+            *flows.entry((from.cloned(), to.cloned())).or_default() += hh;
         }
     }
     assert!(moved > 0, "the edits moved no households");
@@ -254,4 +267,21 @@ fn covered_share_of_an_unchanged_leaf_equals_the_coverage_map() {
     assert_eq!(row.covered_share_after, row.covered_share_before);
     assert_eq!(row.households_before - row.households_after, u64::from(buildings[b].households.unwrap_or(0)));
     assert_eq!(diff.totals.buildings, 1);
+}
+
+#[test]
+fn a_building_moves_at_the_highest_unit_of_its_path_that_changes() {
+    let id = |s: &str| UnitId(s.into());
+    let (d, s, g, g1, g2, b1, b2) = (id("d"), id("s"), id("g"), id("g-1"), id("g-2"), id("b1"), id("b2"));
+    let m = |p: &[&UnitId], q: &[&UnitId]| crate::review::diff::moved(p, q).map(|(a, b)| (a.cloned(), b.cloned()));
+    // a grid split: its building grid stays, the building moves from the old grid to the new one
+    assert_eq!(m(&[&d, &s, &g, &b1], &[&d, &s, &g1, &b1]), Some((Some(g.clone()), Some(g1.clone()))));
+    // reassigned between two building grids of one grid
+    assert_eq!(m(&[&d, &s, &g, &b1], &[&d, &s, &g, &b2]), Some((Some(b1.clone()), Some(b2.clone()))));
+    // unchanged
+    assert_eq!(m(&[&d, &s, &g2], &[&d, &s, &g2]), None);
+    // a leaf subdivided: from the old leaf to its new child
+    assert_eq!(m(&[&d, &s, &g], &[&d, &s, &g, &b1]), Some((Some(g.clone()), Some(b1.clone()))));
+    // out of every leaf
+    assert_eq!(m(&[&d, &s, &g], &[]), Some((Some(g.clone()), None)));
 }

@@ -32,7 +32,7 @@ use super::{AppState, blocking};
 use crate::events::Viewer;
 
 /// The district's clock: China Standard Time.
-const TZ: i64 = 8 * 3600;
+const TZ: i64 = crate::live::closed::DAY_OFFSET_S;
 /// Entries kept in each cache before it starts again.
 const KEPT: usize = 256;
 
@@ -81,12 +81,12 @@ fn figures(s: &AppState, d: &Dataset, viewer: Viewer<'_>, unit: Option<usize>, n
     let kpi = s.live.kpi_for(d, viewer);
     let sees = |i: &crate::live::LiveIncident| viewer.sees_all() || crate::live::kpi::sees_case(d, viewer, i);
     let today = local_day(now, TZ);
-    let mut live_today = 0u64;
+    // open cases from memory; today's intake counts the closed ones too (their sums)
+    let live_today = s.live.received_on(today, |u, deps| crate::live::kpi::sees(d, viewer, u, deps));
     let mut cases = Vec::new();
-    s.live.each(|i| {
+    s.live.each_open(|i| {
         if sees(i) {
             cases.push((i.category.clone(), i.status, i.transitions.clone()));
-            live_today += u64::from(local_day(i.received_at, TZ) == today);
         }
     });
     let open = open_table(cases.iter().map(|(c, st, t)| OpenCase { category: c, status: *st, transitions: t }));

@@ -116,12 +116,9 @@ impl Sandbox {
         if g.1 == Some(version) {
             return Ok(());
         }
-        let mut inside: Vec<LiveIncident> = Vec::new();
-        live.each(|i| {
-            if j.chain(d, &i.units) {
-                inside.push(i.clone());
-            }
-        });
+        // open cases from memory, closed ones from the store
+        let inside: Vec<LiveIncident> =
+            live.all_where(|i| j.chain(d, &i.units)).map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
         let tx = g.0.transaction()?;
         tx.execute_batch("DELETE FROM live_incidents;")?;
         {

@@ -199,6 +199,21 @@ test('a polygon drawn with the mouse: the page shows what /api/query/area answer
   // the buildings no camera sees are outlined on the map (a filter on their ids)
   const filter = await page.evaluate(() => window.wanggeMap.getFilter('analyst-uncovered-line'));
   assert.deepEqual(new Set(filter[2][1]), new Set(api.uncovered.ids));
+  // the hot spots inside (Gi*, a significant class) are the map's hot-spot dots, cell for cell, hot or cold as the API says
+  const spots = api.incidents.hotspots.filter((h) => h.class !== 'none');
+  const drawn = await page.evaluate(async () => (await window.wanggeMap.getSource('analyst-hotspots').getData()).features
+    .map((f) => ({ cell: f.properties.cell, z: f.properties.z, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] })));
+  console.log('hot spots: API', spots.length, 'on the map', drawn.length);
+  assert.deepEqual(drawn.map((f) => f.cell).sort(), spots.map((h) => h.cell).sort(), 'the map shows the API\'s hot spots');
+  for (const f of drawn) {
+    const h = spots.find((x) => x.cell === f.cell);
+    assert.equal(Math.sign(f.z), h.class === 'hot' ? 1 : -1, `cell ${f.cell} is ${h.class}`);
+    assert.ok(Math.abs(f.lon - h.lon) < 1e-9 && Math.abs(f.lat - h.lat) < 1e-9, `cell ${f.cell} at its centre`);
+  }
+  if (spots.length) {
+    const rendered = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['analyst-hotspots'] }).length);
+    assert.ok(rendered > 0, 'the hot-spot dots are drawn');
+  }
   // the charts are drawn (echarts canvases with something on them)
   assert.equal(await page.locator('#area-out .chart canvas').count() >= 3, true);
   await page.screenshot({ path: join(artifacts, 'analyst-polygon.png') });

@@ -46,12 +46,14 @@ pub(crate) struct SummaryQuery {
 }
 
 type HistoryKey = (String, String);
-type LiveKey = (String, String, Option<String>, u64, i64);
+/// (data version, unit, department) → (live version, 10-second bucket, answer): the latest answer of each view only.
+type LiveKey = (String, String, Option<String>);
 
 /// The history's weekday means per (data version, unit or ``).
 static HISTORY: Mutex<Option<HashMap<HistoryKey, Arc<WeekdayMeans>>>> = Mutex::new(None);
-/// The answers per (data version, unit, department, live version, 10-second bucket).
-static ANSWERS: Mutex<Option<HashMap<LiveKey, Value>>> = Mutex::new(None);
+/// The latest answer per (data version, unit, department), with the live version and 10-second bucket it is of
+/// (one per view: keyed by the live version too, a wall's summary every 30 s filled 256 answers over two hours).
+static ANSWERS: Mutex<Option<HashMap<LiveKey, (u64, i64, Value)>>> = Mutex::new(None);
 
 fn cached<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<Option<HashMap<K, V>>>, key: K, make: impl FnOnce() -> V) -> V {
     if let Some(v) = crate::sync::lock(m).as_ref().and_then(|c| c.get(&key)) {
@@ -146,8 +148,25 @@ pub(crate) async fn summary(State(s): State<Arc<AppState>>, scope: Scope, Query(
         let j = if q.unit.is_some() { s.jurisdiction(unit_id.as_deref()) } else { scope.jurisdiction.clone() };
         let viewer = Viewer { jurisdiction: &j, department: scope.department() };
         let version = s.live.version.load(std::sync::atomic::Ordering::SeqCst);
-        let key = (d.data_version(), j.key().to_owned(), viewer.department.map(str::to_owned), version, now / 10);
-        let mut v = cached(&ANSWERS, key, || figures(&s, &d, viewer, unit, now));
+        let key = (d.data_version(), j.key().to_owned(), viewer.department.map(str::to_owned));
+        let held = crate::sync::lock(&ANSWERS)
+            .as_ref()
+            .and_then(|c| c.get(&key))
+            .filter(|(v, b, _)| *v == version && *b == now / 10)
+            .map(|x| x.2.clone());
+        let mut v = match held {
+            Some(v) => v,
+            None => {
+                let v = figures(&s, &d, viewer, unit, now);
+                let mut g = crate::sync::lock(&ANSWERS);
+                let c = g.get_or_insert_with(HashMap::new);
+                if c.len() >= KEPT && !c.contains_key(&key) {
+                    c.clear();
+                }
+                c.insert(key, (version, now / 10, v.clone()));
+                v
+            }
+        };
         v["unit"] = match unit {
             Some(u) => {
                 let x = &d.hierarchy.units[u];

@@ -137,7 +137,7 @@ struct Inner {
 /// Live incidents, their lifecycle and the event stream.
 #[derive(Debug)]
 pub struct Live {
-    /// Bumped by every change (intake, transition): keys heatmap caches.
+    /// Bumped by every change (intake, transition, sensor, reading): keys heatmap caches and the SQL views.
     pub version: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
     /// Where acknowledged changes are kept.

@@ -54,6 +54,7 @@ impl Live {
         self.persist.insert_sensor(&s).map_err(|source| LiveError::Store { what: "the sensor", source })?;
         let v = self.sensor_json(&s, &inner);
         inner.sensors.insert(s.id.clone(), s);
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(v)
     }
 
@@ -148,6 +149,7 @@ impl Live {
         };
         let out = self.sensor_json(&v, &inner);
         inner.sensors.insert(v.id.clone(), v);
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.events.publish("sensor", out.to_string());
         Ok(json!({"sensor": out, "opened_incident": opened}))
     }

@@ -48,12 +48,14 @@ pub(crate) struct SummaryQuery {
 type HistoryKey = (String, String);
 /// (data version, unit, department) → (live version, 10-second bucket, answer): the latest answer of each view only.
 type LiveKey = (String, String, Option<String>);
+/// An answer with the live version and 10-second bucket it is of.
+type Held = (u64, i64, Value);
 
 /// The history's weekday means per (data version, unit or ``).
 static HISTORY: Mutex<Option<HashMap<HistoryKey, Arc<WeekdayMeans>>>> = Mutex::new(None);
 /// The latest answer per (data version, unit, department), with the live version and 10-second bucket it is of
 /// (one per view: keyed by the live version too, a wall's summary every 30 s filled 256 answers over two hours).
-static ANSWERS: Mutex<Option<HashMap<LiveKey, (u64, i64, Value)>>> = Mutex::new(None);
+static ANSWERS: Mutex<Option<HashMap<LiveKey, Held>>> = Mutex::new(None);
 
 fn cached<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<Option<HashMap<K, V>>>, key: K, make: impl FnOnce() -> V) -> V {
     if let Some(v) = crate::sync::lock(m).as_ref().and_then(|c| c.get(&key)) {

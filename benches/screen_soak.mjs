@@ -5,8 +5,12 @@
 // server's RSS (/proc/PID/status VmRSS). Writes one JSON line per sample and a summary (start, end, max and
 // the least-squares slope per hour, over all samples and after the first 10 minutes).
 //
-// Usage: node benches/screen_soak.mjs --bin BIN --db STORE [--minutes 60] [--rate 5] [--out DIR] [--points incidents.csv]
-// (the store is copied first; the page's files are served from web/ with --web).
+// Incidents are paced on the wall clock (a late timer catches up; posts run concurrently), and each is resolved on the
+// spot --close-after seconds later (one in five then evaluated), so the open cases stay steady, as on a district's wall.
+//
+// Usage: node benches/screen_soak.mjs --bin BIN --db STORE [--minutes 60] [--rate 5] [--close-after 60] [--out DIR]
+//   [--points incidents.csv] [--web DIR]
+// (the store is copied first; the page's files are served from DIR, default web/).
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -18,6 +22,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({ options: {
   bin: { type: 'string' }, db: { type: 'string' }, minutes: { type: 'string', default: '60' }, rate: { type: 'string', default: '5' },
   out: { type: 'string', default: '/tmp/soak' }, points: { type: 'string' }, every: { type: 'string', default: '60' },
+  web: { type: 'string' }, 'close-after': { type: 'string', default: '60' }, snapshots: { type: 'string', default: '' },
 } });
 if (!a.bin || !a.db) throw new Error('usage: --bin BIN --db STORE [--minutes 60] [--rate 5] [--out DIR] [--points CSV]');
 mkdirSync(a.out, { recursive: true });
@@ -30,7 +35,7 @@ const log = (...x) => console.log(new Date().toISOString(), ...x);
 const db = join(a.out, `served-${stamp}.duckdb`);
 copyFileSync(a.db, db);
 if (existsSync(`${a.db}.wal`)) copyFileSync(`${a.db}.wal`, `${db}.wal`);
-const server = spawn(a.bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--web', join(root, 'web')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(a.bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--web', a.web ?? join(root, 'web')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
 const base = await new Promise((res, rej) => {
   let err = '';
   server.stderr.on('data', (d) => {
@@ -88,18 +93,49 @@ for (let i = 0; i < 5 && gas; i++) {
 
 let posted = 0;
 let failed = 0;
+let closed = 0;
+let closeFailed = 0;
+let evaluated = 0;
 /** failures by status or error */
 const why = {};
+const fail = (k) => { why[k] = (why[k] ?? 0) + 1; };
 let n = 0;
 const rate = Number(a.rate);
+const closeAfter = Number(a['close-after']) * 1000;
+const levels = ['building_grid', 'grid', 'community'];
+/** cases to close: [when (ms), id], in order */
+const toClose = [];
+let closeHead = 0;
+// paced on the wall clock: incident k is due at start + k/rate; each tick posts every one due (concurrently), so a late
+// timer catches up instead of slipping the rate
+const started = Date.now();
+const postOne = (k) => {
+  const [x, y] = points[k % points.length];
+  const c = classes[k % classes.length];
+  const id = `SOAK-${stamp}-${k}`;
+  post('/api/incidents', { id, lon: x + (Math.random() - 0.5) * 1e-4, lat: y + (Math.random() - 0.5) * 1e-4, category: c, reporter: 'soak' })
+    .then((r) => {
+      if (r.status === 201) { posted++; if (closeAfter > 0) toClose.push([Date.now() + closeAfter, id, k]); } else { failed++; fail(r.status); }
+      return r.arrayBuffer();
+    })
+    .catch((e) => { failed++; fail(e.cause?.code ?? e.message); });
+};
+// each case is closed (resolved on the spot at a level in turn) after --close-after seconds, and one in five of those
+// evaluated: a steady state of open cases, as a district's wall sees it; the closed ones live on in the store only
+const closeOne = (id, k) => {
+  const step = (body) => post(`/api/incidents/${encodeURIComponent(id)}/transitions`, body)
+    .then(async (r) => { if (r.status !== 200) { closeFailed++; fail(`step ${r.status}`); return false; } await r.arrayBuffer(); return true; });
+  step({ to: 'resolved', actor: 'soak', level: levels[k % levels.length] })
+    .then((ok) => { if (!ok) return; closed++; if (k % 5 === 0) return step({ to: 'evaluated', actor: 'soak', satisfaction: 1 + (k % 5), score: 80 }).then((e) => { if (e) evaluated++; }); })
+    .catch((e) => { closeFailed++; fail(e.cause?.code ?? e.message); });
+};
 const intake = setInterval(() => {
-  const [x, y] = points[n % points.length];
-  const c = classes[n % classes.length];
-  n += 1;
-  post('/api/incidents', { id: `SOAK-${stamp}-${n}`, lon: x + (Math.random() - 0.5) * 1e-4, lat: y + (Math.random() - 0.5) * 1e-4, category: c, reporter: 'soak' })
-    .then((r) => { if (r.status === 201) posted++; else { failed++; why[r.status] = (why[r.status] ?? 0) + 1; } return r.arrayBuffer(); })
-    .catch((e) => { failed++; why[e.cause?.code ?? e.message] = (why[e.cause?.code ?? e.message] ?? 0) + 1; });
-}, 1000 / rate);
+  const due = Math.floor(((Date.now() - started) / 1000) * rate);
+  while (n < due) { n += 1; postOne(n); }
+  const now = Date.now();
+  while (closeHead < toClose.length && toClose[closeHead][0] <= now) { const [, id, k] = toClose[closeHead]; closeHead++; closeOne(id, k); }
+  if (closeHead > 10000) { toClose.splice(0, closeHead); closeHead = 0; }
+}, 50);
 
 const rss = () => {
   try {
@@ -117,10 +153,25 @@ const sample = async (minute) => {
     ticker: document.querySelectorAll('#s-ticker li').length, dom: document.getElementsByTagName('*').length, stream: window.wanggeScreen.stream.state(),
     open: document.querySelector('#k-open .v')?.textContent }));
   const s = { minute, at: new Date().toISOString(), heap_used: heap.usedSize, heap_total: heap.totalSize, nodes: m.Nodes,
-    listeners: m.JSEventListeners, documents: m.Documents, server_rss: rss(), posted, failed, why: { ...why }, ...pageState };
+    js_heap_used_metric: m.JSHeapUsedSize, listeners: m.JSEventListeners, documents: m.Documents, server_rss: rss(), posted, failed,
+    closed, close_failed: closeFailed, evaluated, rate_achieved: posted / Math.max(1, (Date.now() - started) / 1000), why: { ...why }, ...pageState };
   samples.push(s);
   appendFileSync(samplesFile, `${JSON.stringify(s)}\n`);
-  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes} (in the document ${s.dom}), listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB, posted ${posted}, failed ${failed}, live ${s.live}, stream ${s.stream}`);
+  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes} (in the document ${s.dom}), listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB, posted ${posted} (${s.rate_achieved.toFixed(2)}/s), failed ${failed}, closed ${closed} (failed ${closeFailed}), evaluated ${evaluated}, live ${s.live}, stream ${s.stream}`);
+};
+
+// heap snapshots (after a GC) at the samples --snapshots names ("3,9"), to compare what grew: benches/heap_diff.mjs
+const snapshotAt = new Set(a.snapshots.split(',').filter(Boolean).map(Number));
+const snapshot = async (k) => {
+  const file = join(a.out, `heap-${stamp}-${k}.heapsnapshot`);
+  const chunks = [];
+  const onChunk = (e) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  writeFileSync(file, chunks.join(''));
+  log('heap snapshot', file);
 };
 
 await sample(0);
@@ -133,6 +184,7 @@ for (let k = 1; k * every <= minutes * 60000; k++) {
     await post(`/api/sensors/${encodeURIComponent(id)}/readings`, { value: (k / 5) % 2 ? 50 : 5 }).catch(() => {});
   }
   await sample((k * every) / 60000);
+  if (snapshotAt.has(k)) await snapshot(k);
 }
 clearInterval(intake);
 
@@ -152,7 +204,8 @@ const stats = (key, from = 0) => {
   return { start: ys[0], end: ys[ys.length - 1], max: Math.max(...ys), min: Math.min(...ys), slope_per_hour: slope(s.map((x) => x.minute), ys) };
 };
 const summary = {
-  base, minutes, rate, posted, failed, why, outside_requests: outside.length, page_errors: pageErrors.slice(0, 20),
+  base, minutes, rate, posted, failed, closed, close_failed: closeFailed, evaluated, why, outside_requests: outside.length, page_errors: pageErrors.slice(0, 20),
+  rate_achieved: samples.length ? samples[samples.length - 1].rate_achieved : null, close_after_s: closeAfter / 1000,
   heap_used: stats('heap_used'), heap_used_after_10min: stats('heap_used', 10),
   server_rss: stats('server_rss'), server_rss_after_10min: stats('server_rss', 10),
   nodes: stats('nodes'), listeners: stats('listeners'), samples: samplesFile,

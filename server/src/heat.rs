@@ -10,12 +10,14 @@ use wangge_engine::incidents::heat::{self, LivePoint};
 
 pub use wangge_engine::incidents::heat::Filter;
 
-use crate::live::Live;
+use crate::live::{Live, LiveError};
 
-/// Counts per cell at `res` of the incidents (loaded and live) a filter selects, and their total.
-pub fn counts(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> (BTreeMap<CellIndex, u64>, u64) {
+/// Counts per cell at `res` of the incidents (loaded and live: open from
+/// memory, closed from the store) a filter selects, and their total.
+pub fn counts(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Result<(BTreeMap<CellIndex, u64>, u64), LiveError> {
+    let mut read = Ok(());
     let c = heat::counts(d, f, res, |visit| {
-        live.each(|i| {
+        read = live.each_all(false, |i| {
             visit(LivePoint {
                 lon: i.lon,
                 lat: i.lat,
@@ -26,5 +28,6 @@ pub fn counts(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> (BTreeMa
             })
         })
     });
-    (c.cells, c.total)
+    read?;
+    Ok((c.cells, c.total))
 }

@@ -199,6 +199,8 @@ test('a polygon drawn with the mouse: the page shows what /api/query/area answer
   // the buildings no camera sees are outlined on the map (a filter on their ids)
   const filter = await page.evaluate(() => window.wanggeMap.getFilter('analyst-uncovered-line'));
   assert.deepEqual(new Set(filter[2][1]), new Set(api.uncovered.ids));
+  // the hot spots inside (none in this pentagon of generated incidents; a street's are checked below)
+  await sameSpots(page, api);
   // the charts are drawn (echarts canvases with something on them)
   assert.equal(await page.locator('#area-out .chart canvas').count() >= 3, true);
   await page.screenshot({ path: join(artifacts, 'analyst-polygon.png') });
@@ -248,6 +250,49 @@ test('a polygon drawn with the mouse: the page shows what /api/query/area answer
   await page.screenshot({ path: join(artifacts, 'analyst-compare.png') });
 
   assert.deepEqual(outside(requests, env.base), [], 'every request stays on 127.0.0.1');
+  assert.deepEqual(failures, []);
+  await page.close();
+});
+
+/** The map's hot-spot dots are the API's significant Gi* cells, cell for cell, hot or cold, at the cell centres. */
+async function sameSpots(page, api) {
+  const spots = api.incidents.hotspots.filter((h) => h.class !== 'none');
+  const drawn = await page.evaluate(async () => (await window.wanggeMap.getSource('analyst-hotspots').getData()).features
+    .map((f) => ({ cell: f.properties.cell, z: f.properties.z, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] })));
+  console.log('hot spots: API', spots.length, 'on the map', drawn.length);
+  assert.deepEqual(drawn.map((f) => f.cell).sort(), spots.map((h) => h.cell).sort(), 'the map shows the API\'s hot spots');
+  for (const f of drawn) {
+    const h = spots.find((x) => x.cell === f.cell);
+    assert.equal(Math.sign(f.z), h.class === 'hot' ? 1 : -1, `cell ${f.cell} is ${h.class}`);
+    assert.ok(Math.abs(f.lon - h.lon) < 1e-9 && Math.abs(f.lat - h.lat) < 1e-9, `cell ${f.cell} at its centre`);
+  }
+  return { spots, drawn };
+}
+
+test('a street with hot spots: the map draws the API\'s Gi* hot spots, cell for cell', { timeout: 300000 }, async () => {
+  const { page, requests, failures } = await open();
+  // the first street whose answer has a significant hot spot (the demo's generated incidents cluster in some)
+  let street = null;
+  let api = null;
+  for (const u of (await get('/api/units?level=street')).units) {
+    const a = await post('/api/query/area', { unit: u.id });
+    if (a.incidents.hotspots.some((h) => h.class !== 'none')) { street = u; api = a; break; }
+  }
+  assert.ok(street, 'a street with hot spots in the demo');
+  await page.fill('#unit-search', street.id);
+  await page.waitForSelector(`#search-results li[data-unit="${street.id}"]`);
+  await page.press('#unit-search', 'Enter');
+  await answered(page, 1);
+  const { spots } = await sameSpots(page, api);
+  assert.ok(spots.length > 0);
+  await page.evaluate((b) => window.wanggeMap.fitBounds(b, { padding: 40, animate: false }),
+    [[Math.min(...spots.map((h) => h.lon)) - 0.01, Math.min(...spots.map((h) => h.lat)) - 0.01],
+      [Math.max(...spots.map((h) => h.lon)) + 0.01, Math.max(...spots.map((h) => h.lat)) + 0.01]]);
+  await idle(page);
+  const rendered = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['analyst-hotspots'] }).length);
+  assert.ok(rendered > 0, 'the hot-spot dots are drawn');
+  await page.screenshot({ path: join(artifacts, 'analyst-hotspots.png') });
+  assert.deepEqual(outside(requests, env.base), []);
   assert.deepEqual(failures, []);
   await page.close();
 });

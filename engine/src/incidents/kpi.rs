@@ -51,32 +51,88 @@ pub struct Kpi {
     pub evaluated: u64,
 }
 
+/// What the figures add up over cases whatever their status: kept for the
+/// closed cases that left the live list (their share of the figures stays).
+/// Integer sums only, so a tally's figures equal those of its cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub incidents: u64,
+    /// Per [`Status::ALL`] position.
+    pub by_status: [u64; 9],
+    /// Resolved or evaluated cases per [`ResponseLevel::ALL`] position (of their last resolution).
+    pub resolved_by_level: [u64; 5],
+    pub reworked: u64,
+    pub escalated: u64,
+    /// The sum and count of the last satisfaction ratings.
+    pub satisfaction_sum: u64,
+    pub rated: u64,
+}
+
+impl Tally {
+    /// Count one case in (`sign` 1) or out (`sign` -1: a closed case taking another step).
+    pub fn count(&mut self, i: &KpiIncident<'_>, sign: i8) {
+        let add = |x: &mut u64, n: u64| *x = if sign < 0 { x.saturating_sub(n) } else { *x + n };
+        add(&mut self.incidents, 1);
+        if let Some(p) = Status::ALL.iter().position(|s| *s == i.status) {
+            add(&mut self.by_status[p], 1);
+        }
+        if matches!(i.status, Status::Resolved | Status::Evaluated)
+            && let Some(p) = resolved_level(i.transitions).and_then(|l| ResponseLevel::ALL.iter().position(|x| *x == l))
+        {
+            add(&mut self.resolved_by_level[p], 1);
+        }
+        let (r, e) = rework_and_escalations(i.transitions);
+        add(&mut self.reworked, u64::from(r > 0));
+        add(&mut self.escalated, u64::from(e > 0));
+        if let Some(s) = i.transitions.iter().rev().find_map(|t| t.step.satisfaction) {
+            add(&mut self.satisfaction_sum, u64::from(s));
+            add(&mut self.rated, 1);
+        }
+    }
+
+    /// Add another tally.
+    pub fn merge(&mut self, o: &Tally) {
+        self.incidents += o.incidents;
+        for (a, b) in self.by_status.iter_mut().zip(o.by_status) {
+            *a += b;
+        }
+        for (a, b) in self.resolved_by_level.iter_mut().zip(o.resolved_by_level) {
+            *a += b;
+        }
+        self.reworked += o.reworked;
+        self.escalated += o.escalated;
+        self.satisfaction_sum += o.satisfaction_sum;
+        self.rated += o.rated;
+    }
+}
+
 /// The figures of `incidents` at `now` (Unix seconds), for version `version` of their list.
 pub fn figures<'a>(incidents: impl IntoIterator<Item = KpiIncident<'a>>, deadlines: &Deadlines, now: i64, version: u64) -> Kpi {
-    let mut by_status: BTreeMap<&'static str, u64> = Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    let mut by_level: BTreeMap<&'static str, u64> = ResponseLevel::ALL.iter().map(|l| (l.as_str(), 0)).collect();
-    let (mut n, mut open, mut overdue, mut sat, mut rated) = (0usize, 0u64, 0u64, 0.0, 0u64);
-    let (mut urged, mut reworked, mut escalated) = (0u64, 0u64, 0u64);
+    figures_with(incidents, &Tally::default(), deadlines, now, version)
+}
+
+/// The figures of `incidents` and of the closed cases summed in `closed`
+/// (which are neither open nor overdue), at `now`.
+pub fn figures_with<'a>(
+    incidents: impl IntoIterator<Item = KpiIncident<'a>>,
+    closed: &Tally,
+    deadlines: &Deadlines,
+    now: i64,
+    version: u64,
+) -> Kpi {
+    let mut all = closed.clone();
+    let (mut open, mut overdue, mut urged) = (0u64, 0u64, 0u64);
     for i in incidents {
-        n += 1;
-        *by_status.entry(i.status.as_str()).or_insert(0) += 1;
-        if matches!(i.status, Status::Resolved | Status::Evaluated) {
-            if let Some(l) = resolved_level(i.transitions) {
-                *by_level.entry(l.as_str()).or_insert(0) += 1;
-            }
-        } else if i.status != Status::Refused {
+        all.count(&i, 1);
+        if !i.status.is_closed() {
             open += 1;
             overdue += u64::from(past_due(i.status, i.category, i.transitions, deadlines, now).is_some());
             urged += u64::from(i.urges > 0);
         }
-        let (r, e) = rework_and_escalations(i.transitions);
-        reworked += u64::from(r > 0);
-        escalated += u64::from(e > 0);
-        if let Some(s) = i.transitions.iter().rev().find_map(|t| t.step.satisfaction) {
-            sat += f64::from(s);
-            rated += 1;
-        }
     }
+    let by_status: BTreeMap<&'static str, u64> = Status::ALL.iter().zip(all.by_status).map(|(s, n)| (s.as_str(), n)).collect();
+    let by_level: BTreeMap<&'static str, u64> =
+        ResponseLevel::ALL.iter().zip(all.resolved_by_level).map(|(l, n)| (l.as_str(), n)).collect();
     let resolved: u64 = by_level.values().sum();
     let share = |levels: &[&str]| {
         (resolved > 0).then(|| levels.iter().map(|l| by_level.get(l).copied().unwrap_or(0)).sum::<u64>() as f64 / resolved as f64)
@@ -84,18 +140,18 @@ pub fn figures<'a>(incidents: impl IntoIterator<Item = KpiIncident<'a>>, deadlin
     Kpi {
         version,
         at: format_time(now),
-        incidents: n,
+        incidents: usize::try_from(all.incidents).unwrap_or(usize::MAX),
         open,
         overdue,
         urged,
-        reworked,
-        escalated,
+        reworked: all.reworked,
+        escalated: all.escalated,
         share_building_grid: share(&["building_grid"]),
         share_grid: share(&["grid"]),
         share_community: share(&["community"]),
         share_above_community: share(&["street", "district"]),
-        satisfaction_mean: (rated > 0).then(|| sat / rated as f64),
-        evaluated: rated,
+        satisfaction_mean: (all.rated > 0).then(|| all.satisfaction_sum as f64 / all.rated as f64),
+        evaluated: all.rated,
         by_status,
         resolved_by_level: by_level,
     }
@@ -136,5 +192,29 @@ mod tests {
         assert_eq!((k.share_grid, k.share_above_community, k.share_community), (Some(0.5), Some(0.5), Some(0.0)));
         assert_eq!(k.satisfaction_mean, Some(4.0));
         assert_eq!(figures(list, &d, 3_600, 1).overdue, 0, "not past the hour yet");
+    }
+
+    #[test]
+    fn a_tally_of_closed_cases_gives_the_same_figures() {
+        let d = Deadlines::default();
+        let done = [t(Status::Resolved, Some(ResponseLevel::Street), None, 0), t(Status::Evaluated, None, Some(4), 10)];
+        let grid = [t(Status::Resolved, Some(ResponseLevel::Grid), None, 0)];
+        let closed = [
+            KpiIncident { category: "治安", status: Status::Evaluated, transitions: &done, urges: 0 },
+            KpiIncident { category: "治安", status: Status::Resolved, transitions: &grid, urges: 0 },
+            KpiIncident { category: "其他", status: Status::Refused, transitions: &[], urges: 0 },
+        ];
+        let open = [KpiIncident { category: "其他", status: Status::Reported, transitions: &[], urges: 0 }];
+        let mut tally = Tally::default();
+        for i in &closed {
+            tally.count(i, 1);
+        }
+        let whole = figures(closed.iter().chain(&open).copied(), &d, 5, 2);
+        assert_eq!(figures_with(open, &tally, &d, 5, 2), whole);
+        // a case counted out leaves no trace
+        let mut t2 = tally.clone();
+        t2.count(&closed[1], -1);
+        t2.count(&closed[1], 1);
+        assert_eq!(t2, tally);
     }
 }

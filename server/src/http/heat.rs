@@ -33,9 +33,9 @@ pub(crate) fn filtered_counts(
     live: &crate::live::Live,
     f: &IncidentFilter,
     res: h3o::Resolution,
-) -> (std::collections::BTreeMap<h3o::CellIndex, u64>, u64) {
+) -> Result<(std::collections::BTreeMap<h3o::CellIndex, u64>, u64), AppError> {
     let f = crate::heat::Filter { from: f.from, to: f.to, category: f.category.as_deref(), status: f.status.as_deref(), unit: f.unit };
-    crate::heat::counts(d, live, &f, res)
+    Ok(crate::heat::counts(d, live, &f, res)?)
 }
 
 /// The filter limited to the caller's jurisdiction: its unit is the requested
@@ -74,7 +74,7 @@ fn count_cells(
 ) -> Result<Counted, AppError> {
     let res = h3_res(res, 8)?;
     let (counts, total) = match scoped_filter(scope, d, filter)? {
-        Some(f) => filtered_counts(d, live, &f, res),
+        Some(f) => filtered_counts(d, live, &f, res)?,
         None => Default::default(),
     };
     let generated = d.incidents.iter().any(|i| Dataset::is_generated(&i.attributes));

@@ -103,7 +103,7 @@ pub(crate) async fn incident_bulk(
 }
 
 pub(crate) async fn incident_get(State(s): State<Arc<AppState>>, scope: Scope, Path(id): Path<String>) -> AppResult {
-    let v = s.live.get(&id).ok_or_else(|| AppError::not_found(format!("no live incident with id {id}")))?;
+    let v = s.live.get(&id)?.ok_or_else(|| AppError::not_found(format!("no live incident with id {id}")))?;
     if !scope.jurisdiction.is_everything() {
         let d = s.dataset();
         let units: Vec<&str> = v["units"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
@@ -138,14 +138,18 @@ pub(crate) async fn incident_transition(
 pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, scope: Scope, bbox: Bbox, f: IncidentFilter) -> AppResult {
     let d = s.dataset();
     let viewer = scope.viewer();
+    // open cases from memory, closed ones from the store
     let list: Vec<Value> = s
         .live
-        .all()
+        .all_where(|i| {
+            (viewer.sees_all() || crate::live::kpi::sees_case(&d, viewer, i))
+                && f.in_window(i.occurred_at)
+                && f.category.as_ref().is_none_or(|c| &i.category == c)
+                && f.status.as_ref().is_none_or(|st| i.status.as_str() == st)
+                && f.unit.is_none_or(|u| i.units.iter().any(|x| x == &d.hierarchy.units[u].id.0))
+                && bbox.contains(i.lon, i.lat)
+        })?
         .iter()
-        .filter(|i| viewer.sees_all() || crate::live::kpi::sees_case(&d, viewer, i))
-        .filter(|i| f.in_window(i.occurred_at))
-        .filter(|i| f.category.as_ref().is_none_or(|c| &i.category == c) && f.status.as_ref().is_none_or(|st| i.status.as_str() == st))
-        .filter(|i| f.unit.is_none_or(|u| i.units.iter().any(|x| x == &d.hierarchy.units[u].id.0)) && bbox.contains(i.lon, i.lat))
         .map(|i| s.live.json(i))
         .collect();
     Ok(Json(json!({"count": list.len(), "incidents": list})).into_response())
@@ -179,7 +183,7 @@ pub(crate) async fn evaluation(State(s): State<Arc<AppState>>, scope: Scope, Que
     }
     let rows: Vec<Value> = s
         .live
-        .evaluation(&d, scope.viewer(), by)
+        .evaluation(&d, scope.viewer(), by)?
         .into_iter()
         // a unit row outside the jurisdiction (an ancestor) is left out
         .filter(|r| by != By::Unit || scope.jurisdiction.unit_id(&d, &r.key))
@@ -224,12 +228,12 @@ pub(crate) async fn unit_incidents(
     };
     // loaded incidents are never dispatched: a department has none of them
     let mut rows = if viewer.department.is_some() { Vec::new() } else { loaded_rows(&d, u) };
-    s.live.each(|i| {
+    s.live.each_all(true, |i| {
         if i.units.iter().any(|x| x == &id) && (viewer.department.is_none() || crate::live::kpi::sees_case(&d, viewer, i)) {
             let lvl = wangge_engine::incidents::lifecycle::resolved_level(&i.transitions);
             rows.push(TrendRow { at: i.occurred_at, resolved_level: lvl.map(|l| l.as_str().to_owned()) });
         }
-    });
+    })?;
     let r = UnitIncidents::compute(id, d.incidents_generated(), &rows, period, 8 * 3600);
     Ok(Json(serde_json::to_value(&r).unwrap_or(Value::Null)).into_response())
 }

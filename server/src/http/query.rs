@@ -159,8 +159,10 @@ pub(crate) fn compute(s: &AppState, scope: &Scope, b: AreaBody) -> Result<Answer
     q.loaded = viewer.department.is_none();
     let j = &scope.jurisdiction;
     let figures = figures(&d, &shape, j);
+    // open cases from memory, closed ones from the store (with their steps when a department's dispatches matter)
+    let mut read = Ok(());
     let incidents = incidents(&d, &shape, j, &q, |visit| {
-        s.live.each(|i| {
+        read = s.live.each_all(viewer.department.is_some(), |i| {
             if viewer.department.is_none() || crate::live::kpi::sees_case(&d, viewer, i) {
                 visit(LiveCase {
                     id: &i.id,
@@ -174,6 +176,7 @@ pub(crate) fn compute(s: &AppState, scope: &Scope, b: AreaBody) -> Result<Answer
             }
         })
     });
+    read?;
     Ok(Answer { d, shape, figures, incidents, period, compare: b.compare })
 }
 

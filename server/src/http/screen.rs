@@ -32,7 +32,7 @@ use super::{AppState, blocking};
 use crate::events::Viewer;
 
 /// The district's clock: China Standard Time.
-const TZ: i64 = 8 * 3600;
+const TZ: i64 = crate::live::closed::DAY_OFFSET_S;
 /// Entries kept in each cache before it starts again.
 const KEPT: usize = 256;
 
@@ -46,12 +46,16 @@ pub(crate) struct SummaryQuery {
 }
 
 type HistoryKey = (String, String);
-type LiveKey = (String, String, Option<String>, u64, i64);
+/// (data version, unit, department) → (live version, 10-second bucket, answer): the latest answer of each view only.
+type LiveKey = (String, String, Option<String>);
+/// An answer with the live version and 10-second bucket it is of.
+type Held = (u64, i64, Value);
 
 /// The history's weekday means per (data version, unit or ``).
 static HISTORY: Mutex<Option<HashMap<HistoryKey, Arc<WeekdayMeans>>>> = Mutex::new(None);
-/// The answers per (data version, unit, department, live version, 10-second bucket).
-static ANSWERS: Mutex<Option<HashMap<LiveKey, Value>>> = Mutex::new(None);
+/// The latest answer per (data version, unit, department), with the live version and 10-second bucket it is of
+/// (one per view: keyed by the live version too, a wall's summary every 30 s filled 256 answers over two hours).
+static ANSWERS: Mutex<Option<HashMap<LiveKey, Held>>> = Mutex::new(None);
 
 fn cached<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<Option<HashMap<K, V>>>, key: K, make: impl FnOnce() -> V) -> V {
     if let Some(v) = crate::sync::lock(m).as_ref().and_then(|c| c.get(&key)) {
@@ -81,12 +85,12 @@ fn figures(s: &AppState, d: &Dataset, viewer: Viewer<'_>, unit: Option<usize>, n
     let kpi = s.live.kpi_for(d, viewer);
     let sees = |i: &crate::live::LiveIncident| viewer.sees_all() || crate::live::kpi::sees_case(d, viewer, i);
     let today = local_day(now, TZ);
-    let mut live_today = 0u64;
+    // open cases from memory; today's intake counts the closed ones too (their sums)
+    let live_today = s.live.received_on(today, |u, deps| crate::live::kpi::sees(d, viewer, u, deps));
     let mut cases = Vec::new();
-    s.live.each(|i| {
+    s.live.each_open(|i| {
         if sees(i) {
             cases.push((i.category.clone(), i.status, i.transitions.clone()));
-            live_today += u64::from(local_day(i.received_at, TZ) == today);
         }
     });
     let open = open_table(cases.iter().map(|(c, st, t)| OpenCase { category: c, status: *st, transitions: t }));
@@ -146,8 +150,25 @@ pub(crate) async fn summary(State(s): State<Arc<AppState>>, scope: Scope, Query(
         let j = if q.unit.is_some() { s.jurisdiction(unit_id.as_deref()) } else { scope.jurisdiction.clone() };
         let viewer = Viewer { jurisdiction: &j, department: scope.department() };
         let version = s.live.version.load(std::sync::atomic::Ordering::SeqCst);
-        let key = (d.data_version(), j.key().to_owned(), viewer.department.map(str::to_owned), version, now / 10);
-        let mut v = cached(&ANSWERS, key, || figures(&s, &d, viewer, unit, now));
+        let key = (d.data_version(), j.key().to_owned(), viewer.department.map(str::to_owned));
+        let held = crate::sync::lock(&ANSWERS)
+            .as_ref()
+            .and_then(|c| c.get(&key))
+            .filter(|(v, b, _)| *v == version && *b == now / 10)
+            .map(|x| x.2.clone());
+        let mut v = match held {
+            Some(v) => v,
+            None => {
+                let v = figures(&s, &d, viewer, unit, now);
+                let mut g = crate::sync::lock(&ANSWERS);
+                let c = g.get_or_insert_with(HashMap::new);
+                if c.len() >= KEPT && !c.contains_key(&key) {
+                    c.clear();
+                }
+                c.insert(key, (version, now / 10, v.clone()));
+                v
+            }
+        };
         v["unit"] = match unit {
             Some(u) => {
                 let x = &d.hierarchy.units[u];

@@ -154,7 +154,7 @@ fn heat_cells(s: &AppState, d: &Dataset, scope: &Scope, kind: HeatKind, f: &Heat
         }
     };
     let p = IncidentParams { from: f.from.clone(), to: f.to.clone(), category: f.category.clone(), status: f.status.clone(), unit };
-    let (counts, _) = filtered_counts(d, &s.live, &IncidentFilter::resolve(d, p)?, res);
+    let (counts, _) = filtered_counts(d, &s.live, &IncidentFilter::resolve(d, p)?, res)?;
     if kind == HeatKind::Counts {
         return Ok(counts
             .into_iter()

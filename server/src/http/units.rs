@@ -36,13 +36,8 @@ pub(crate) fn routes() -> Routes {
 pub(crate) async fn layers(State(s): State<Arc<AppState>>, scope: Scope) -> Json<Value> {
     let d = s.dataset();
     let j = &scope.jurisdiction;
-    let live = if j.is_everything() {
-        s.live.len()
-    } else {
-        let mut n = 0;
-        s.live.each(|i| n += usize::from(j.chain(&d, &i.units)));
-        n
-    };
+    let live =
+        if j.is_everything() { s.live.len() } else { usize::try_from(s.live.count_where(|u, _| j.chain(&d, u))).unwrap_or(usize::MAX) };
     let list: Vec<Value> = SOURCES
         .iter()
         .map(|src| {

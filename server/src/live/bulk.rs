@@ -6,7 +6,7 @@ use wangge_engine::incidents::lifecycle::{self, Status};
 use wangge_engine::incidents::taxonomy::CategoryError;
 use wangge_engine::people::Actor;
 
-use super::{Live, LiveError, LiveIncident, now};
+use super::{Live, LiveError, LiveIncident, Lookup, now};
 use wangge_engine::dataset::Dataset;
 
 impl Live {
@@ -35,11 +35,22 @@ impl Live {
         lifecycle::authorize_report(by, by.unit.as_slice()).map_err(|e| LiveError::Forbidden(e.to_string()))?;
         let row_key = |k: &str, n: usize| format!("{k}#{n}");
         let mut inner = self.lock();
-        if let Some(k) = &key
-            && inner.by_key.contains_key(&row_key(k, 0))
-        {
-            let ids: Vec<&str> = (0..).map_while(|n| inner.by_key.get(&row_key(k, n)).map(|&i| inner.list[i].id.as_str())).collect();
-            return Ok((json!({"imported": ids.len(), "ids": ids}), true));
+        if let Some(k) = &key {
+            // each row's case: open (in memory) or closed (in the store)
+            let mut ids: Vec<String> = Vec::new();
+            loop {
+                let rk = row_key(k, ids.len());
+                match inner.by_key.get(&rk) {
+                    Some(&i) => ids.push(inner.list[i].id.clone()),
+                    None => match self.persist.find(Lookup::Key(&rk)).map_err(LiveError::Load)? {
+                        Some(i) => ids.push(i.id),
+                        None => break,
+                    },
+                }
+            }
+            if !ids.is_empty() {
+                return Ok((json!({"imported": ids.len(), "ids": ids}), true));
+            }
         }
         if rows.is_empty() {
             return Err(LiveError::Bad("no incidents in the file".into()));
@@ -68,6 +79,9 @@ impl Live {
                 dup.push(r.id.clone());
             }
         }
+        // closed cases are in the store only
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).filter(|id| !dup.iter().any(|d| d == id)).collect();
+        dup.extend(self.persist.kept_ids(&ids).map_err(LiveError::Load)?);
         if !problems.is_empty() {
             let n = problems.len();
             problems.truncate(5);

@@ -9,7 +9,7 @@ use serde_json::Value;
 use wangge_engine::incidents::lifecycle::{self, Status};
 use wangge_engine::people::Actor;
 
-use super::{Live, LiveError, LiveIncident, NewIncident, PersistError, lock, now};
+use super::{Live, LiveError, LiveIncident, Lookup, NewIncident, PersistError, lock, now};
 use wangge_engine::dataset::Dataset;
 
 /// Group commit: incidents waiting to be written, and who writes.
@@ -54,10 +54,14 @@ impl Live {
             }
         }
         let mut inner = self.lock();
-        if let Some(k) = &key
-            && let Some(&i) = inner.by_key.get(k)
-        {
-            return Ok((self.json(&inner.list[i]), true));
+        if let Some(k) = &key {
+            if let Some(&i) = inner.by_key.get(k) {
+                return Ok((self.json(&inner.list[i]), true));
+            }
+            // a closed case is in the store only
+            if let Some(i) = self.persist.find(Lookup::Key(k)).map_err(LiveError::Load)? {
+                return Ok((self.json(&i), true));
+            }
         }
         if !placed {
             return Err(LiveError::Bad(format!("lon/lat {}, {}: not a WGS84 position", body.lon, body.lat)));
@@ -73,12 +77,18 @@ impl Live {
             Some(id) if id.trim().is_empty() => return Err(LiveError::Bad("id: empty".into())),
             Some(id) => id,
             // the next free number: requests still being committed hold theirs (inflight_ids)
-            None => (inner.list.len() + 1..)
-                .map(|n| format!("INC-{received_at}-{n}"))
-                .find(|id| !inner.by_id.contains_key(id) && !inner.inflight_ids.contains(id))
-                .unwrap_or_default(),
+            None => {
+                let mut n = inner.total() + 1;
+                loop {
+                    let id = format!("INC-{received_at}-{n}");
+                    if !self.taken(&inner, &id)? {
+                        break id;
+                    }
+                    n += 1;
+                }
+            }
         };
-        if inner.by_id.contains_key(&id) || inner.inflight_ids.contains(&id) {
+        if self.taken(&inner, &id)? {
             return Err(LiveError::Conflict(format!("an incident with id {id} exists")));
         }
         if let Some(k) = &key

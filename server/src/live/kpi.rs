@@ -7,7 +7,8 @@ use wangge_engine::dataset::Dataset;
 use wangge_engine::incidents::evaluation::{self, By, EvalCase, Score};
 use wangge_engine::incidents::kpi::{self, KpiIncident};
 
-use super::{Live, LiveIncident, lock, now};
+use super::closed::departments;
+use super::{Live, LiveError, LiveIncident, lock, now};
 use crate::events::Viewer;
 
 /// How many jurisdictions' figures are kept before the cache starts again.
@@ -19,23 +20,27 @@ pub(super) type ScopedKpi = std::collections::HashMap<(String, String, Option<St
 /// Whether a viewer sees a live case: inside their jurisdiction and, for a
 /// department, dispatched to it (its current dispatch names the department).
 pub fn sees_case(d: &Dataset, viewer: Viewer<'_>, i: &LiveIncident) -> bool {
-    viewer.jurisdiction.chain(d, &i.units)
-        && viewer.department.is_none_or(|dep| {
-            wangge_engine::incidents::lifecycle::last_dispatch(&i.transitions).is_some_and(|t| t.step.departments.iter().any(|x| x == dep))
-        })
+    sees(d, viewer, &i.units, departments(i))
+}
+
+/// [`sees_case`] of a case held by `units` and dispatched last to `departments`.
+pub fn sees(d: &Dataset, viewer: Viewer<'_>, units: &[String], departments: &[String]) -> bool {
+    viewer.sees_all() || (viewer.jurisdiction.chain(d, units) && viewer.department.is_none_or(|dep| departments.iter().any(|x| x == dep)))
 }
 
 impl Live {
-    /// The KPI figures of the live cases `keep` accepts, at `t`.
-    fn figures(&self, keep: impl Fn(&LiveIncident) -> bool, t: i64, version: u64) -> Value {
+    /// The KPI figures of the cases `keep` accepts (by units and current
+    /// departments), open ones from memory and closed ones from their sums, at `t`.
+    fn figures(&self, keep: impl Fn(&[String], &[String]) -> bool, t: i64, version: u64) -> Value {
         let inner = self.lock();
-        let list = inner.list.iter().filter(|i| keep(i)).map(|i| KpiIncident {
+        let closed = inner.closed.tally(&keep);
+        let list = inner.list.iter().filter(|i| keep(&i.units, departments(i))).map(|i| KpiIncident {
             category: &i.category,
             status: i.status,
             transitions: &i.transitions,
             urges: i.urges.len(),
         });
-        serde_json::to_value(kpi::figures(list, &self.deadlines, t, version)).unwrap_or(Value::Null)
+        serde_json::to_value(kpi::figures_with(list, &closed, &self.deadlines, t, version)).unwrap_or(Value::Null)
     }
 
     /// Figures for command-center screens over the live incidents: counts by
@@ -58,24 +63,24 @@ impl Live {
                 return k.clone();
             }
         }
-        let k = self.figures(|_| true, t, version);
+        let k = self.figures(|_, _| true, t, version);
         *lock(&self.kpi_cache) = Some((version, t / 10, k.clone()));
         k
     }
 }
 
 impl Live {
-    /// The evaluation figures of the live cases `viewer` sees, grouped `by` unit, department or grid worker.
-    pub fn evaluation(&self, d: &Dataset, viewer: Viewer<'_>, by: By) -> Vec<Score> {
-        let inner = self.lock();
-        let cases = inner.list.iter().filter(|i| viewer.sees_all() || sees_case(d, viewer, i)).map(|i| EvalCase {
+    /// The evaluation figures of the live cases `viewer` sees (the closed ones read from the store), grouped `by` unit, department or grid worker.
+    pub fn evaluation(&self, d: &Dataset, viewer: Viewer<'_>, by: By) -> Result<Vec<Score>, LiveError> {
+        let all = self.all_where(|i| sees_case(d, viewer, i))?;
+        let cases = all.iter().map(|i| EvalCase {
             units: &i.units,
             category: &i.category,
             status: i.status,
             reporter: i.reporter.as_deref(),
             transitions: &i.transitions,
         });
-        evaluation::evaluate(cases, by, &self.deadlines)
+        Ok(evaluation::evaluate(cases, by, &self.deadlines))
     }
 
     /// The figures of [`Live::kpi`] over the cases `viewer` sees only
@@ -98,7 +103,7 @@ impl Live {
         {
             return k.clone();
         }
-        let k = self.figures(|i| sees_case(d, viewer, i), t, version);
+        let k = self.figures(|u, deps| sees(d, viewer, u, deps), t, version);
         let mut c = lock(&self.scoped_kpi);
         if c.len() >= SCOPED_KPI_KEPT {
             c.clear();

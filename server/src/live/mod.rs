@@ -11,9 +11,13 @@
 //! Files: [`intake`] (one incident, group commit), [`bulk`] (many, all or
 //! nothing), [`transitions`] (lifecycle steps), [`urge`] (督办 of overdue
 //! cases), [`sensors`] (sensors and readings), [`kpi`] (screen figures and
-//! evaluation), [`persist`] (the persistence trait).
+//! evaluation), [`persist`] (the persistence trait), [`closed`] (closed cases
+//! leave memory: kept in the store, summed for the figures).
 
 pub mod bulk;
+pub mod closed;
+#[cfg(test)]
+mod closed_tests;
 pub mod intake;
 pub mod kpi;
 pub mod persist;
@@ -31,7 +35,7 @@ use serde_json::{Value, json};
 use wangge_engine::incidents::lifecycle::{self, Deadlines, Flow, ResponseLevel, Status, Step, Transition, Urge};
 use wangge_engine::incidents::taxonomy::Taxonomy;
 
-pub use persist::{LivePersistence, MemoryPersistence, PersistError};
+pub use persist::{LivePersistence, Lookup, MemoryPersistence, PersistError};
 pub use sensors::{Reading, Sensor};
 
 /// The built-in taxonomy (`data/taxonomy.json`).
@@ -118,7 +122,10 @@ pub enum LiveError {
 
 #[derive(Debug, Default)]
 struct Inner {
+    /// The open cases (a closed one leaves: [`closed`]).
     list: Vec<LiveIncident>,
+    /// The closed cases summed.
+    closed: closed::Closed,
     by_id: HashMap<String, usize>,
     by_key: HashMap<String, usize>,
     sensors: std::collections::BTreeMap<String, Sensor>,
@@ -130,7 +137,7 @@ struct Inner {
 /// Live incidents, their lifecycle and the event stream.
 #[derive(Debug)]
 pub struct Live {
-    /// Bumped by every change (intake, transition): keys heatmap caches.
+    /// Bumped by every change (intake, transition, sensor, reading): keys heatmap caches and the SQL views.
     pub version: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
     /// Where acknowledged changes are kept.
@@ -183,26 +190,17 @@ impl Live {
     /// Everything `persist` keeps (incidents with their steps, sensors with
     /// their last reading), kept there from now on.
     pub fn load(persist: Arc<dyn LivePersistence>, taxonomy: Taxonomy) -> Result<Live, LiveError> {
-        let snap = persist.load().map_err(LiveError::Load)?;
+        let mut snap = persist.load().map_err(LiveError::Load)?;
         let live = Live::empty(persist, taxonomy);
         let mut inner = live.lock();
-        for inc in snap.incidents {
+        let (sensors, readings) = (std::mem::take(&mut snap.sensors), std::mem::take(&mut snap.readings));
+        for inc in snap.whole() {
             inner.insert(inc);
         }
-        for t in snap.transitions {
-            if let Some(&i) = inner.by_id.get(&t.incident_id) {
-                inner.list[i].transitions.push(t.transition);
-            }
-        }
-        for u in snap.urges {
-            if let Some(&i) = inner.by_id.get(&u.incident_id) {
-                inner.list[i].urges.push(u.urge);
-            }
-        }
-        for s in snap.sensors {
+        for s in sensors {
             inner.sensors.insert(s.id.clone(), s);
         }
-        for r in snap.readings {
+        for r in readings {
             if let Some(s) = inner.sensors.get_mut(&r.sensor_id) {
                 s.last = Some((r.at, r.value));
                 if r.incident.is_some() {
@@ -218,31 +216,31 @@ impl Live {
         lock(&self.inner)
     }
 
-    /// How many live incidents there are.
+    /// How many live incidents there are, open and closed.
     pub fn len(&self) -> usize {
-        self.lock().list.len()
+        usize::try_from(self.count_where(|_, _| true)).unwrap_or(usize::MAX)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Every live incident (a copy).
-    pub fn all(&self) -> Vec<LiveIncident> {
+    /// Every open live incident (a copy; the closed ones are in the store: [`Live::all_where`]).
+    pub fn open(&self) -> Vec<LiveIncident> {
         self.lock().list.clone()
     }
 
-    /// Visit every live incident under the lock (no copy; keep `f` short).
-    pub fn each(&self, mut f: impl FnMut(&LiveIncident)) {
+    /// Visit every open live incident under the lock (no copy; keep `f` short;
+    /// the closed ones too: [`Live::each_all`]).
+    pub fn each_open(&self, mut f: impl FnMut(&LiveIncident)) {
         for i in &self.lock().list {
             f(i);
         }
     }
 
-    /// One incident as JSON.
-    pub fn get(&self, id: &str) -> Option<Value> {
-        let inner = self.lock();
-        inner.by_id.get(id).map(|&i| self.json(&inner.list[i]))
+    /// One incident as JSON (a closed one from the store).
+    pub fn get(&self, id: &str) -> Result<Option<Value>, LiveError> {
+        Ok(self.find(id)?.map(|i| self.json(&i)))
     }
 
     /// The incident as JSON, with its deadline, overdue flag, urges, rework and escalations.
@@ -270,12 +268,22 @@ impl Live {
 }
 
 impl Inner {
+    /// A new case: an open one joins the list, a closed one its sums.
     fn insert(&mut self, inc: LiveIncident) {
+        if inc.status.is_closed() {
+            self.closed.count(&inc, 1);
+            return;
+        }
         let i = self.list.len();
         self.by_id.insert(inc.id.clone(), i);
         if let Some(k) = &inc.key {
             self.by_key.insert(k.clone(), i);
         }
         self.list.push(inc);
+    }
+
+    /// An open case by id.
+    fn list_get(&self, id: &str) -> Option<&LiveIncident> {
+        self.by_id.get(id).map(|&i| &self.list[i])
     }
 }

@@ -80,6 +80,40 @@ pub trait LivePersistence: Send + Sync + std::fmt::Debug {
     fn insert_sensor(&self, s: &Sensor) -> Result<(), PersistError>;
     /// Keep a reading.
     fn insert_reading(&self, r: &SensorReading) -> Result<(), PersistError>;
+    /// Visit every closed incident (refused, resolved, evaluated) in order of
+    /// receipt, with its steps and urges when `steps` (else without), one at a time.
+    fn closed(&self, steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), PersistError>;
+    /// One incident with its steps and urges.
+    fn find(&self, by: Lookup<'_>) -> Result<Option<LiveIncident>, PersistError>;
+    /// Which of `ids` are kept.
+    fn kept_ids(&self, ids: &[&str]) -> Result<Vec<String>, PersistError>;
+}
+
+/// How [`LivePersistence::find`] looks an incident up.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    Id(&'a str),
+    /// Its idempotency key.
+    Key(&'a str),
+}
+
+impl LiveSnapshot {
+    /// The incidents with their steps and urges attached.
+    pub fn whole(self) -> Vec<LiveIncident> {
+        let mut list = self.incidents;
+        let at: std::collections::HashMap<String, usize> = list.iter().enumerate().map(|(n, i)| (i.id.clone(), n)).collect();
+        for t in self.transitions {
+            if let Some(&n) = at.get(&t.incident_id) {
+                list[n].transitions.push(t.transition);
+            }
+        }
+        for u in self.urges {
+            if let Some(&n) = at.get(&u.incident_id) {
+                list[n].urges.push(u.urge);
+            }
+        }
+        list
+    }
 }
 
 impl LiveSnapshot {
@@ -178,5 +212,39 @@ impl LivePersistence for MemoryPersistence {
         self.check()?;
         lock(&self.data).readings.push(r.clone());
         Ok(())
+    }
+
+    fn closed(&self, steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), PersistError> {
+        for mut i in self.load()?.whole().into_iter().filter(|i| i.status.is_closed()) {
+            if !steps {
+                i.transitions.clear();
+                i.urges.clear();
+            }
+            visit(i);
+        }
+        Ok(())
+    }
+
+    fn find(&self, by: Lookup<'_>) -> Result<Option<LiveIncident>, PersistError> {
+        let d = lock(&self.data);
+        let Some(i) = d.incidents.iter().find(|i| match by {
+            Lookup::Id(id) => i.id == id,
+            Lookup::Key(k) => i.key.as_deref() == Some(k),
+        }) else {
+            return Ok(None);
+        };
+        let mut i = i.clone();
+        let mut steps: Vec<&StoredTransition> = d.transitions.iter().filter(|t| t.incident_id == i.id).collect();
+        steps.sort_by_key(|t| t.seq);
+        i.transitions = steps.into_iter().map(|t| t.transition.clone()).collect();
+        let mut urges: Vec<&StoredUrge> = d.urges.iter().filter(|u| u.incident_id == i.id).collect();
+        urges.sort_by_key(|u| u.seq);
+        i.urges = urges.into_iter().map(|u| u.urge.clone()).collect();
+        Ok(Some(i))
+    }
+
+    fn kept_ids(&self, ids: &[&str]) -> Result<Vec<String>, PersistError> {
+        let d = lock(&self.data);
+        Ok(ids.iter().filter(|id| d.incidents.iter().any(|i| i.id == **id)).map(|id| (*id).to_owned()).collect())
     }
 }

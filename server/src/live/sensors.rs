@@ -54,19 +54,30 @@ impl Live {
         self.persist.insert_sensor(&s).map_err(|source| LiveError::Store { what: "the sensor", source })?;
         let v = self.sensor_json(&s, &inner);
         inner.sensors.insert(s.id.clone(), s);
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(v)
     }
 
     fn sensor_json(&self, s: &Sensor, inner: &Inner) -> Value {
         let kind = self.taxonomy.sensor_kinds.get(&s.kind);
         let breach = s.last.and_then(|(_, v)| kind.and_then(|k| k.breach(v)));
-        let open = s.incident.as_ref().and_then(|id| inner.by_id.get(id)).map(|&i| &inner.list[i]);
+        // its last incident: open (in memory) or closed (in the store)
+        let incident = s.incident.as_ref().and_then(|id| match inner.list_get(id) {
+            Some(i) => Some(json!({"id": i.id, "status": i.status.as_str()})),
+            None => match self.persist.find(super::Lookup::Id(id)) {
+                Ok(found) => found.map(|i| json!({"id": i.id, "status": i.status.as_str()})),
+                Err(e) => {
+                    tracing::warn!(error = %e, incident = %id, "a sensor's incident not read back from the store");
+                    Some(json!({"id": id, "status": null}))
+                }
+            },
+        });
         json!({
             "id": s.id, "kind": s.kind, "lon": s.lon, "lat": s.lat, "name": s.name,
             "unit": kind.map(|k| &k.unit), "min": kind.and_then(|k| k.min), "max": kind.and_then(|k| k.max),
             "last": s.last.map(|(t, v)| json!({"at": wangge_engine::time::format_time(t), "value": v})),
             "alarm": breach.is_some(), "breach": breach,
-            "incident": open.map(|i| json!({"id": i.id, "status": i.status.as_str()})),
+            "incident": incident,
         })
     }
 
@@ -138,6 +149,7 @@ impl Live {
         };
         let out = self.sensor_json(&v, &inner);
         inner.sensors.insert(v.id.clone(), v);
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.events.publish("sensor", out.to_string());
         Ok(json!({"sensor": out, "opened_incident": opened}))
     }

@@ -165,7 +165,7 @@ fn bulk_is_all_or_nothing() {
     // the same ids without the key: 409, nothing more kept
     assert!(matches!(live.bulk(&d, good[..2].to_vec(), None), Err(LiveError::Conflict(_))));
     assert_eq!((live.len(), kept(m.as_ref())), (10, 10));
-    assert_eq!(live.get("G-9").expect("G-9")["status"], "dispatched");
+    assert_eq!(live.get("G-9").expect("read").expect("G-9")["status"], "dispatched");
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn transitions_conflict_when_not_allowed_or_stale() {
     // a failed write: the step did not happen
     m.fail_writes(true);
     assert!(matches!(live.transition("I", step(dispatch.clone())), Err(LiveError::Store { what: "the transition", .. })));
-    assert_eq!(live.get("I").expect("I")["status"], "called");
+    assert_eq!(live.get("I").expect("read").expect("I")["status"], "called");
     m.fail_writes(false);
     // two concurrent dispatches from "called": one wins, the other is told the status moved
     let results: Vec<Result<Value, LiveError>> = std::thread::scope(|s| {
@@ -211,7 +211,7 @@ fn a_sensor_breach_opens_one_incident_while_it_is_open() {
     let v = read(35.0).expect("breach");
     let id = v["opened_incident"].as_str().expect("an incident").to_owned();
     assert_eq!(v["sensor"]["alarm"], true);
-    assert_eq!(live.get(&id).expect("incident")["category"], "安全生产");
+    assert_eq!(live.get(&id).expect("read").expect("incident")["category"], "安全生产");
     assert_eq!(read(40.0).expect("still")["opened_incident"], Value::Null, "one incident while it is open");
     assert_eq!(live.len(), 1);
     assert!(matches!(live.reading(&d, "NOPE", Reading { value: 1.0, at: None }), Err(LiveError::NotFound(_))));
@@ -265,16 +265,16 @@ pub(crate) fn scenario(persist: Arc<dyn LivePersistence>) {
     let opened = live.reading(&d, "S", Reading { value: 30.0, at: Some("2026-11-20T09:00:00+08:00".into()) }).expect("reading");
     live.reading(&d, "S", Reading { value: 31.0, at: Some("2026-11-20T09:01:00+08:00".into()) }).expect("reading");
     let again = Live::load(persist, taxonomy()).expect("load");
-    let ids = |l: &Live| l.all().iter().map(|i| i.id.clone()).collect::<std::collections::BTreeSet<_>>();
+    let ids = |l: &Live| l.all_where(|_| true).expect("all").iter().map(|i| i.id.clone()).collect::<std::collections::BTreeSet<_>>();
     assert_eq!(ids(&again), ids(&live));
     for id in ids(&live) {
-        assert_eq!(again.get(&id), live.get(&id), "{id}");
+        assert_eq!(again.get(&id).expect("read"), live.get(&id).expect("read"), "{id}");
     }
     assert_eq!(again.sensors(), live.sensors());
     assert_eq!(again.sensors()[0]["incident"]["id"], opened["opened_incident"]);
-    assert_eq!(again.get("A").expect("A")["resolved_level"], "grid");
+    assert_eq!(again.get("A").expect("read").expect("A")["resolved_level"], "grid");
     // the urge survives: not raised twice for the same deadline
-    assert_eq!(again.get("U").expect("U")["urges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(again.get("U").expect("read").expect("U")["urges"].as_array().map(Vec::len), Some(1));
     assert_eq!(again.raise_urges(super::now() + 1_000).expect("urges"), 0);
     // the keys survive: a retry after the restart is a replay
     assert!(again.intake(&d, new(Some("A")), Some("ka".into())).expect("replay").1);
@@ -307,10 +307,10 @@ fn overdue_cases_are_urged_once_per_deadline_and_counted() {
     live.transition("P", step(json!({"to": "in_progress", "actor": "城管执法"}))).expect("start");
     live.transition("P", step(json!({"to": "fed_back", "actor": "城管执法", "note": "清了", "photo": "p-1.jpg"}))).expect("feedback");
     dispatch("O", "street", t0 + 1_000).expect("escalate");
-    assert_eq!(live.get("O").expect("O")["escalations"], 1);
+    assert_eq!(live.get("O").expect("read").expect("O")["escalations"], 1);
     assert_eq!(live.raise_urges(t0 + 900).expect("urges"), 0);
     assert_eq!(live.raise_urges(t0 + 1_001).expect("urges"), 1);
-    assert_eq!(live.get("O").expect("O")["urges"].as_array().map(Vec::len), Some(2));
+    assert_eq!(live.get("O").expect("read").expect("O")["urges"].as_array().map(Vec::len), Some(2));
     // kept beside the steps, numbered with them
     let snap = m.load().expect("load");
     let seqs: Vec<(String, usize)> = snap.urges.iter().map(|u| (u.incident_id.clone(), u.seq)).collect();
@@ -323,7 +323,7 @@ fn overdue_cases_are_urged_once_per_deadline_and_counted() {
     dispatch("Q", "grid", t0 + 1_600).expect("dispatch Q");
     m.fail_writes(true);
     assert!(live.raise_urges(t0 + 2_000).is_err());
-    assert_eq!(live.get("Q").expect("Q")["urges"].as_array().map(Vec::len), Some(0));
+    assert_eq!(live.get("Q").expect("read").expect("Q")["urges"].as_array().map(Vec::len), Some(0));
     m.fail_writes(false);
     assert_eq!(live.raise_urges(t0 + 2_000).expect("urges"), 1);
     let k = live.kpi();

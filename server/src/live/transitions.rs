@@ -6,7 +6,7 @@ use serde_json::Value;
 use wangge_engine::incidents::lifecycle::{self, Case, CaseView, StepError};
 use wangge_engine::people::Actor;
 
-use super::{Live, LiveError, StepBody, now};
+use super::{Live, LiveError, Lookup, StepBody, now};
 
 impl Live {
     /// Take a lifecycle step as the open local mode's admin ([`Actor::local`]).
@@ -18,8 +18,15 @@ impl Live {
     /// role) is written before the answer. A body without an actor takes `by`'s name.
     pub fn transition_by(&self, id: &str, mut body: StepBody, by: &Actor) -> Result<Value, LiveError> {
         let mut inner = self.lock();
-        let i = *inner.by_id.get(id).ok_or_else(|| LiveError::NotFound(format!("no live incident with id {id}")))?;
-        let inc = &inner.list[i];
+        // an open case is in memory; a closed one (a resolved case evaluated) comes back from the store
+        let mut stored = None;
+        let (at, inc) = match inner.by_id.get(id) {
+            Some(&i) => (Some(i), &inner.list[i]),
+            None => {
+                stored = self.persist.find(Lookup::Id(id)).map_err(LiveError::Load)?;
+                (None, stored.as_ref().ok_or_else(|| LiveError::NotFound(format!("no live incident with id {id}")))?)
+            }
+        };
         let cur = inc.status;
         let departments = lifecycle::last_dispatch(&inc.transitions).map_or(&[][..], |d| &d.step.departments[..]);
         let view = CaseView { units: &inc.units, status: cur, departments };
@@ -47,10 +54,30 @@ impl Live {
         t.role = Some(by.role);
         // kept before the answer, under the lock: a second step on this incident waits and then sees the new status
         self.persist.append_transition(id, inc.records(), &t).map_err(|source| LiveError::Store { what: "the transition", source })?;
-        let inc = &mut inner.list[i];
-        inc.status = t.step.to;
-        inc.transitions.push(t);
-        let v = self.json(inc);
+        let v = match at {
+            Some(i) => {
+                let inc = &mut inner.list[i];
+                inc.status = t.step.to;
+                inc.transitions.push(t);
+                let v = self.json(inc);
+                if inc.status.is_closed() {
+                    inner.evict(i);
+                }
+                v
+            }
+            None => {
+                let Some(mut inc) = stored else {
+                    return Err(LiveError::NotFound(format!("no live incident with id {id}")));
+                };
+                inner.closed.count(&inc, -1);
+                inc.status = t.step.to;
+                inc.transitions.push(t);
+                let v = self.json(&inc);
+                // a closed case steps only to another closed status (resolved → evaluated)
+                inner.insert(inc);
+                v
+            }
+        };
         self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.events.publish("transition", v.to_string());
         Ok(v)

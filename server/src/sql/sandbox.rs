@@ -109,19 +109,16 @@ impl Sandbox {
         Ok(s)
     }
 
-    /// Replace the live incidents when the live list changed since the last call.
+    /// Replace the live incidents and the sensors when the live list changed since the last call.
     pub fn refresh_live(&self, d: &Dataset, j: &Jurisdiction, live: &Live) -> duckdb::Result<()> {
         let mut g = crate::sync::lock(&self.owner);
         let version = live.version.load(std::sync::atomic::Ordering::SeqCst);
         if g.1 == Some(version) {
             return Ok(());
         }
-        let mut inside: Vec<LiveIncident> = Vec::new();
-        live.each(|i| {
-            if j.chain(d, &i.units) {
-                inside.push(i.clone());
-            }
-        });
+        // open cases from memory, closed ones from the store
+        let inside: Vec<LiveIncident> =
+            live.all_where(|i| j.chain(d, &i.units)).map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
         let tx = g.0.transaction()?;
         tx.execute_batch("DELETE FROM live_incidents;")?;
         {
@@ -147,6 +144,8 @@ impl Sandbox {
             }
             a.flush()?;
         }
+        tx.execute_batch("DELETE FROM sensors;")?;
+        fill_sensors(&tx, d, j, &live.sensors())?;
         tx.commit()?;
         g.1 = Some(version);
         Ok(())
@@ -309,6 +308,41 @@ fn fill_coverage(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Re
             c.cameras as i64,
             c.area_m2,
             c.cameras_per_km2
+        ])?;
+        n += 1;
+    }
+    a.flush()?;
+    Ok(n)
+}
+
+/// The sensors (as `Live::sensors` shows them) located inside `j`.
+fn fill_sensors(conn: &Connection, d: &Dataset, j: &Jurisdiction, sensors: &[serde_json::Value]) -> duckdb::Result<usize> {
+    let mut a = conn.appender("sensors")?;
+    let mut n = 0;
+    for s in sensors {
+        let (Some(lon), Some(lat)) = (s["lon"].as_f64(), s["lat"].as_f64()) else { continue };
+        let p = geo::Point::new(lon, lat);
+        if !j.point(d, p) {
+            continue;
+        }
+        let (leaf, units) = chain_ids(d, d.locator.locate_point(p));
+        let last_at = s["last"]["at"].as_str().and_then(|t| wangge_engine::time::parse_time(t, 0)).map_or(Value::Null, ts);
+        a.append_row(params![
+            s["id"].as_str(),
+            s["kind"].as_str(),
+            s["name"].as_str(),
+            s["unit"].as_str(),
+            s["min"].as_f64(),
+            s["max"].as_f64(),
+            last_at,
+            s["last"]["value"].as_f64(),
+            s["alarm"].as_bool(),
+            s["breach"].as_str(),
+            s["incident"]["id"].as_str(),
+            leaf,
+            units,
+            lon,
+            lat
         ])?;
         n += 1;
     }

@@ -12,7 +12,7 @@ use duckdb::params;
 use wangge_engine::incidents::lifecycle::{Status, Transition, Urge};
 
 use super::{Ctx, Result, Store, StoreError};
-use crate::live::persist::{LiveSnapshot, PersistError, SensorReading, StoredTransition, StoredUrge};
+use crate::live::persist::{LiveSnapshot, Lookup, PersistError, SensorReading, StoredTransition, StoredUrge};
 use crate::live::{LiveIncident, LivePersistence, Sensor, lock};
 
 impl Store {
@@ -78,53 +78,48 @@ impl Store {
 
     /// Every live incident in order of receipt, with its current status (no transitions).
     pub fn live_incidents(&self) -> Result<Vec<LiveIncident>> {
-        type Row = (String, Option<String>, f64, f64, i64, i64, String, Option<String>, String, String, Option<String>, Option<String>);
-        let rows: Vec<Row> = (|| -> duckdb::Result<Vec<Row>> {
-            let mut q = self.conn.prepare(
-                "SELECT id, idempotency_key, lon, lat, occurred_at, received_at, category, item, status, units, reporter, note FROM live_incidents ORDER BY received_at, id",
-            )?;
-            q.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get(11)?,
-                ))
-            })?
-            .collect()
-        })()
-        .ctx(|| "reading the live incidents".into())?;
-        let field = |id: &str, field, reason: String| StoreError::Field { table: "live_incidents", id: id.to_owned(), field, reason };
-        rows.into_iter()
-            .map(|(id, key, lon, lat, occurred_at, received_at, category, item, status, units, reporter, note)| {
-                let status = Status::parse(&status).ok_or_else(|| field(&id, "status", format!("unknown status {status:?}")))?;
-                let units: Vec<String> = serde_json::from_str(&units).map_err(|e| field(&id, "units", e.to_string()))?;
-                Ok(LiveIncident {
-                    id,
-                    key,
-                    lon,
-                    lat,
-                    occurred_at,
-                    received_at,
-                    category,
-                    item,
-                    status,
-                    units,
-                    reporter,
-                    note,
-                    transitions: Vec::new(),
-                    urges: Vec::new(),
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.visit_incidents("", &[], false, &mut |i| out.push(i))?;
+        Ok(out)
+    }
+
+    /// Visit the live incidents `filter` (a SQL condition on `i`, with `args`)
+    /// selects, in order of receipt, one at a time; with their steps and urges when `steps`.
+    fn visit_incidents(&self, filter: &str, args: &[&dyn duckdb::ToSql], steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> Result<()> {
+        let join = if steps {
+            "t.seq, t.body FROM live_incidents i LEFT JOIN incident_transitions t ON t.incident_id = i.id"
+        } else {
+            "NULL::INTEGER, NULL::TEXT FROM live_incidents i"
+        };
+        let cond = if filter.is_empty() { String::new() } else { format!("WHERE {filter}") };
+        let sql = format!(
+            "SELECT i.id, i.idempotency_key, i.lon, i.lat, i.occurred_at, i.received_at, i.category, i.item, i.status, i.units, i.reporter, i.note, {join} {cond} ORDER BY i.received_at, i.id{}",
+            if steps { ", t.seq" } else { "" }
+        );
+        let what = || "reading the live incidents".to_owned();
+        let mut q = self.conn.prepare(&sql).ctx(what)?;
+        let mut rows = q.query(args).ctx(what)?;
+        let mut cur: Option<LiveIncident> = None;
+        while let Some(r) = rows.next().ctx(what)? {
+            let id: String = r.get(0).ctx(what)?;
+            if cur.as_ref().is_none_or(|c| c.id != id) {
+                if let Some(c) = cur.take() {
+                    visit(c);
+                }
+                cur = Some(incident_row(r, id)?);
+            }
+            let (seq, body): (Option<i64>, Option<String>) = (r.get(12).ctx(what)?, r.get(13).ctx(what)?);
+            if let (Some(c), Some(seq), Some(body)) = (cur.as_mut(), seq, body) {
+                match record(&c.id, seq, &body)? {
+                    Record::Step(t) => c.transitions.push(t),
+                    Record::Urge(u) => c.urges.push(u),
+                }
+            }
+        }
+        if let Some(c) = cur {
+            visit(c);
+        }
+        Ok(())
     }
 
     /// Every lifecycle step and every urge, by incident and in the order taken.
@@ -136,20 +131,10 @@ impl Store {
         .ctx(|| "reading the incident transitions".into())?;
         let (mut steps, mut urges) = (Vec::new(), Vec::new());
         for (incident_id, seq, body) in rows {
-            let bad = |e: serde_json::Error| StoreError::Field {
-                table: "incident_transitions",
-                id: format!("{incident_id} step {seq}"),
-                field: "body",
-                reason: e.to_string(),
-            };
-            let v: serde_json::Value = serde_json::from_str(&body).map_err(bad)?;
             let seq_u = seq.max(0) as usize;
-            if v.get("kind").and_then(serde_json::Value::as_str) == Some(URGE) {
-                let urge: Urge = serde_json::from_value(v).map_err(bad)?;
-                urges.push(StoredUrge { incident_id, seq: seq_u, urge });
-            } else {
-                let transition: Transition = serde_json::from_value(v).map_err(bad)?;
-                steps.push(StoredTransition { incident_id, seq: seq_u, transition });
+            match record(&incident_id, seq, &body)? {
+                Record::Urge(urge) => urges.push(StoredUrge { incident_id, seq: seq_u, urge }),
+                Record::Step(transition) => steps.push(StoredTransition { incident_id, seq: seq_u, transition }),
             }
         }
         Ok((steps, urges))
@@ -170,6 +155,54 @@ impl Store {
 
 /// The marker of an urge's body in `incident_transitions`.
 const URGE: &str = "urge";
+
+/// One record of `incident_transitions`.
+enum Record {
+    Step(Transition),
+    Urge(Urge),
+}
+
+/// A record's body read back.
+fn record(incident_id: &str, seq: i64, body: &str) -> Result<Record> {
+    let bad = |e: serde_json::Error| StoreError::Field {
+        table: "incident_transitions",
+        id: format!("{incident_id} step {seq}"),
+        field: "body",
+        reason: e.to_string(),
+    };
+    let v: serde_json::Value = serde_json::from_str(body).map_err(bad)?;
+    Ok(if v.get("kind").and_then(serde_json::Value::as_str) == Some(URGE) {
+        Record::Urge(serde_json::from_value(v).map_err(bad)?)
+    } else {
+        Record::Step(serde_json::from_value(v).map_err(bad)?)
+    })
+}
+
+/// Columns 0–11 of a `live_incidents` row (id given), without steps.
+fn incident_row(r: &duckdb::Row<'_>, id: String) -> Result<LiveIncident> {
+    let what = || format!("reading live incident {id}");
+    let field = |field, reason: String| StoreError::Field { table: "live_incidents", id: id.clone(), field, reason };
+    let status: String = r.get(8).ctx(what)?;
+    let status = Status::parse(&status).ok_or_else(|| field("status", format!("unknown status {status:?}")))?;
+    let units: String = r.get(9).ctx(what)?;
+    let units: Vec<String> = serde_json::from_str(&units).map_err(|e| field("units", e.to_string()))?;
+    Ok(LiveIncident {
+        key: r.get(1).ctx(what)?,
+        lon: r.get(2).ctx(what)?,
+        lat: r.get(3).ctx(what)?,
+        occurred_at: r.get(4).ctx(what)?,
+        received_at: r.get(5).ctx(what)?,
+        category: r.get(6).ctx(what)?,
+        item: r.get(7).ctx(what)?,
+        status,
+        units,
+        reporter: r.get(10).ctx(what)?,
+        note: r.get(11).ctx(what)?,
+        transitions: Vec::new(),
+        urges: Vec::new(),
+        id,
+    })
+}
 
 fn backend(e: StoreError) -> PersistError {
     PersistError::Backend(Arc::new(e))
@@ -199,6 +232,65 @@ impl LivePersistence for Mutex<Store> {
 
     fn insert_reading(&self, r: &SensorReading) -> std::result::Result<(), PersistError> {
         lock(self).insert_reading(r).map_err(backend)
+    }
+
+    fn closed(&self, steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> std::result::Result<(), PersistError> {
+        lock(self).visit_incidents("i.status IN ('refused', 'resolved', 'evaluated')", &[], steps, visit).map_err(backend)
+    }
+
+    fn find(&self, by: Lookup<'_>) -> std::result::Result<Option<LiveIncident>, PersistError> {
+        let (filter, value) = match by {
+            Lookup::Id(id) => ("i.id = ?", id),
+            Lookup::Key(k) => ("i.idempotency_key = ?", k),
+        };
+        let s = lock(self);
+        // the row by its index, then its records by theirs (a join would hash every record each time)
+        let mut found = None;
+        s.visit_incidents(filter, &[&value], false, &mut |i| found = Some(i)).map_err(backend)?;
+        if let Some(i) = found.as_mut() {
+            let rows: Vec<(i64, String)> = (|| -> duckdb::Result<Vec<(i64, String)>> {
+                let mut q = s.conn.prepare("SELECT seq, body FROM incident_transitions WHERE incident_id = ? ORDER BY seq")?;
+                q.query_map([&i.id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+            })()
+            .ctx(|| format!("reading the steps of live incident {}", i.id))
+            .map_err(backend)?;
+            for (seq, body) in rows {
+                match record(&i.id, seq, &body).map_err(backend)? {
+                    Record::Step(t) => i.transitions.push(t),
+                    Record::Urge(u) => i.urges.push(u),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn kept_ids(&self, ids: &[&str]) -> std::result::Result<Vec<String>, PersistError> {
+        let s = lock(self);
+        (|| -> duckdb::Result<Vec<String>> {
+            let mut out = Vec::new();
+            if ids.len() <= 64 {
+                // a few: each by the primary key's index
+                let mut q = s.conn.prepare("SELECT id FROM live_incidents WHERE id = ?")?;
+                for id in ids {
+                    if q.exists([id])? {
+                        out.push((*id).to_owned());
+                    }
+                }
+                return Ok(out);
+            }
+            let want: std::collections::HashSet<&str> = ids.iter().copied().collect();
+            let mut q = s.conn.prepare("SELECT id FROM live_incidents")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                if want.contains(id.as_str()) {
+                    out.push(id);
+                }
+            }
+            Ok(out)
+        })()
+        .ctx(|| "reading the live incident ids".into())
+        .map_err(backend)
     }
 }
 

@@ -117,7 +117,7 @@ async fn a_case_runs_the_whole_loop_each_step_by_its_role() {
     assert!(s == StatusCode::FORBIDDEN && e["message"].as_str().expect("m").contains("BULK-1"), "{e}");
     let (s, e) = bulk(by_role(Role::Analyst)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
-    assert!(state.live.get("BULK-1").is_none());
+    assert!(state.live.get("BULK-1").expect("read").is_none());
 
     let url = "/api/incidents/CASE-1/transitions";
     // each step: refused to every other role (403 naming it), then taken by its role

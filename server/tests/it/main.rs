@@ -7,6 +7,7 @@ mod area;
 mod auth;
 mod case_loop;
 mod cli;
+mod closed_cases;
 mod common;
 mod coverage;
 mod durability;

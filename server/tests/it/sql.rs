@@ -298,6 +298,21 @@ async fn analytical_queries_answer_the_recount() {
     assert_eq!(s, StatusCode::CREATED, "{text}");
     let got = rows(&app, "SELECT id, status FROM incidents WHERE source = 'live' AND id = 'SQL-LIVE-2'").await;
     assert_eq!(got, vec![vec![json!("SQL-LIVE-2"), json!("reported")]]);
+    // sensors: registered, then a reading past the gas threshold (20 %LEL) opens an incident; both in the next answer
+    let (s, text) =
+        raw(&admin, "/api/sensors", json!({"id": "GAS-SQL", "kind": "gas", "lon": p.x(), "lat": p.y(), "name": "探头"}), "*/*").await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let got = rows(&app, "SELECT id, kind, measure, max, last_value, alarm FROM sensors").await;
+    assert_eq!(got, vec![vec![json!("GAS-SQL"), json!("gas"), json!("%LEL"), json!(20.0), Value::Null, json!(false)]]);
+    let (s, text) = raw(&admin, "/api/sensors/GAS-SQL/readings", json!({"value": 35.0}), "*/*").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let opened: Value = serde_json::from_str(&text).expect("json");
+    let got = rows(
+        &app,
+        "SELECT s.last_value, s.alarm, s.unit_id IS NOT NULL, i.category FROM sensors s JOIN incidents i ON i.id = s.incident_id",
+    )
+    .await;
+    assert_eq!(got, vec![vec![json!(35.0), json!(true), json!(true), json!("安全生产")]], "{opened}");
     // CSV on request
     let (s, text) =
         raw(&app, "/api/sql?format=csv", json!({"sql": "SELECT id, households FROM buildings ORDER BY id", "limit": 3}), "*/*").await;
@@ -315,7 +330,7 @@ async fn analytical_queries_answer_the_recount() {
     let b = resp.into_body().collect().await.expect("body").to_bytes();
     let v: Value = serde_json::from_slice(&b).expect("json");
     let names: Vec<&str> = v["tables"].as_array().expect("tables").iter().filter_map(|t| t["name"].as_str()).collect();
-    for t in ["units", "buildings", "cameras", "facilities", "incidents", "coverage", "unit_tree"] {
+    for t in ["units", "buildings", "cameras", "facilities", "incidents", "coverage", "unit_tree", "sensors"] {
         assert!(names.contains(&t), "{t} in {names:?}");
     }
 }

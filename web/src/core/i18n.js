@@ -102,8 +102,18 @@ export const fmtShare = (x) => fmtNumber(x, { style: 'percent', minimumFractionD
  */
 export function fmtDateTime(t, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
   const d = t instanceof Date ? t : new Date(t);
-  return new Intl.DateTimeFormat(locale(), { timeZone: 'Asia/Shanghai', ...opts }).format(d);
+  // one formatter per options (a wall screen formats its clock every second and every new case)
+  const k = JSON.stringify(opts);
+  let f = dateFormats.get(k);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale(), { timeZone: 'Asia/Shanghai', ...opts });
+    dateFormats.set(k, f);
+  }
+  return f.format(d);
 }
+
+/** @type {Map<string, Intl.DateTimeFormat>} */
+const dateFormats = new Map();
 
 /** A date (no time) in the page's locale. @param {Date | string | number} t */
 export const fmtDate = (t) => fmtDateTime(t, { dateStyle: 'medium' });

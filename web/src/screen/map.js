@@ -45,6 +45,9 @@ const DARK = /** @type {[string, string, unknown][]} */ ([
   ['facilities-label', 'text-halo-color', '#07111f'],
 ]);
 
+/** The statuses of closed cases: the server keeps them in its store only, the map shows the open ones. */
+const CLOSED = new Set(['refused', 'resolved', 'evaluated']);
+
 /** A GeoJSON source of features kept by id, written at most every 250 ms when changed. */
 class Kept {
   /** @param {MlMap} map @param {string} id @param {number} cap */
@@ -66,6 +69,9 @@ class Kept {
     }
     this.dirty = true;
   }
+
+  /** @param {string} id */
+  delete(id) { if (this.features.delete(id)) this.dirty = true; }
 
   clear() { this.features.clear(); this.dirty = true; }
 
@@ -150,15 +156,16 @@ export function screenMap({ info, bounds, attribution }) {
   return {
     map,
     whenReady,
-    /** @param {import('../types').LiveIncident} v */
+    /** An open case is drawn; a closed one (refused, resolved, evaluated) leaves the map. @param {import('../types').LiveIncident} v */
     incident(v) {
+      if (CLOSED.has(v.status)) { live.delete(v.id); return; }
       live.set(v.id, { type: 'Feature', geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
         properties: { id: v.id, status: v.status, category: v.category, overdue: Boolean(v.overdue) } });
     },
     /** @param {import('../types').LiveIncident[]} list */
     incidents(list) {
       live.clear();
-      for (const v of list.slice(-LIVE_KEPT)) this.incident(v);
+      for (const v of list.filter((x) => !CLOSED.has(x.status)).slice(-LIVE_KEPT)) this.incident(v);
     },
     liveCount: () => live.features.size,
     /** @param {ScreenSensor} s */

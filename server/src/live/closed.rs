@@ -1,0 +1,175 @@
+//! Closed cases leave memory: a case refused, resolved or evaluated is kept
+//! in the store only ([`super::LivePersistence`]); the live list keeps the open
+//! ones, and [`Closed`] sums what the screen's figures need of the closed
+//! ones (the KPI [`Tally`] and the intake of the last days) per group of cases
+//! a viewer sees or not alike: the units holding them and the departments of
+//! their current dispatch. So memory holds O(open cases + groups), not
+//! O(every case ever reported), and today's figures stay those of every case.
+//!
+//! Whatever needs the closed cases themselves (the incident list, heatmaps,
+//! the area query, the SQL views, evaluation, a step on a resolved case)
+//! reads them from the store ([`Live::each_all`], [`Live::find`]).
+
+use std::collections::{BTreeMap, HashMap};
+
+use wangge_engine::incidents::kpi::{KpiIncident, Tally};
+use wangge_engine::incidents::lifecycle::last_dispatch;
+use wangge_engine::incidents::screen::local_day;
+
+use super::persist::Lookup;
+use super::{Inner, Live, LiveError, LiveIncident};
+
+/// The district's clock for "today" (UTC+8), as the screen counts days.
+pub const DAY_OFFSET_S: i64 = 8 * 3600;
+/// Days of intake kept per group (today's figure needs one; a few more for a clock around midnight).
+const DAYS_KEPT: i64 = 3;
+
+/// Which cases a viewer sees alike: the units holding them (top down) and the departments of their current dispatch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Group {
+    pub units: Vec<String>,
+    pub departments: Vec<String>,
+}
+
+/// What is kept of a group's closed cases.
+#[derive(Debug, Clone, Default)]
+pub struct Sums {
+    pub tally: Tally,
+    /// Local day (at [`DAY_OFFSET_S`]) of receipt → cases, for the last [`DAYS_KEPT`] days seen.
+    pub received: BTreeMap<i64, u64>,
+}
+
+/// The closed cases summed per group.
+#[derive(Debug, Default)]
+pub struct Closed {
+    pub groups: HashMap<Group, Sums>,
+}
+
+fn group_of(i: &LiveIncident) -> Group {
+    Group { units: i.units.clone(), departments: departments(i).to_vec() }
+}
+
+/// The departments of a case's current dispatch.
+pub(crate) fn departments(i: &LiveIncident) -> &[String] {
+    last_dispatch(&i.transitions).map_or(&[][..], |d| &d.step.departments[..])
+}
+
+fn kpi_of(i: &LiveIncident) -> KpiIncident<'_> {
+    KpiIncident { category: &i.category, status: i.status, transitions: &i.transitions, urges: i.urges.len() }
+}
+
+impl Closed {
+    /// Count a closed case in (`sign` 1) or out (-1, before it takes another step).
+    pub fn count(&mut self, i: &LiveIncident, sign: i8) {
+        let g = self.groups.entry(group_of(i)).or_default();
+        g.tally.count(&kpi_of(i), sign);
+        let day = local_day(i.received_at, DAY_OFFSET_S);
+        let n = g.received.entry(day).or_insert(0);
+        *n = if sign < 0 { n.saturating_sub(1) } else { *n + 1 };
+        if let Some(&last) = g.received.keys().next_back() {
+            g.received.retain(|&d, &mut n| d > last - DAYS_KEPT && n > 0);
+        }
+    }
+
+    /// The tally of the groups `keep` accepts (by units and departments).
+    pub fn tally(&self, keep: impl Fn(&[String], &[String]) -> bool) -> Tally {
+        let mut t = Tally::default();
+        for (g, s) in &self.groups {
+            if keep(&g.units, &g.departments) {
+                t.merge(&s.tally);
+            }
+        }
+        t
+    }
+}
+
+impl Inner {
+    /// How many cases there are, open and closed.
+    pub(super) fn total(&self) -> u64 {
+        self.list.len() as u64 + self.closed.groups.values().map(|s| s.tally.incidents).sum::<u64>()
+    }
+
+    /// The case at `i` leaves the list (the last one takes its place); its sums are kept.
+    pub(super) fn evict(&mut self, i: usize) {
+        let inc = self.list.swap_remove(i);
+        self.by_id.remove(&inc.id);
+        if let Some(k) = &inc.key {
+            self.by_key.remove(k);
+        }
+        if let Some(moved) = self.list.get(i) {
+            self.by_id.insert(moved.id.clone(), i);
+            if let Some(k) = &moved.key {
+                self.by_key.insert(k.clone(), i);
+            }
+        }
+        self.closed.count(&inc, 1);
+    }
+}
+
+impl Live {
+    /// Visit every case, open (from memory) and closed (from the store, with
+    /// their steps when `steps`), under the live list's lock so no case is
+    /// seen twice or missed while it closes (keep `f` short).
+    pub fn each_all(&self, steps: bool, mut f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
+        let inner = self.lock();
+        for i in &inner.list {
+            f(i);
+        }
+        let r = self.persist.closed(steps, &mut |i| f(&i)).map_err(LiveError::Load);
+        drop(inner);
+        r
+    }
+
+    /// Every case `keep` accepts, open and closed, with their steps (copies).
+    pub fn all_where(&self, keep: impl Fn(&LiveIncident) -> bool) -> Result<Vec<LiveIncident>, LiveError> {
+        let mut out = Vec::new();
+        self.each_all(true, |i| {
+            if keep(i) {
+                out.push(i.clone());
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// How many cases (open and closed) the groups `keep` accepts hold.
+    pub fn count_where(&self, keep: impl Fn(&[String], &[String]) -> bool) -> u64 {
+        let inner = self.lock();
+        let open = inner.list.iter().filter(|i| keep(&i.units, departments(i))).count() as u64;
+        open + inner.closed.groups.iter().filter(|(g, _)| keep(&g.units, &g.departments)).map(|(_, s)| s.tally.incidents).sum::<u64>()
+    }
+
+    /// How many cases `keep` accepts were received on local day `day` (at [`DAY_OFFSET_S`]), open and closed.
+    pub fn received_on(&self, day: i64, keep: impl Fn(&[String], &[String]) -> bool) -> u64 {
+        let inner = self.lock();
+        let open =
+            inner.list.iter().filter(|i| local_day(i.received_at, DAY_OFFSET_S) == day && keep(&i.units, departments(i))).count() as u64;
+        open + inner
+            .closed
+            .groups
+            .iter()
+            .filter(|(g, _)| keep(&g.units, &g.departments))
+            .map(|(_, s)| s.received.get(&day).copied().unwrap_or(0))
+            .sum::<u64>()
+    }
+
+    /// Whether an id is taken: by an open case, one being written, or a closed one (in the store).
+    pub(super) fn taken(&self, inner: &Inner, id: &str) -> Result<bool, LiveError> {
+        if inner.by_id.contains_key(id) || inner.inflight_ids.contains(id) {
+            return Ok(true);
+        }
+        Ok(!self.persist.kept_ids(&[id]).map_err(LiveError::Load)?.is_empty())
+    }
+
+    /// How many cases the live list holds in memory (the open ones).
+    pub fn in_memory(&self) -> usize {
+        self.lock().list.len()
+    }
+
+    /// One case with its steps, from memory or (closed) from the store.
+    pub fn find(&self, id: &str) -> Result<Option<LiveIncident>, LiveError> {
+        if let Some(i) = self.lock().list_get(id) {
+            return Ok(Some(i.clone()));
+        }
+        self.persist.find(Lookup::Id(id)).map_err(LiveError::Load)
+    }
+}

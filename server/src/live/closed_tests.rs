@@ -1,0 +1,188 @@
+//! Closed cases leave memory ([`super::closed`]): a closed case is no longer
+//! in the live list but still answers from the store; the figures over open
+//! cases in memory plus the closed cases' sums equal the figures over every
+//! case (what the live list gave when it kept them all), for the whole
+//! district and for a department; a resolved case can still be evaluated,
+//! replayed by its key, and its id stays taken; a reload evicts alike.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use wangge_engine::incidents::kpi::{self, KpiIncident};
+use wangge_engine::incidents::screen::local_day;
+use wangge_engine::incidents::taxonomy::Taxonomy;
+use wangge_engine::units::integrity::IntegrityConfig;
+use wangge_engine::units::jurisdiction::Jurisdiction;
+
+use super::closed::DAY_OFFSET_S;
+use super::persist::{LivePersistence, MemoryPersistence};
+use super::{Live, LiveError, LiveIncident, NewIncident, StepBody};
+use crate::events::Viewer;
+use wangge_engine::dataset::Dataset;
+
+fn taxonomy() -> Taxonomy {
+    Taxonomy::parse(super::DEFAULT_TAXONOMY).expect("the built-in taxonomy parses")
+}
+
+fn new(id: &str, category: &str) -> NewIncident {
+    NewIncident {
+        id: Some(id.into()),
+        lon: 120.38,
+        lat: 36.06,
+        category: category.into(),
+        item: None,
+        occurred_at: None,
+        reporter: Some("网格员".into()),
+        note: None,
+    }
+}
+
+fn step(live: &Live, id: &str, v: Value) {
+    let b: StepBody = serde_json::from_value(v).expect("a step body");
+    live.transition(id, b).unwrap_or_else(|e| panic!("{id}: {e}"));
+}
+
+/// The figures over every case kept (open and closed), as the live list gave them when it kept every case.
+fn recount(p: &dyn LivePersistence, live: &Live, keep: impl Fn(&LiveIncident) -> bool, version: u64, t: i64) -> Value {
+    let all: Vec<LiveIncident> = p.load().expect("load").whole().into_iter().filter(|i| keep(i)).collect();
+    let list =
+        all.iter().map(|i| KpiIncident { category: &i.category, status: i.status, transitions: &i.transitions, urges: i.urges.len() });
+    let mut v = serde_json::to_value(kpi::figures(list, &live.deadlines, t, version)).expect("json");
+    v["at"] = Value::Null;
+    v
+}
+
+fn figures(live: &Live, d: &Dataset, viewer: Viewer<'_>) -> Value {
+    let mut v = live.kpi_for(d, viewer);
+    v["at"] = Value::Null;
+    v
+}
+
+/// A mix: open, refused, resolved at three levels, dispatched to two departments then closed, reworked,
+/// escalated, evaluated (one after it left memory).
+fn mix(live: &Live, d: &Dataset) {
+    let cats = ["环境卫生", "市容秩序", "安全生产"];
+    for n in 0..18 {
+        live.intake(d, new(&format!("C{n}"), cats[n % 3]), Some(format!("key-{n}"))).expect("intake");
+    }
+    let dispatch = |id: &str, level: &str, dep: &str| {
+        step(live, id, json!({"to": "dispatched", "actor": "a", "level": level, "departments": [dep]}));
+    };
+    // resolved on the spot at three levels
+    for (n, level) in [(0, "building_grid"), (1, "grid"), (2, "community"), (3, "grid")] {
+        step(live, &format!("C{n}"), json!({"to": "resolved", "actor": "a", "level": level}));
+    }
+    step(live, "C4", json!({"to": "refused", "actor": "a", "reason": "duplicate", "note": "C0"}));
+    // dispatched, worked on, fed back, verified (one sent back once first)
+    for (id, dep) in [("C5", "城管执法"), ("C6", "生态环境"), ("C7", "城管执法")] {
+        dispatch(id, "grid", dep);
+        step(live, id, json!({"to": "in_progress", "actor": "a"}));
+        step(live, id, json!({"to": "fed_back", "actor": "a", "note": "done"}));
+    }
+    step(live, "C7", json!({"to": "in_progress", "actor": "a"}));
+    step(live, "C7", json!({"to": "fed_back", "actor": "a", "note": "again"}));
+    for id in ["C5", "C6", "C7"] {
+        step(live, id, json!({"to": "resolved", "actor": "a", "level": "grid"}));
+    }
+    // escalated and resolved at the street; escalated and left open
+    dispatch("C8", "grid", "城管执法");
+    dispatch("C8", "street", "城管执法");
+    step(live, "C8", json!({"to": "in_progress", "actor": "a"}));
+    step(live, "C8", json!({"to": "resolved", "actor": "a", "level": "street"}));
+    dispatch("C9", "grid", "生态环境");
+    dispatch("C9", "community", "生态环境");
+    // evaluated at once, and evaluated after leaving memory
+    step(live, "C1", json!({"to": "evaluated", "actor": "a", "satisfaction": 4, "score": 90}));
+    step(live, "C5", json!({"to": "evaluated", "actor": "a", "satisfaction": 2, "score": 60}));
+    // open, dispatched to a department
+    dispatch("C10", "community", "城管执法");
+}
+
+#[test]
+fn a_closed_case_leaves_memory_and_the_figures_stay_those_of_every_case() {
+    let m = Arc::new(MemoryPersistence::default());
+    let live = Live::empty(m.clone(), taxonomy());
+    let d = Dataset::empty(IntegrityConfig::default());
+    mix(&live, &d);
+    let kept = m.load().expect("load").whole();
+    let closed: Vec<&LiveIncident> = kept.iter().filter(|i| i.status.is_closed()).collect();
+    assert_eq!((kept.len(), closed.len()), (18, 9));
+    // only the open cases are in memory; every case still answers
+    assert_eq!(live.in_memory(), 9);
+    assert_eq!(live.open().len(), 9);
+    assert!(live.open().iter().all(|i| !i.status.is_closed()));
+    assert_eq!(live.len(), 18);
+    for i in &kept {
+        let v = live.get(&i.id).expect("read").unwrap_or_else(|| panic!("{} answers", i.id));
+        assert_eq!(v["status"], i.status.as_str(), "{}", i.id);
+        assert_eq!(v["transitions"].as_array().map(Vec::len), Some(i.transitions.len()), "{}", i.id);
+    }
+    assert_eq!(live.get("C5").expect("read").expect("C5")["status"], "evaluated");
+
+    // the figures: the same as over every case
+    let all = Jurisdiction::everything();
+    let t = super::now();
+    let version = live.version.load(std::sync::atomic::Ordering::SeqCst);
+    let whole = Viewer { jurisdiction: &all, department: None };
+    assert_eq!(figures(&live, &d, whole), recount(m.as_ref(), &live, |_| true, version, t));
+    for dep in ["城管执法", "生态环境", "民政"] {
+        let viewer = Viewer { jurisdiction: &all, department: Some(dep) };
+        let want = recount(m.as_ref(), &live, |i| super::kpi::sees_case(&d, viewer, i), version, t);
+        assert_eq!(figures(&live, &d, viewer), want, "{dep}");
+    }
+    let k = figures(&live, &d, whole);
+    assert_eq!((k["incidents"].as_u64(), k["open"].as_u64(), k["evaluated"].as_u64()), (Some(18), Some(9), Some(2)), "{k}");
+    assert_eq!(k["resolved_by_level"]["grid"], 5, "{k}");
+    assert_eq!((k["reworked"].as_u64(), k["escalated"].as_u64()), (Some(1), Some(2)), "{k}");
+    // today's intake counts the closed cases
+    let today = local_day(t, DAY_OFFSET_S);
+    let by_day = kept.iter().filter(|i| local_day(i.received_at, DAY_OFFSET_S) == today).count() as u64;
+    assert_eq!(live.received_on(today, |_, _| true), by_day);
+    assert_eq!(live.count_where(|_, deps| deps.iter().any(|x| x == "城管执法")), 4);
+
+    // every case, open and closed, once: from memory and the store
+    let mut ids: Vec<String> = live.all_where(|_| true).expect("all").into_iter().map(|i| i.id).collect();
+    ids.sort();
+    let mut want: Vec<String> = kept.iter().map(|i| i.id.clone()).collect();
+    want.sort();
+    assert_eq!(ids, want);
+
+    // a closed case's key replays, its id stays taken, a step it cannot take is refused
+    let (v, replayed) = live.intake(&d, new("C0-again", "环境卫生"), Some("key-0".into())).expect("replay");
+    assert!(replayed);
+    assert_eq!(v["id"], "C0");
+    assert!(matches!(live.intake(&d, new("C0", "环境卫生"), None), Err(LiveError::Conflict(_))));
+    let b: StepBody = serde_json::from_value(json!({"to": "in_progress", "actor": "a"})).expect("body");
+    assert!(matches!(live.transition("C4", b), Err(LiveError::Conflict(_))));
+    let b: StepBody = serde_json::from_value(json!({"to": "accepted", "actor": "a"})).expect("body");
+    assert!(matches!(live.transition("NOPE", b), Err(LiveError::NotFound(_))));
+    // a generated id does not reuse a closed case's number
+    let (v, _) = live.intake(&d, NewIncident { id: None, ..new("x", "环境卫生") }, None).expect("intake");
+    assert!(live.get(v["id"].as_str().expect("id")).expect("read").is_some());
+    assert_eq!(live.len(), 19);
+
+    // a reload keeps the closed cases in the store only, with the same figures
+    let again = Live::load(m.clone(), taxonomy()).expect("load");
+    assert_eq!(again.in_memory(), 10);
+    let version = again.version.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(figures(&again, &d, whole), recount(m.as_ref(), &again, |_| true, version, t));
+}
+
+#[test]
+fn memory_holds_the_open_cases_only_however_many_closed() {
+    let m = Arc::new(MemoryPersistence::default());
+    let live = Live::empty(m, taxonomy());
+    let d = Dataset::empty(IntegrityConfig::default());
+    for n in 0..300 {
+        let id = format!("M{n}");
+        live.intake(&d, new(&id, "环境卫生"), None).expect("intake");
+        if n >= 5 {
+            step(&live, &id, json!({"to": "resolved", "actor": "a", "level": "grid"}));
+        }
+    }
+    assert_eq!(live.in_memory(), 5);
+    assert_eq!(live.len(), 300);
+    let all = Jurisdiction::everything();
+    let k = live.kpi_for(&d, Viewer { jurisdiction: &all, department: None });
+    assert_eq!((k["incidents"].as_u64(), k["open"].as_u64(), k["resolved_by_level"]["grid"].as_u64()), (Some(300), Some(5), Some(295)));
+}

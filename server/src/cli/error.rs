@@ -60,6 +60,9 @@ pub enum CliError {
     /// A backup or a restore was refused or failed; nothing was put in place.
     #[error(transparent)]
     Backup(#[from] super::backup::BackupError),
+    /// A planning scenario could not be applied, published or rolled back.
+    #[error(transparent)]
+    Planning(#[from] crate::planning::PlanningError),
     /// `wangge serve` stopped with this message.
     #[error("{0}")]
     Serve(#[from] super::serve::ServeError),

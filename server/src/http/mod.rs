@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod login;
 pub mod params;
 pub mod people;
+pub mod planning;
 pub mod query;
 pub mod query_export;
 pub mod request_id;
@@ -95,6 +96,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(people::routes())
         .merge(admin::routes())
         .merge(query::routes())
+        .merge(planning::routes())
         .get("/health", Action::Public, health)
         .get("/api/{*rest}", Action::Public, api_not_found);
     [capped, incidents::bulk_routes(), stream::routes()]

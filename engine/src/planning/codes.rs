@@ -61,15 +61,12 @@ fn problem(code: &str, parent: Option<(&str, Option<&str>)>) -> Option<String> {
         return Some("a code has digits only".into());
     }
     if !LENGTHS.contains(&code.len()) {
-        return Some(format!(
-            "has {} digits; GB/T 30428.1 codes have 6 (county), 9 (street), 12 (community) or 15 (grid)",
-            code.len()
-        ));
+        return Some(format!("has {} digits; GB/T 30428.1 codes have 6 (county), 9 (street), 12 (community) or 15 (grid)", code.len()));
     }
-    if let Some((pid, Some(pc))) = parent {
-        if !code.starts_with(pc) || code.len() != pc.len() + 3 {
-            return Some(format!("must be the code of its parent {pid} ({pc}) followed by three digits"));
-        }
+    if let Some((pid, Some(pc))) = parent
+        && (!code.starts_with(pc) || code.len() != pc.len() + 3)
+    {
+        return Some(format!("must be the code of its parent {pid} ({pc}) followed by three digits"));
     }
     None
 }
@@ -104,10 +101,10 @@ pub fn check_unit(units: &[Unit], i: usize) -> Result<(), CodeProblem> {
     let Some(code) = code_of(u) else { return Ok(()) };
     let parent = u.parent.as_ref().and_then(|p| units.iter().find(|x| x.id == *p)).map(|p| (p.id.0.clone(), code_of(p)));
     let mut p = problem(&code, parent.as_ref().map(|(id, c)| (id.as_str(), c.as_deref())));
-    if p.is_none() {
-        if let Some(other) = units.iter().enumerate().find(|(j, x)| *j != i && code_of(x).as_deref() == Some(code.as_str())) {
-            p = Some(format!("duplicate code, already used by unit {}", other.1.id));
-        }
+    if p.is_none()
+        && let Some(other) = units.iter().enumerate().find(|(j, x)| *j != i && code_of(x).as_deref() == Some(code.as_str()))
+    {
+        p = Some(format!("duplicate code, already used by unit {}", other.1.id));
     }
     match p {
         Some(problem) => Err(CodeProblem { index: i, unit: u.id.0.clone(), code, problem }),
@@ -192,7 +189,8 @@ mod tests {
 
     #[test]
     fn proposals_take_the_next_free_number() {
-        let units = vec![coded("c", None, "370202004001"), coded("g1", Some("c"), "370202004001001"), coded("g3", Some("c"), "370202004001003")];
+        let units =
+            vec![coded("c", None, "370202004001"), coded("g1", Some("c"), "370202004001001"), coded("g3", Some("c"), "370202004001003")];
         assert_eq!(propose(&units, Some(&UnitId::from("c")), None).as_deref(), Some("370202004001004"));
         // no parent code: the old unit's prefix
         let lone = vec![square("c", None, "x", 0.0, 0.0, 1.0, 1.0)];

@@ -74,7 +74,12 @@ pub fn merge(d: &mut Draft, ids: &[String], new_id: Option<&str>) -> Result<Chan
             });
         }
         if u.level != first.level {
-            return Err(PlanError::DifferentLevels { a: first.id.0.clone(), b: u.id.0.clone(), la: first.level.0.clone(), lb: u.level.0.clone() });
+            return Err(PlanError::DifferentLevels {
+                a: first.id.0.clone(),
+                b: u.id.0.clone(),
+                la: first.level.0.clone(),
+                lb: u.level.0.clone(),
+            });
         }
     }
     let bb = idx.iter().filter_map(|&i| d.units[i].geometry.bounding_rect()).reduce(rect_union);
@@ -174,8 +179,7 @@ mod tests {
         let d = Draft::new(units);
         let line = vec![coord(13.7, -20.0), coord(48.1, 50.3), coord(71.9, 130.0)];
         let (cut, _) = apply(&d, &Op::Split { unit: "g1".into(), line, ids: None }).expect("split");
-        let (back, change) =
-            apply(&cut, &Op::Merge { units: vec!["g1-1".into(), "g1-2".into()], id: Some("g1".into()) }).expect("merge");
+        let (back, change) = apply(&cut, &Op::Merge { units: vec!["g1-1".into(), "g1-2".into()], id: Some("g1".into()) }).expect("merge");
         assert_eq!(change.created, vec!["g1".to_owned()]);
         let i = back.find("g1").expect("merged");
         let diff = sym_diff_m2(&back.units[i].geometry, &d.units[1].geometry);

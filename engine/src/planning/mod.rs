@@ -111,8 +111,7 @@ impl UnitRecord {
     }
 
     pub fn to_unit(&self) -> Result<Unit, PlanError> {
-        let geometry =
-            geojson::from_value(&self.geometry).map_err(|problem| PlanError::Geometry { unit: self.id.clone(), problem })?;
+        let geometry = geojson::from_value(&self.geometry).map_err(|problem| PlanError::Geometry { unit: self.id.clone(), problem })?;
         Ok(Unit {
             id: UnitId(self.id.clone()),
             parent: self.parent_id.clone().map(UnitId),
@@ -295,7 +294,12 @@ pub fn layer_change(old: &[Unit], new: &[Unit]) -> Change {
         match by_id.get(u.id.0.as_str()) {
             None => c.created.push(u.id.0.clone()),
             Some(o) => {
-                if o.geometry != u.geometry || o.parent != u.parent || o.level != u.level || o.name != u.name || o.attributes != u.attributes {
+                if o.geometry != u.geometry
+                    || o.parent != u.parent
+                    || o.level != u.level
+                    || o.name != u.name
+                    || o.attributes != u.attributes
+                {
                     c.changed.push(u.id.0.clone());
                 }
             }

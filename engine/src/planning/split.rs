@@ -202,7 +202,8 @@ mod tests {
         assert_eq!(apply(&d, &short).err(), Some(PlanError::ShortLine(1)));
         let zig = vec![coord(50.0, -10.0), coord(50.0, 110.0), coord(60.0, 50.0), coord(40.0, 50.0)];
         assert_eq!(apply(&d, &Op::Split { unit: "g1".into(), line: zig, ids: None }).err(), Some(PlanError::LineCrossesItself));
-        let taken = Op::Split { unit: "g1".into(), line: vec![coord(50.0, -10.0), coord(50.0, 110.0)], ids: Some(["g2".into(), "x".into()]) };
+        let taken =
+            Op::Split { unit: "g1".into(), line: vec![coord(50.0, -10.0), coord(50.0, 110.0)], ids: Some(["g2".into(), "x".into()]) };
         assert_eq!(apply(&d, &taken).err(), Some(PlanError::DuplicateId("g2".into())));
         let unknown = Op::Split { unit: "zz".into(), line: vec![coord(0.0, 0.0), coord(1.0, 1.0)], ids: None };
         assert_eq!(apply(&d, &unknown).err(), Some(PlanError::UnknownUnit("zz".into())));

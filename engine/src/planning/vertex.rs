@@ -100,7 +100,10 @@ fn edit_all(d: &mut Draft, mut edit: impl FnMut(&mut LineString<f64>) -> Result<
         if any {
             let problems = polygon_problems(&g);
             if !problems.is_empty() {
-                return Err(PlanError::Geometry { unit: u.id.0.clone(), problem: format!("the edit makes it invalid: {}", problems.join("; ")) });
+                return Err(PlanError::Geometry {
+                    unit: u.id.0.clone(),
+                    problem: format!("the edit makes it invalid: {}", problems.join("; ")),
+                });
             }
             u.geometry = g;
             changed.push(u.id.0.clone());
@@ -114,7 +117,8 @@ pub fn move_vertex(d: &mut Draft, at: [f64; 2], to: [f64; 2]) -> Result<Change, 
     check_coord(at)?;
     check_coord(to)?;
     let near = Near::new(at);
-    if !d.units.iter().any(|u| u.geometry.0.iter().any(|p| std::iter::once(p.exterior()).chain(p.interiors()).any(|r| near.has_vertex(r)))) {
+    if !d.units.iter().any(|u| u.geometry.0.iter().any(|p| std::iter::once(p.exterior()).chain(p.interiors()).any(|r| near.has_vertex(r))))
+    {
         return Err(PlanError::NoVertex(at));
     }
     let target = Coord { x: to[0], y: to[1] };
@@ -220,14 +224,20 @@ mod tests {
         let d = Draft::new(four_grids());
         let (n, change) = apply(&d, &Op::AddVertex { at: coord(100.0, 50.0) }).expect("add");
         assert_eq!(change.changed, vec!["a".to_owned(), "b".to_owned()]);
-        assert_eq!(apply(&n, &Op::AddVertex { at: coord(100.0, 50.0) }).err(), Some(PlanError::VertexExists(coord(100.0, 50.0), "a".into())));
+        assert_eq!(
+            apply(&n, &Op::AddVertex { at: coord(100.0, 50.0) }).err(),
+            Some(PlanError::VertexExists(coord(100.0, 50.0), "a".into()))
+        );
         let (m, _) = apply(&n, &Op::MoveVertex { at: coord(100.0, 50.0), to: coord(120.0, 50.0) }).expect("move");
         assert_eq!(gaps_and_overlaps(&m.units), (0, 0, 0.0));
         let (back, _) = apply(&m, &Op::DeleteVertex { at: coord(120.0, 50.0) }).expect("delete");
         assert_eq!(gaps_and_overlaps(&back.units), (0, 0, 0.0));
         assert_eq!(apply(&d, &Op::AddVertex { at: coord(50.0, 50.0) }).err(), Some(PlanError::NoEdge(coord(50.0, 50.0))));
         assert_eq!(apply(&d, &Op::DeleteVertex { at: coord(50.0, 50.0) }).err(), Some(PlanError::NoVertex(coord(50.0, 50.0))));
-        assert_eq!(apply(&d, &Op::MoveVertex { at: coord(50.0, 50.0), to: coord(1.0, 1.0) }).err(), Some(PlanError::NoVertex(coord(50.0, 50.0))));
+        assert_eq!(
+            apply(&d, &Op::MoveVertex { at: coord(50.0, 50.0), to: coord(1.0, 1.0) }).err(),
+            Some(PlanError::NoVertex(coord(50.0, 50.0)))
+        );
     }
 
     #[test]

@@ -93,7 +93,7 @@ fn apply(a: ApplyArgs) -> Result<(), CliError> {
     let store = Store::open(&a.db.db)?;
     let row = match store.scenario(&a.name)? {
         Some(r) => r,
-        None => plan::create(&store, &a.name, &a.author, "")?,
+        None => plan::create(&store, &a.name, &a.author, None, "")?,
     };
     let op = Op::ReplaceLayer { units: units.iter().map(UnitRecord::of).collect() };
     let o = plan::apply_op(&store, &row.id, row.revision, op, &unguarded)?;
@@ -135,7 +135,9 @@ fn publish(a: PublishArgs) -> Result<(), CliError> {
 pub fn rollback(a: RollbackArgs) -> Result<(), CliError> {
     let kind = LayerKind::from(a.layer);
     if kind != LayerKind::Units {
-        return Err(CliError::Planning(plan::PlanningError::Bad(format!("--layer {kind}: only the units layer is published and rolled back"))));
+        return Err(CliError::Planning(plan::PlanningError::Bad(format!(
+            "--layer {kind}: only the units layer is published and rolled back"
+        ))));
     }
     let mut store = Store::open(&a.db.db)?;
     let message = a.message.unwrap_or_else(|| format!("rollback to version {}", a.to));

@@ -27,6 +27,7 @@ use super::error::{AppError, AppResult};
 use super::{AppState, blocking};
 use crate::planning::{self as plan, Outcome, PlanningError};
 use crate::store::Store;
+use crate::store::scenarios::ScenarioRow;
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -59,8 +60,7 @@ fn answer(r: Result<Response, PlanningError>) -> AppResult {
         Ok(resp) => Ok(resp),
         Err(PlanningError::Stale { id, based_on, current }) => {
             let message = PlanningError::Stale { id, based_on, current }.to_string();
-            Ok((StatusCode::CONFLICT, Json(json!({"error": "conflict", "message": message, "revision": current})))
-                .into_response())
+            Ok((StatusCode::CONFLICT, Json(json!({"error": "conflict", "message": message, "revision": current}))).into_response())
         }
         Err(e) => Err(fail(e)),
     }
@@ -108,6 +108,28 @@ fn inside(scope: &Scope, d: &Dataset, draft: &Draft, id: &str) -> bool {
     false
 }
 
+/// Whether a scenario planning the subtree of `unit` (none: the district) is the caller's to see and edit.
+fn scenario_inside(scope: &Scope, d: &Dataset, unit: Option<&str>) -> bool {
+    match unit {
+        None => scope.jurisdiction.is_everything(),
+        Some(u) => scope.jurisdiction.unit_id(d, u),
+    }
+}
+
+/// The scenario `id` (404), if it is the caller's (403).
+fn require_scenario(scope: &Scope, d: &Dataset, st: &Store, id: &str) -> Result<ScenarioRow, AppError> {
+    let row = st.scenario(id).map_err(AppError::from)?.ok_or_else(|| AppError::not_found(format!("no scenario {id}")))?;
+    if scenario_inside(scope, d, row.unit.as_deref()) {
+        Ok(row)
+    } else {
+        Err(AppError::Forbidden(scope.outside(&format!(
+            "scenario {} (planning {})",
+            row.name,
+            row.unit.as_deref().unwrap_or("the whole district")
+        ))))
+    }
+}
+
 /// 403 unless everything `c` touches lies inside.
 fn check_change(scope: &Scope, d: &Dataset, before: &Draft, after: &Draft, c: &Change) -> Result<(), PlanningError> {
     let outside = c
@@ -135,7 +157,7 @@ async fn create(State(s): State<Arc<AppState>>, scope: Scope, body: String) -> A
         let name = v.get("name").and_then(Value::as_str).ok_or_else(|| AppError::bad("name: missing (the scenario's name)"))?;
         let description = v.get("description").and_then(Value::as_str).unwrap_or("");
         let st = crate::sync::lock(store_of(&s)?);
-        let row = plan::create(&st, name, &scope.actor.name, description).map_err(fail)?;
+        let row = plan::create(&st, name, &scope.actor.name, scope.actor.unit.as_deref(), description).map_err(fail)?;
         let (row, draft, log) = plan::load(&st, &row.id).map_err(fail)?;
         let d = s.dataset();
         let view = plan::view(&row, &draft, &log, &|id| inside(&scope, &d, &draft, id));
@@ -144,12 +166,14 @@ async fn create(State(s): State<Arc<AppState>>, scope: Scope, body: String) -> A
     .await
 }
 
-async fn list(State(s): State<Arc<AppState>>, _scope: Scope) -> AppResult {
+async fn list(State(s): State<Arc<AppState>>, scope: Scope) -> AppResult {
     blocking(move || {
         let st = crate::sync::lock(store_of(&s)?);
         let rows = st.scenarios().map_err(AppError::from)?;
+        let d = s.dataset();
         let out: Vec<Value> = rows
             .iter()
+            .filter(|r| scenario_inside(&scope, &d, r.unit.as_deref()))
             .map(|r| {
                 let ops = serde_json::from_str::<Vec<Value>>(&r.ops).map_or(0, |o| o.len());
                 let cursor = usize::try_from(r.cursor).unwrap_or(0);
@@ -168,8 +192,9 @@ async fn list(State(s): State<Arc<AppState>>, _scope: Scope) -> AppResult {
 async fn get(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
     blocking(move || {
         let st = crate::sync::lock(store_of(&s)?);
-        let (row, draft, log) = plan::load(&st, &id).map_err(fail)?;
         let d = s.dataset();
+        require_scenario(&scope, &d, &st, &id)?;
+        let (row, draft, log) = plan::load(&st, &id).map_err(fail)?;
         Ok(Json(plan::view(&row, &draft, &log, &|u| inside(&scope, &d, &draft, u))).into_response())
     })
     .await
@@ -178,10 +203,8 @@ async fn get(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scop
 async fn delete(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
     blocking(move || {
         let st = crate::sync::lock(store_of(&s)?);
-        let (row, _, _) = plan::load(&st, &id).map_err(fail)?;
-        if row.author != scope.actor.name && !scope.jurisdiction.is_everything() {
-            return Err(AppError::Forbidden(format!("scenario {} is {}'s: only they or a district-wide planner may delete it", row.name, row.author)));
-        }
+        // any planner whose jurisdiction holds the scenario's unit may delete it (colleagues of one street)
+        let row = require_scenario(&scope, &s.dataset(), &st, &id)?;
         st.scenario_delete(&row.id).map_err(AppError::from)?;
         Ok(Json(json!({"deleted": row.id})).into_response())
     })
@@ -202,6 +225,7 @@ async fn ops(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scop
             }
         }
         let st = crate::sync::lock(store_of(&s)?);
+        require_scenario(&scope, &d, &st, &id)?;
         let guard = |a: &Draft, b: &Draft, c: &Change| check_change(&scope, &d, a, b, c);
         answer(plan::apply_op(&st, &id, based_on, op, &guard).map(|o| Json(outcome_json(&o)).into_response()))
     })
@@ -223,6 +247,7 @@ async fn step(s: Arc<AppState>, id: String, scope: Scope, headers: HeaderMap, bo
         let based_on = revision(&headers, &body_json(&body)?)?;
         let d = s.dataset();
         let st = crate::sync::lock(store_of(&s)?);
+        require_scenario(&scope, &d, &st, &id)?;
         let guard = |a: &Draft, b: &Draft, c: &Change| check_change(&scope, &d, a, b, c);
         answer(f(&st, &id, based_on, &guard).map(|o| Json(outcome_json(&o)).into_response()))
     })
@@ -258,8 +283,9 @@ async fn publish(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: 
         let based_on = revision(&headers, &v)?;
         let message = v.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
         let mut st = crate::sync::lock(store_of(&s)?);
-        let (_, draft, _) = plan::load(&st, &id).map_err(fail)?;
         let d = s.dataset();
+        require_scenario(&scope, &d, &st, &id)?;
+        let (_, draft, _) = plan::load(&st, &id).map_err(fail)?;
         check_layer(&scope, &d, &plan::draft_layer(&draft)).map_err(fail)?;
         let cfg = d.config.clone();
         let r = plan::publish(&mut st, &id, Some(based_on), &scope.actor.name, &message, &cfg);
@@ -269,7 +295,8 @@ async fn publish(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: 
         };
         swap_units(&s, version, layer)?;
         tracing::info!(layer = "units", version, scenario = %id, "scenario published");
-        Ok(Json(json!({"layer": "units", "version": version, "author": scope.actor.name, "message": message, "scenario": id})).into_response())
+        Ok(Json(json!({"layer": "units", "version": version, "author": scope.actor.name, "message": message, "scenario": id}))
+            .into_response())
     })
     .await
 }
@@ -286,7 +313,11 @@ async fn versions(State(s): State<Arc<AppState>>, _scope: Scope) -> AppResult {
 async fn rollback(State(s): State<Arc<AppState>>, scope: Scope, body: String) -> AppResult {
     blocking(move || {
         let v = body_json(&body)?;
-        let to = v.get("to").and_then(Value::as_i64).and_then(|t| i32::try_from(t).ok()).ok_or_else(|| AppError::bad("to: missing (the version to go back to)"))?;
+        let to = v
+            .get("to")
+            .and_then(Value::as_i64)
+            .and_then(|t| i32::try_from(t).ok())
+            .ok_or_else(|| AppError::bad("to: missing (the version to go back to)"))?;
         let message = v.get("message").and_then(Value::as_str).map_or_else(|| format!("rollback to version {to}"), str::to_owned);
         let mut st = crate::sync::lock(store_of(&s)?);
         let d = s.dataset();
@@ -297,7 +328,8 @@ async fn rollback(State(s): State<Arc<AppState>>, scope: Scope, body: String) ->
         let (version, layer) = plan::rollback(&mut st, to, &scope.actor.name, &message, &d.config).map_err(fail)?;
         swap_units(&s, version, layer)?;
         tracing::info!(layer = "units", version, rollback_of = to, "units rolled back");
-        Ok(Json(json!({"layer": "units", "version": version, "rollback_of": to, "author": scope.actor.name, "message": message})).into_response())
+        Ok(Json(json!({"layer": "units", "version": version, "rollback_of": to, "author": scope.actor.name, "message": message}))
+            .into_response())
     })
     .await
 }

@@ -12,9 +12,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+use wangge_engine::model::{Attributes, Level, Unit, UnitId};
 use wangge_engine::model::{Layer, LayerKind};
 use wangge_engine::planning::history::OpLog;
-use wangge_engine::planning::{Change, Draft, DraftRecord, Op, PlanError};
+use wangge_engine::planning::{Change, Draft, Op, PlanError};
 use wangge_engine::units::integrity::IntegrityConfig;
 
 use crate::store::scenarios::{Publication, ScenarioRow, Written};
@@ -67,6 +68,62 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> PlanningError {
     PlanningError::Store(StoreError::Corrupt(format!("{what}: {e}")))
 }
 
+/// A draft unit as stored: the geometry as WKB (hex), so coordinates come back bit for bit (JSON numbers may
+/// not: serde_json reads some floats one ulp off).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredUnit {
+    id: String,
+    parent_id: Option<String>,
+    level: String,
+    name: String,
+    attributes: Attributes,
+    wkb: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredDraft {
+    units: Vec<StoredUnit>,
+    overrides: std::collections::BTreeMap<String, String>,
+}
+
+fn encode_draft(d: &Draft) -> Result<String> {
+    let units = d
+        .units
+        .iter()
+        .map(|u| StoredUnit {
+            id: u.id.0.clone(),
+            parent_id: u.parent.as_ref().map(|p| p.0.clone()),
+            level: u.level.0.clone(),
+            name: u.name.clone(),
+            attributes: u.attributes.clone(),
+            wkb: crate::wkb::encode(&geo::Geometry::MultiPolygon(u.geometry.clone())).iter().map(|b| format!("{b:02x}")).collect(),
+        })
+        .collect();
+    let overrides = d.overrides.iter().map(|(b, u)| (b.clone(), u.0.clone())).collect();
+    serde_json::to_string(&StoredDraft { units, overrides }).map_err(|e| corrupt("the draft", e))
+}
+
+fn decode_draft(id: &str, text: &str) -> Result<Draft> {
+    let bad = |e: String| corrupt(&format!("the draft of scenario {id}"), e);
+    let s: StoredDraft = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let mut units = Vec::with_capacity(s.units.len());
+    for u in s.units {
+        let bytes: Vec<u8> = (0..u.wkb.len() / 2).filter_map(|k| u8::from_str_radix(u.wkb.get(2 * k..2 * k + 2)?, 16).ok()).collect();
+        let Some(geo::Geometry::MultiPolygon(geometry)) = crate::wkb::decode(&bytes) else {
+            return Err(bad(format!("unit {}: the geometry is not a multipolygon", u.id)));
+        };
+        units.push(Unit {
+            id: UnitId(u.id),
+            parent: u.parent_id.map(UnitId),
+            level: Level(u.level),
+            name: u.name,
+            geometry,
+            attributes: u.attributes,
+        });
+    }
+    Ok(Draft { units, overrides: s.overrides.into_iter().map(|(b, u)| (b, UnitId(u))).collect() })
+}
+
 /// A stored units layer as a draft: the `assigned_buildings` of each unit become the draft's reassignments.
 fn units_of(layer: Layer) -> Result<Draft> {
     let Layer::Units(mut units) = layer else {
@@ -83,8 +140,8 @@ fn units_of(layer: Layer) -> Result<Draft> {
     Ok(Draft { units, overrides })
 }
 
-/// Create a scenario from the current units version.
-pub fn create(store: &Store, name: &str, author: &str, description: &str) -> Result<ScenarioRow> {
+/// Create a scenario from the current units version, planning the subtree of `unit` (none: the whole district).
+pub fn create(store: &Store, name: &str, author: &str, unit: Option<&str>, description: &str) -> Result<ScenarioRow> {
     let name = name.trim();
     if name.is_empty() {
         return Err(PlanningError::Bad("a scenario needs a name".into()));
@@ -99,12 +156,13 @@ pub fn create(store: &Store, name: &str, author: &str, description: &str) -> Res
         id,
         name: name.to_owned(),
         author: author.to_owned(),
+        unit: unit.map(str::to_owned),
         description: description.to_owned(),
         base_version: base,
         revision: 0,
         ops: "[]".into(),
         cursor: 0,
-        draft: serde_json::to_string(&draft.record()).map_err(|e| corrupt("the draft", e))?,
+        draft: encode_draft(&draft)?,
         created_at: now,
         updated_at: now,
         published_version: None,
@@ -118,25 +176,20 @@ pub fn create(store: &Store, name: &str, author: &str, description: &str) -> Res
 /// A scenario, its draft and its op log.
 pub fn load(store: &Store, id: &str) -> Result<(ScenarioRow, Draft, OpLog)> {
     let row = store.scenario(id)?.ok_or_else(|| PlanningError::NotFound(format!("no scenario {id}")))?;
-    let rec: DraftRecord = serde_json::from_str(&row.draft).map_err(|e| corrupt(&format!("the draft of scenario {}", row.id), e))?;
-    let draft = Draft::from_record(&rec).map_err(|e| corrupt(&format!("the draft of scenario {}", row.id), e))?;
+    let draft = decode_draft(&row.id, &row.draft)?;
     let ops: Vec<Op> = serde_json::from_str(&row.ops).map_err(|e| corrupt(&format!("the ops of scenario {}", row.id), e))?;
     let cursor = usize::try_from(row.cursor).unwrap_or(0).min(ops.len());
     Ok((row, draft, OpLog { ops, cursor }))
 }
 
 fn check_revision(row: &ScenarioRow, based_on: i64) -> Result<()> {
-    if row.revision == based_on {
-        Ok(())
-    } else {
-        Err(PlanningError::Stale { id: row.id.clone(), based_on, current: row.revision })
-    }
+    if row.revision == based_on { Ok(()) } else { Err(PlanningError::Stale { id: row.id.clone(), based_on, current: row.revision }) }
 }
 
 /// Write the draft and log back if the revision is still `based_on`.
 fn save(store: &Store, row: ScenarioRow, based_on: i64, draft: Draft, log: OpLog, change: Change) -> Result<Outcome> {
     let ops = serde_json::to_string(&log.ops).map_err(|e| corrupt("the ops", e))?;
-    let text = serde_json::to_string(&draft.record()).map_err(|e| corrupt("the draft", e))?;
+    let text = encode_draft(&draft)?;
     let now = now_ms();
     match store.scenario_update(&row.id, based_on, &ops, log.cursor as i64, &text, now)? {
         Written::Done(revision) => {
@@ -194,7 +247,14 @@ pub fn draft_layer(draft: &Draft) -> Layer {
 
 /// Publish scenario `id` as the next units version. Refused when the layer moved on since the scenario's base
 /// (someone else published): the planner starts a new scenario from the current version.
-pub fn publish(store: &mut Store, id: &str, based_on: Option<i64>, author: &str, message: &str, cfg: &IntegrityConfig) -> Result<(i32, Layer)> {
+pub fn publish(
+    store: &mut Store,
+    id: &str,
+    based_on: Option<i64>,
+    author: &str,
+    message: &str,
+    cfg: &IntegrityConfig,
+) -> Result<(i32, Layer)> {
     let (row, draft, _) = load(store, id)?;
     if let Some(b) = based_on {
         check_revision(&row, b)?;
@@ -206,14 +266,21 @@ pub fn publish(store: &mut Store, id: &str, based_on: Option<i64>, author: &str,
             row.name, row.base_version
         )));
     }
-    wangge_engine::units::hierarchy::Hierarchy::build(draft.units.clone())
-        .map_err(|e| PlanningError::Bad(format!("the draft is not a hierarchy: {}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))))?;
+    wangge_engine::units::hierarchy::Hierarchy::build(draft.units.clone()).map_err(|e| {
+        PlanningError::Bad(format!("the draft is not a hierarchy: {}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+    })?;
     let problems = wangge_engine::planning::codes::check(&draft.units);
     if let Some(p) = problems.first() {
         return Err(PlanningError::Bad(format!("{} code problem(s), the first: {p}", problems.len())));
     }
     let layer = draft_layer(&draft);
-    let p = Publication { author: author.to_owned(), message: message.to_owned(), scenario: Some(row.id.clone()), rollback_of: None, at_ms: now_ms() };
+    let p = Publication {
+        author: author.to_owned(),
+        message: message.to_owned(),
+        scenario: Some(row.id.clone()),
+        rollback_of: None,
+        at_ms: now_ms(),
+    };
     let v = store.publish_units(&layer, &format!("scenario {}", row.name), &p, |s| crate::state::report_for_store(s, cfg))?;
     Ok((v, layer))
 }
@@ -234,7 +301,7 @@ pub fn rollback(store: &mut Store, to: i32, author: &str, message: &str, cfg: &I
 /// The scenario's figures without the draft.
 pub fn meta(row: &ScenarioRow, log: &OpLog) -> Value {
     json!({
-        "id": row.id, "name": row.name, "author": row.author, "description": row.description,
+        "id": row.id, "name": row.name, "author": row.author, "unit": row.unit, "description": row.description,
         "base_version": row.base_version, "revision": row.revision, "cursor": log.cursor, "ops": log.ops.len(),
         "can_undo": log.can_undo(), "can_redo": log.can_redo(), "published_version": row.published_version,
         "created_at_ms": row.created_at, "updated_at_ms": row.updated_at,
@@ -248,6 +315,13 @@ pub fn view(row: &ScenarioRow, draft: &Draft, log: &OpLog, keep: &dyn Fn(&str) -
     let mut v = meta(row, log);
     v["op_log"] = serde_json::to_value(&log.ops).unwrap_or(Value::Null);
     v["draft"] = json!({"type": "FeatureCollection", "features": features});
-    v["overrides"] = json!(draft.overrides.iter().filter(|(_, u)| keep(&u.0)).map(|(b, u)| (b.clone(), u.0.clone())).collect::<std::collections::BTreeMap<_, _>>());
+    v["overrides"] = json!(
+        draft
+            .overrides
+            .iter()
+            .filter(|(_, u)| keep(&u.0))
+            .map(|(b, u)| (b.clone(), u.0.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    );
     v
 }

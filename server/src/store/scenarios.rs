@@ -24,6 +24,8 @@ pub struct ScenarioRow {
     pub id: String,
     pub name: String,
     pub author: String,
+    /// The unit whose subtree the scenario plans (its author's jurisdiction; none: the whole district).
+    pub unit: Option<String>,
     pub description: String,
     /// The units version the scenario started from.
     pub base_version: i32,
@@ -74,22 +76,23 @@ pub struct VersionRecord {
 }
 
 const COLUMNS: &str =
-    "id, name, author, description, base_version, revision, ops, op_cursor, draft, created_at, updated_at, published_version";
+    "id, name, author, unit, description, base_version, revision, ops, op_cursor, draft, created_at, updated_at, published_version";
 
 fn row(r: &duckdb::Row<'_>) -> duckdb::Result<ScenarioRow> {
     Ok(ScenarioRow {
         id: r.get(0)?,
         name: r.get(1)?,
         author: r.get(2)?,
-        description: r.get(3)?,
-        base_version: r.get(4)?,
-        revision: r.get(5)?,
-        ops: r.get(6)?,
-        cursor: r.get(7)?,
-        draft: r.get(8)?,
-        created_at: r.get(9)?,
-        updated_at: r.get(10)?,
-        published_version: r.get(11)?,
+        unit: r.get(3)?,
+        description: r.get(4)?,
+        base_version: r.get(5)?,
+        revision: r.get(6)?,
+        ops: r.get(7)?,
+        cursor: r.get(8)?,
+        draft: r.get(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        published_version: r.get(12)?,
     })
 }
 
@@ -105,11 +108,12 @@ impl Store {
         }
         self.conn
             .execute(
-                &format!("INSERT INTO scenarios ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                &format!("INSERT INTO scenarios ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 params![
                     s.id,
                     s.name,
                     s.author,
+                    s.unit,
                     s.description,
                     s.base_version,
                     s.revision,
@@ -137,7 +141,8 @@ impl Store {
     /// The scenario with this id (or, failing that, this name).
     pub fn scenario(&self, id_or_name: &str) -> Result<Option<ScenarioRow>> {
         (|| -> duckdb::Result<Option<ScenarioRow>> {
-            let mut st = self.conn.prepare(&format!("SELECT {COLUMNS} FROM scenarios WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1"))?;
+            let mut st =
+                self.conn.prepare(&format!("SELECT {COLUMNS} FROM scenarios WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1"))?;
             st.query_row(params![id_or_name, id_or_name, id_or_name], row).optional()
         })()
         .ctx(|| format!("reading scenario {id_or_name}"))
@@ -240,6 +245,7 @@ mod tests {
             id: id.into(),
             name: format!("name {id}"),
             author: "li".into(),
+            unit: None,
             description: String::new(),
             base_version: 1,
             revision: 0,

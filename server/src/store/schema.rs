@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
 /// published each layer version, when and why (issue 15).
 pub(super) const V3: &str = "
 CREATE TABLE IF NOT EXISTS scenarios (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, author TEXT NOT NULL, description TEXT NOT NULL,
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, author TEXT NOT NULL, unit TEXT, description TEXT NOT NULL,
     base_version INTEGER NOT NULL, revision BIGINT NOT NULL, ops TEXT NOT NULL, op_cursor BIGINT NOT NULL,
     draft TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, published_version INTEGER);
 CREATE TABLE IF NOT EXISTS layer_publications (

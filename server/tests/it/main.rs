@@ -18,6 +18,7 @@ mod import_fuzz;
 mod incidents;
 mod integrity;
 mod malformed;
+mod planning;
 mod scope_cases;
 mod scope_map;
 mod service;

@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod model;
 pub mod people;
 pub mod planning;
+pub mod review;
 pub mod service;
 pub mod synth;
 pub mod time;

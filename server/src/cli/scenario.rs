@@ -97,13 +97,23 @@ fn apply(a: ApplyArgs) -> Result<(), CliError> {
     };
     let op = Op::ReplaceLayer { units: units.iter().map(UnitRecord::of).collect() };
     let o = plan::apply_op(&store, &row.id, row.revision, op, &unguarded)?;
+    // the validation of the draft and what moves against the base version (the store's other layers)
+    let d = crate::state::load(&store, IntegrityConfig::default())?;
+    let cache = plan::review::ReviewCache::default();
+    let validation = cache.validate(&store, &d, &o.row, &o.draft);
+    let moves = cache.diff(&store, &d, &o.row, &o.draft);
     if a.json {
         let out = json!({
             "scenario": plan::meta(&o.row, &o.log),
             "changed": o.change.changed, "created": o.change.created, "removed": o.change.removed,
+            "validation": validation.as_ref().map_or(serde_json::Value::Null, plan::review::report_json),
+            "diff": moves.as_ref().ok().and_then(|m| serde_json::to_value(m).ok()),
+            "problems": [validation.as_ref().err().map(ToString::to_string), moves.as_ref().err().map(ToString::to_string)],
         });
         println!("{out}");
-    } else {
+        return Ok(());
+    }
+    {
         println!(
             "scenario {} ({}) revision {} from units version {}: {} unit(s) changed, {} created, {} removed",
             o.row.name,
@@ -119,6 +129,44 @@ fn apply(a: ApplyArgs) -> Result<(), CliError> {
                 println!("  {what}: {}", ids.join(", "));
             }
         }
+    }
+    match &validation {
+        Ok(r) => {
+            let s = &r.summary;
+            println!("validation: {} error(s), {} warning(s), {} note(s) over {} units", s.errors, s.warnings, s.infos, s.units);
+            for f in r.findings.iter().take(20) {
+                println!("  {:?} {:?}: {}", f.severity, f.kind, f.message);
+            }
+            if r.findings.len() > 20 {
+                println!("  … and {} more", r.findings.len() - 20);
+            }
+        }
+        Err(e) => println!("validation: not possible: {e}"),
+    }
+    match &moves {
+        Ok(m) => {
+            println!(
+                "what moves: {} unit(s) added, {} removed, {} reshaped; {} building(s), {} household(s), {} people move",
+                m.units_added.len(),
+                m.units_removed.len(),
+                m.units_reshaped.len(),
+                m.totals.buildings,
+                m.totals.households,
+                m.totals.population
+            );
+            for f in m.flows.iter().take(20) {
+                let name = |u: &Option<wangge_engine::model::UnitId>| u.as_ref().map_or("(no unit)".to_owned(), |u| u.0.clone());
+                println!(
+                    "  {} → {}: {} building(s), {} household(s), {} people",
+                    name(&f.from),
+                    name(&f.to),
+                    f.buildings,
+                    f.households,
+                    f.population
+                );
+            }
+        }
+        Err(e) => println!("what moves: not possible: {e}"),
     }
     Ok(())
 }

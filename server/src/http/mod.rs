@@ -172,6 +172,8 @@ pub struct AppState {
     pub rate: auth::RateLimiter,
     /// Read-only SQL: a sandbox per jurisdiction and the statement time limit.
     pub sql: crate::sql::SqlService,
+    /// Validators of planning scenarios and their base versions, kept warm between edits.
+    pub planning: crate::planning::review::ReviewCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -253,6 +255,7 @@ impl AppState {
             audit,
             rate: auth::RateLimiter::default(),
             sql: crate::sql::SqlService::new(opts.limits.sql_timeout),
+            planning: crate::planning::review::ReviewCache::default(),
         })
     }
 

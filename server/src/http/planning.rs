@@ -38,6 +38,8 @@ pub(crate) fn routes() -> Routes {
         .post("/api/scenarios/{id}/ops", Action::Plan, ops)
         .post("/api/scenarios/{id}/undo", Action::Plan, undo)
         .post("/api/scenarios/{id}/redo", Action::Plan, redo)
+        .get("/api/scenarios/{id}/validate", Action::Plan, validate)
+        .get("/api/scenarios/{id}/diff", Action::Plan, diff)
         .post("/api/scenarios/{id}/publish", Action::Publish, publish)
         .get("/api/layers/units/versions", Action::Read, versions)
         .post("/api/layers/units/rollback", Action::Publish, rollback)
@@ -144,11 +146,21 @@ fn check_change(scope: &Scope, d: &Dataset, before: &Draft, after: &Draft, c: &C
     }
 }
 
-fn outcome_json(o: &Outcome) -> Value {
-    json!({
+/// The answer to an op, undo or redo: the scenario's figures, what changed and the validation of the new draft
+/// (null with `validation_error` when the draft cannot be validated, e.g. it is no longer a hierarchy).
+fn outcome_json(s: &AppState, st: &Store, d: &Dataset, o: &Outcome) -> Value {
+    let mut v = json!({
         "scenario": plan::meta(&o.row, &o.log),
         "changed": o.change.changed, "created": o.change.created, "removed": o.change.removed,
-    })
+    });
+    match s.planning.validate(st, d, &o.row, &o.draft) {
+        Ok(r) => v["validation"] = plan::review::report_json(&r),
+        Err(e) => {
+            v["validation"] = Value::Null;
+            v["validation_error"] = json!(e.to_string());
+        }
+    }
+    v
 }
 
 async fn create(State(s): State<Arc<AppState>>, scope: Scope, body: String) -> AppResult {
@@ -227,7 +239,7 @@ async fn ops(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scop
         let st = crate::sync::lock(store_of(&s)?);
         require_scenario(&scope, &d, &st, &id)?;
         let guard = |a: &Draft, b: &Draft, c: &Change| check_change(&scope, &d, a, b, c);
-        answer(plan::apply_op(&st, &id, based_on, op, &guard).map(|o| Json(outcome_json(&o)).into_response()))
+        answer(plan::apply_op(&st, &id, based_on, op, &guard).map(|o| Json(outcome_json(&s, &st, &d, &o)).into_response()))
     })
     .await
 }
@@ -249,9 +261,81 @@ async fn step(s: Arc<AppState>, id: String, scope: Scope, headers: HeaderMap, bo
         let st = crate::sync::lock(store_of(&s)?);
         require_scenario(&scope, &d, &st, &id)?;
         let guard = |a: &Draft, b: &Draft, c: &Change| check_change(&scope, &d, a, b, c);
-        answer(f(&st, &id, based_on, &guard).map(|o| Json(outcome_json(&o)).into_response()))
+        answer(f(&st, &id, based_on, &guard).map(|o| Json(outcome_json(&s, &st, &d, &o)).into_response()))
     })
     .await
+}
+
+async fn validate(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
+    review(s, id, scope, false).await
+}
+
+async fn diff(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
+    review(s, id, scope, true).await
+}
+
+/// The validation or the diff of a scenario's draft; findings and moves outside the jurisdiction are left out.
+async fn review(s: Arc<AppState>, id: String, scope: Scope, moves: bool) -> AppResult {
+    blocking(move || {
+        let st = crate::sync::lock(store_of(&s)?);
+        let d = s.dataset();
+        require_scenario(&scope, &d, &st, &id)?;
+        let (row, draft, _) = plan::load(&st, &id).map_err(fail)?;
+        let keep = |u: &str| inside(&scope, &d, &draft, u);
+        let v = if moves {
+            let r = s.planning.diff(&st, &d, &row, &draft).map_err(fail)?;
+            let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
+            if !scope.jurisdiction.is_everything() {
+                scoped_diff(&mut v, &keep);
+            }
+            v
+        } else {
+            let r = s.planning.validate(&st, &d, &row, &draft).map_err(fail)?;
+            let mut v = plan::review::report_json(&r);
+            if !scope.jurisdiction.is_everything() {
+                scoped_findings(&mut v, &keep);
+            }
+            v
+        };
+        Ok(Json(v).into_response())
+    })
+    .await
+}
+
+fn str_in(v: &Value, keep: &dyn Fn(&str) -> bool) -> bool {
+    v.as_str().is_none_or(keep)
+}
+
+/// Only findings all of whose units lie inside (and AB pairs of units inside).
+fn scoped_findings(v: &mut Value, keep: &dyn Fn(&str) -> bool) {
+    if let Some(f) = v.get_mut("findings").and_then(Value::as_array_mut) {
+        f.retain(|x| x["units"].as_array().is_none_or(|us| us.iter().all(|u| str_in(u, keep))));
+    }
+    if let Some(ab) = v.get_mut("ab").filter(|a| a.is_object()) {
+        if let Some(p) = ab.get_mut("pairs").and_then(Value::as_array_mut) {
+            p.retain(|pair| pair.as_array().is_some_and(|xs| xs.iter().all(|u| str_in(u, keep))));
+        }
+        if let Some(u) = ab.get_mut("unmatched").and_then(Value::as_array_mut) {
+            u.retain(|x| str_in(x, keep));
+        }
+    }
+    if let Some(a) = v.get_mut("alliances") {
+        *a = Value::Null;
+    }
+}
+
+/// Only the units, moves and flows inside.
+fn scoped_diff(v: &mut Value, keep: &dyn Fn(&str) -> bool) {
+    for k in ["units_added", "units_removed", "units_reshaped", "units"] {
+        if let Some(a) = v.get_mut(k).and_then(Value::as_array_mut) {
+            a.retain(|x| str_in(&x["unit"], keep));
+        }
+    }
+    for k in ["moves", "flows"] {
+        if let Some(a) = v.get_mut(k).and_then(Value::as_array_mut) {
+            a.retain(|x| str_in(&x["from"], keep) && str_in(&x["to"], keep));
+        }
+    }
 }
 
 /// Take a new units version into the in-memory dataset (under the store's lock, so publishes apply in order).

@@ -9,6 +9,8 @@
 //! layer's jurisdiction check) and writes the result back. Undo replays the
 //! log from the stored base version.
 
+pub mod review;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -140,6 +142,11 @@ fn units_of(layer: Layer) -> Result<Draft> {
     Ok(Draft { units, overrides })
 }
 
+/// Units version `version` as a draft (the base of a scenario).
+pub fn base_draft(store: &Store, version: i32) -> Result<Draft> {
+    units_of(store.read_version(LayerKind::Units, version)?)
+}
+
 /// Create a scenario from the current units version, planning the subtree of `unit` (none: the whole district).
 pub fn create(store: &Store, name: &str, author: &str, unit: Option<&str>, description: &str) -> Result<ScenarioRow> {
     let name = name.trim();
@@ -214,7 +221,7 @@ pub fn apply_op(store: &Store, id: &str, based_on: i64, op: Op, guard: Guard<'_>
 pub fn undo(store: &Store, id: &str, based_on: i64, guard: Guard<'_>) -> Result<Outcome> {
     let (row, draft, mut log) = load(store, id)?;
     check_revision(&row, based_on)?;
-    let base = units_of(store.read_version(LayerKind::Units, row.base_version)?)?;
+    let base = base_draft(store, row.base_version)?;
     let prev = log.undo(&base)?;
     let change = wangge_engine::planning::layer_change(&draft.units, &prev.units);
     guard(&draft, &prev, &change)?;
@@ -302,7 +309,7 @@ pub fn rollback(store: &mut Store, to: i32, author: &str, message: &str, cfg: &I
 pub fn meta(row: &ScenarioRow, log: &OpLog) -> Value {
     json!({
         "id": row.id, "name": row.name, "author": row.author, "unit": row.unit, "description": row.description,
-        "base_version": row.base_version, "revision": row.revision, "cursor": log.cursor, "ops": log.ops.len(),
+        "base_version": row.base_version, "revision": row.revision, "cursor": log.cursor, "op_count": log.ops.len(),
         "can_undo": log.can_undo(), "can_redo": log.can_redo(), "published_version": row.published_version,
         "created_at_ms": row.created_at, "updated_at_ms": row.updated_at,
     })
@@ -313,7 +320,7 @@ pub fn view(row: &ScenarioRow, draft: &Draft, log: &OpLog, keep: &dyn Fn(&str) -
     let Layer::Units(units) = draft_layer(draft) else { return Value::Null };
     let features: Vec<Value> = units.iter().filter(|u| keep(&u.id.0)).map(|u| crate::geojson_out::unit_feature(u, vec![])).collect();
     let mut v = meta(row, log);
-    v["op_log"] = serde_json::to_value(&log.ops).unwrap_or(Value::Null);
+    v["ops"] = serde_json::to_value(&log.ops).unwrap_or(Value::Null);
     v["draft"] = json!({"type": "FeatureCollection", "features": features});
     v["overrides"] = json!(
         draft

@@ -393,6 +393,8 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
         ("POST", "/api/scenarios/{id}/publish") => {
             with(&format!("/api/scenarios/{}/publish", p.scenario), json!({"revision": 3, "message": format!("published by {tag}")}))
         }
+        ("GET", "/api/scenarios/{id}/validate") => one(format!("/api/scenarios/{}/validate", p.scenario)),
+        ("GET", "/api/scenarios/{id}/diff") => one(format!("/api/scenarios/{}/diff", p.scenario)),
         ("GET", "/api/layers/units/versions") => one("/api/layers/units/versions".into()),
         ("POST", "/api/layers/units/rollback") => with("/api/layers/units/rollback", json!({"to": 1})),
         (m, path) => panic!("no sample request for {m} {path}: add one to access_matrix.rs (every route is in the matrix)"),

@@ -95,6 +95,19 @@ async fn a_planner_splits_undoes_redoes_publishes_and_rolls_back() {
     let created: Vec<String> = serde_json::from_value(v["created"].clone()).expect("created");
     assert_eq!(created.len(), 2);
     assert_eq!(v["scenario"]["revision"], 1);
+    // every op answers with the validation of the new draft
+    assert!(v["validation"]["summary"]["units"].as_u64().is_some_and(|n| n as usize == units.len() + 1), "{}", v["validation"]["summary"]);
+    let (s, val) = send(&a, Method::GET, &format!("/api/scenarios/{id}/validate"), None, None).await;
+    assert_eq!(s, StatusCode::OK, "{val}");
+    assert_eq!(val["summary"], v["validation"]["summary"]);
+    // what moves: the grid is gone, two pieces came, and the moved households add up
+    let (s, m) = send(&a, Method::GET, &format!("/api/scenarios/{id}/diff"), None, None).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert_eq!(m["units_removed"].as_array().map(|x| x.len()), Some(1), "{m}");
+    assert_eq!(m["units_added"].as_array().map(|x| x.len()), Some(2), "{m}");
+    let moved: u64 = m["moves"].as_array().expect("moves").iter().filter_map(|x| x["households"].as_u64()).sum();
+    assert_eq!(Some(moved), m["totals"]["households"].as_u64(), "{m}");
+    assert!(m["moves"].as_array().expect("moves").iter().all(|x| x["from"] == json!(grid.id.0)), "{m}");
 
     // a second planner still at revision 0: 409 with the current revision
     let rename = json!({"op": "set_attributes", "unit": created[0], "name": "新网格"});
@@ -205,8 +218,12 @@ fn the_cli_applies_an_edited_layer_publishes_and_rolls_back() {
     assert_eq!(v["changed"], json!(["street-16846886"]), "{out}");
     assert_eq!(v["removed"], json!([dropped]), "{out}");
     assert_eq!(v["scenario"]["revision"], 1);
+    // the validation and what moves come with it (no buildings stored: nothing moves)
+    assert_eq!(v["validation"]["summary"]["units"].as_u64(), Some(11), "{out}");
+    assert_eq!(v["diff"]["units_removed"][0]["unit"], json!(dropped), "{out}");
     let out = ok(&wangge(&["scenario", "apply", "--db", p(&db), "--name", "qgis", p(&edited)]));
     assert!(out.contains("revision 2") && out.contains("0 unit(s) changed"), "{out}");
+    assert!(out.contains("validation: ") && out.contains("what moves: 0 unit(s) added, 1 removed"), "{out}");
     let out = ok(&wangge(&["scenario", "publish", "--db", p(&db), "--name", "qgis", "--message", "from QGIS"]));
     assert!(out.contains("as units version 2 (11 units)"), "{out}");
     let out = ok(&wangge(&["rollback", "--db", p(&db), "--layer", "units", "--to", "1"]));

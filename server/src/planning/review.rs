@@ -96,10 +96,10 @@ impl ReviewCache {
 
     fn keep(&self, row: &ScenarioRow, dv: String, v: Validator) {
         let mut s = crate::sync::lock(&self.scenarios);
-        if s.len() >= KEEP {
-            if let Some(k) = s.keys().next().cloned() {
-                s.remove(&k);
-            }
+        if s.len() >= KEEP
+            && let Some(k) = s.keys().next().cloned()
+        {
+            s.remove(&k);
         }
         s.insert(row.id.clone(), (row.revision, dv, v));
     }

@@ -176,7 +176,7 @@ pub fn nest_levels(parents: &[Unit], specs: &[LevelSpec], seed: u64) -> Vec<Unit
                         let g = proj.unproject_multi(&piece);
                         if g.is_valid() { g } else { geo::unary_union(g.0.iter()) }
                     },
-                    attributes: generated_attrs(),
+                    attributes: child_attrs(p, k + 1),
                 });
             }
         }
@@ -184,6 +184,16 @@ pub fn nest_levels(parents: &[Unit], specs: &[LevelSpec], seed: u64) -> Vec<Unit
         current = next;
     }
     out
+}
+
+/// A generated child's attributes: the generated label, and its GB/T 30428.1 code (the parent's code and the
+/// child's number in three digits) while the code stays within the grid's 15 digits.
+fn child_attrs(parent: &Unit, k: usize) -> crate::model::Attributes {
+    let mut a = generated_attrs();
+    if let Some(pc) = crate::planning::codes::code_of(parent).filter(|c| c.len() + 3 <= 15 && k <= 999) {
+        a.insert(crate::planning::codes::FIELD.to_owned(), serde_json::Value::String(format!("{pc}{k:03}")));
+    }
+    a
 }
 
 /// The digits of an id (a real OSM id like `street-123` becomes its digits).

@@ -63,6 +63,9 @@ pub enum CliError {
     /// `wangge export`: bad flags or a file that could not be written.
     #[error(transparent)]
     Export(#[from] crate::export::geoparquet::ExportError),
+    /// A planning scenario could not be applied, published or rolled back.
+    #[error(transparent)]
+    Planning(#[from] crate::planning::PlanningError),
     /// `wangge serve` stopped with this message.
     #[error("{0}")]
     Serve(#[from] super::serve::ServeError),

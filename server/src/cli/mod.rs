@@ -1,5 +1,5 @@
 //! The `wangge` command line: one module per subcommand (import, export, check, versions, serve,
-//! adjacency/alliances/abpairs, coverage, service, gen, backup, restore); this file only parses and dispatches.
+//! adjacency/alliances/abpairs, coverage, service, gen, backup, restore, scenario, rollback); this file only parses and dispatches.
 
 mod args;
 mod backup;
@@ -13,6 +13,7 @@ mod import;
 mod output;
 mod people;
 mod restore;
+mod scenario;
 mod serve;
 mod service;
 mod versions;
@@ -60,6 +61,13 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup in place of a store (server stopped), all or nothing; the old file is kept.
     Restore(restore::RestoreArgs),
+    /// Planning scenarios: take an edited units layer as a scenario's next revision, publish a scenario.
+    Scenario {
+        #[command(subcommand)]
+        what: scenario::ScenarioCommand,
+    },
+    /// Write an older version of a layer again as its next version.
+    Rollback(scenario::RollbackArgs),
     /// Generate deterministic data (labelled generated) for the demo or benchmarks.
     Gen {
         #[command(subcommand)]
@@ -101,6 +109,8 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Coverage(a) => coverage::run(a),
         Command::Service(a) => service::run(a),
         Command::Gen { what } => generate::run(what),
+        Command::Scenario { what } => scenario::run(what),
+        Command::Rollback(a) => scenario::rollback(a),
         Command::Users { what } => people::users(what),
         Command::Token { what } => people::token(what),
         Command::Backup(a) => backup::run(a),

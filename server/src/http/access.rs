@@ -51,12 +51,16 @@ pub enum Action {
     Sensors,
     /// Run read-only SQL over the tables of the jurisdiction (`POST /api/sql`).
     Sql,
+    /// Planning scenarios: create, edit (ops, undo, redo), read and delete drafts of the units layer.
+    Plan,
+    /// Publish a scenario as the next units version, or roll the units back to an older version.
+    Publish,
     /// Users, tokens, the audit log, backups.
     Admin,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::Public,
         Action::Me,
         Action::Read,
@@ -68,6 +72,8 @@ impl Action {
         Action::EditCameras,
         Action::Sensors,
         Action::Sql,
+        Action::Plan,
+        Action::Publish,
         Action::Admin,
     ];
 
@@ -85,13 +91,25 @@ impl Action {
             Action::EditCameras => "edit cameras",
             Action::Sensors => "register sensors or post readings",
             Action::Sql => "run read-only SQL",
+            Action::Plan => "edit planning scenarios",
+            Action::Publish => "publish or roll back the units layer",
             Action::Admin => "administer users, tokens, the audit log and backups",
         }
     }
 
     /// Whether it changes what is stored (audited).
     pub fn writes(self) -> bool {
-        matches!(self, Action::Report | Action::BulkReport | Action::Transition | Action::EditCameras | Action::Sensors | Action::Admin)
+        matches!(
+            self,
+            Action::Report
+                | Action::BulkReport
+                | Action::Transition
+                | Action::EditCameras
+                | Action::Sensors
+                | Action::Plan
+                | Action::Publish
+                | Action::Admin
+        )
     }
 }
 
@@ -109,6 +127,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
         A::Sensors => matches!(role, R::Admin | R::Sensor),
         // power users who read figures: not the screen, grid workers, departments or machines
         A::Sql => matches!(role, R::Admin | R::Analyst | R::Planner),
+        A::Plan | A::Publish => matches!(role, R::Admin | R::Planner),
         A::Admin => role == R::Admin,
     }
 }

@@ -18,6 +18,7 @@ pub mod login;
 pub mod ogc;
 pub mod params;
 pub mod people;
+pub mod planning;
 pub mod query;
 pub mod query_export;
 pub mod request_id;
@@ -97,6 +98,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(admin::routes())
         .merge(query::routes())
         .merge(ogc::routes())
+        .merge(planning::routes())
         .get("/health", Action::Public, health)
         .get("/api/{*rest}", Action::Public, api_not_found);
     [capped, incidents::bulk_routes(), stream::routes()]
@@ -172,6 +174,8 @@ pub struct AppState {
     pub rate: auth::RateLimiter,
     /// Read-only SQL: a sandbox per jurisdiction and the statement time limit.
     pub sql: crate::sql::SqlService,
+    /// Validators of planning scenarios and their base versions, kept warm between edits.
+    pub planning: crate::planning::review::ReviewCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -253,6 +257,7 @@ impl AppState {
             audit,
             rate: auth::RateLimiter::default(),
             sql: crate::sql::SqlService::new(opts.limits.sql_timeout),
+            planning: crate::planning::review::ReviewCache::default(),
         })
     }
 

@@ -273,6 +273,14 @@ fn build_layer(raws: Vec<Raw>, opts: &ImportOptions) -> Result<Layer, ImportFail
         LayerKind::Incidents => Layer::Incidents(incidents(&mut ctx, &raws, &ids)),
         LayerKind::Roads => Layer::Roads(roads(&mut ctx, &raws, &ids)),
     };
+    // unit codes (GB/T 30428.1): checked by the engine's planning::codes
+    if let (true, Layer::Units(us)) = (ctx.errors.is_empty(), &layer) {
+        for p in wangge_engine::planning::codes::check(us) {
+            let index = raws.get(p.index).map_or(p.index, |r| r.index);
+            let problem = format!("code {}: {}", p.code, p.problem);
+            ctx.errors.push(FeatureError { layer: "units".into(), index, id: Some(p.unit), field: Some("code".into()), problem });
+        }
+    }
     if ctx.errors.is_empty() {
         return Ok(layer);
     }

@@ -29,6 +29,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, what: "layer versions, live incidents, sensors", sql: schema::V1 },
     Migration { version: 2, what: "users, API tokens, login sessions, audit log", sql: schema::V2 },
+    Migration { version: 3, what: "planning scenarios, layer publications", sql: schema::V3 },
 ];
 
 /// The version this build writes.

@@ -13,6 +13,7 @@ pub mod layers;
 pub mod migrate;
 pub mod people;
 mod read;
+pub mod scenarios;
 mod schema;
 pub mod sensors;
 
@@ -216,7 +217,7 @@ mod tests {
     fn a_failed_transaction_leaves_nothing_and_counts_every_table() {
         let s = Store::memory().expect("memory");
         let before = s.row_counts().expect("counts");
-        assert_eq!(before.len(), 16);
+        assert_eq!(before.len(), 18);
         assert_eq!(s.schema_version().expect("version"), super::migrate::newest());
         assert!(before.values().all(|&n| n == 0));
         let r: super::Result<()> = s.transaction("test", |s| {

@@ -69,8 +69,20 @@ CREATE TABLE IF NOT EXISTS audit_log (
     path TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL, unit TEXT, target TEXT, detail TEXT);
 ";
 
+/// Schema version 3: planning scenarios (a draft of the units layer with its op log and revision) and who
+/// published each layer version, when and why (issue 15).
+pub(super) const V3: &str = "
+CREATE TABLE IF NOT EXISTS scenarios (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, author TEXT NOT NULL, unit TEXT, description TEXT NOT NULL,
+    base_version INTEGER NOT NULL, revision BIGINT NOT NULL, ops TEXT NOT NULL, op_cursor BIGINT NOT NULL,
+    draft TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, published_version INTEGER);
+CREATE TABLE IF NOT EXISTS layer_publications (
+    layer TEXT NOT NULL, version INTEGER NOT NULL, author TEXT NOT NULL, message TEXT NOT NULL,
+    scenario TEXT, rollback_of INTEGER, at_ms BIGINT NOT NULL, PRIMARY KEY (layer, version));
+";
+
 /// Every table, for [`super::Store::row_counts`].
-pub(super) const TABLES: [&str; 16] = [
+pub(super) const TABLES: [&str; 18] = [
     "layer_versions",
     "units",
     "buildings",
@@ -87,4 +99,6 @@ pub(super) const TABLES: [&str; 16] = [
     "api_tokens",
     "sessions",
     "audit_log",
+    "scenarios",
+    "layer_publications",
 ];

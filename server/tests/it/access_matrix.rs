@@ -46,6 +46,8 @@ struct Place {
     tile: (u8, u32, u32),
     live: String,
     sensor: String,
+    /// A planning scenario of the street (made by its planner).
+    scenario: String,
 }
 
 struct Layout {
@@ -198,6 +200,7 @@ fn place(d: &Dataset, street: &str, tag: &str) -> Place {
         tile: (14, *xs.start(), *ys.start()),
         live: format!("LIVE-{tag}"),
         sensor: format!("GAS-{tag}"),
+        scenario: String::new(),
     }
 }
 
@@ -208,10 +211,19 @@ async fn layout(name: &'static str, layers: Vec<Layer>) -> Layout {
     let d = dataset(layers);
     let streets: Vec<usize> = (0..d.hierarchy.len()).filter(|&i| d.hierarchy.units[i].level.0 == "street").collect();
     let (a, b) = (d.hierarchy.units[streets[0]].id.0.clone(), d.hierarchy.units[streets[1]].id.0.clone());
-    let inside = place(&d, &a, "IN");
-    let outside = place(&d, &b, "OUT");
+    let mut inside = place(&d, &a, "IN");
+    let mut outside = place(&d, &b, "OUT");
     let state = AppState::with_store(d, common::repo("web"), store).expect("state");
     let admin = app(state.clone());
+    // a planning scenario in each street, made by its planner
+    for p in [&mut inside, &mut outside] {
+        let planner = Actor { name: format!("planner-{}", p.street), role: Role::Planner, unit: Some(p.street.clone()), department: None };
+        let a = app(state.clone()).layer(axum::Extension(planner));
+        let (s, _, b) = send(&a, &Method::POST, "/api/scenarios", Some(&json!({"name": format!("plan of {}", p.street)}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+        let v: Value = serde_json::from_slice(&b).expect("json");
+        p.scenario = v["id"].as_str().expect("id").to_owned();
+    }
     // live incidents and sensors in both streets, posted in open local mode
     for p in [&inside, &outside] {
         let body = json!({"id": p.live, "lon": p.point.0, "lat": p.point.1, "category": "环境卫生", "reporter": "t"});
@@ -384,6 +396,23 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
                            UNION ALL SELECT id FROM facilities UNION ALL SELECT id FROM incidents", "limit": 100000}),
         ),
         ("GET", "/api/sql/schema") => one("/api/sql/schema".into()),
+        ("POST", "/api/scenarios") => with("/api/scenarios", json!({"name": format!("plan-{tag}")})),
+        ("GET", "/api/scenarios") => one("/api/scenarios".into()),
+        ("GET", "/api/scenarios/{id}") => one(format!("/api/scenarios/{}", p.scenario)),
+        ("DELETE", "/api/scenarios/{id}") => one(format!("/api/scenarios/{}", p.scenario)),
+        ("POST", "/api/scenarios/{id}/ops") => with(
+            &format!("/api/scenarios/{}/ops", p.scenario),
+            json!({"revision": 0, "op": {"op": "set_attributes", "unit": p.leaf, "name": format!("renamed-{tag}")}}),
+        ),
+        ("POST", "/api/scenarios/{id}/undo") => with(&format!("/api/scenarios/{}/undo", p.scenario), json!({"revision": 1})),
+        ("POST", "/api/scenarios/{id}/redo") => with(&format!("/api/scenarios/{}/redo", p.scenario), json!({"revision": 2})),
+        ("POST", "/api/scenarios/{id}/publish") => {
+            with(&format!("/api/scenarios/{}/publish", p.scenario), json!({"revision": 3, "message": format!("published by {tag}")}))
+        }
+        ("GET", "/api/scenarios/{id}/validate") => one(format!("/api/scenarios/{}/validate", p.scenario)),
+        ("GET", "/api/scenarios/{id}/diff") => one(format!("/api/scenarios/{}/diff", p.scenario)),
+        ("GET", "/api/layers/units/versions") => one("/api/layers/units/versions".into()),
+        ("POST", "/api/layers/units/rollback") => with("/api/layers/units/rollback", json!({"to": 1})),
         (m, path) => panic!("no sample request for {m} {path}: add one to access_matrix.rs (every route is in the matrix)"),
     }
 }

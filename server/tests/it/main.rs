@@ -21,6 +21,7 @@ mod incidents;
 mod integrity;
 mod malformed;
 mod ogc;
+mod planning;
 mod scope_cases;
 mod scope_map;
 mod service;

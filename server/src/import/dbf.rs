@@ -6,7 +6,7 @@
 //! JSON. Errors name the file, record, field and byte offset. O(file size).
 //! Reference: the dBASE file structure (dbase.com "Xbase file format").
 
-use encoding_rs::{GBK, GB18030, UTF_8};
+use encoding_rs::{GB18030, GBK, UTF_8};
 use serde_json::{Map, Number, Value};
 
 use super::text::{Chosen, strict, undecodable};

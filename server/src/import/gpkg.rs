@@ -81,7 +81,10 @@ impl Wkb<'_> {
         let dims = 2 + usize::from(z) + usize::from(m);
         let sub = |s: &mut Self, want: &str| -> Result<Vec<Value>, String> {
             let n = s.u32(le)? as usize;
-            (0..n.min(s.b.len())).map(|_| s.geometry(depth + 1).map(|g| g["coordinates"].clone())).collect::<Result<Vec<_>, _>>().map_err(|e| format!("{want}: {e}"))
+            (0..n.min(s.b.len()))
+                .map(|_| s.geometry(depth + 1).map(|g| g["coordinates"].clone()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{want}: {e}"))
         };
         Ok(match kind {
             1 => {
@@ -142,7 +145,10 @@ pub fn parse(path: &Path, layer: Option<&str>) -> Result<Parsed, String> {
         .map_err(|e| format!("{name}: not a GeoPackage with feature tables: {e}"))?;
     let names: Vec<String> = tables.iter().map(|t| t.0.clone()).collect();
     let (table, geom_col, srs_id) = match layer {
-        Some(l) => tables.iter().find(|t| t.0.eq_ignore_ascii_case(l)).ok_or_else(|| format!("{name}: no feature table {l:?}; it has {}", names.join(", ")))?,
+        Some(l) => tables
+            .iter()
+            .find(|t| t.0.eq_ignore_ascii_case(l))
+            .ok_or_else(|| format!("{name}: no feature table {l:?}; it has {}", names.join(", ")))?,
         None => match &tables[..] {
             [] => return Err(format!("{name}: the GeoPackage has no feature table")),
             [one] => one,
@@ -198,7 +204,9 @@ pub fn parse(path: &Path, layer: Option<&str>) -> Result<Parsed, String> {
                 ValueRef::Integer(n) => Value::Number(n.into()),
                 ValueRef::Real(x) => Number::from_f64(x).map_or(Value::Null, Value::Number),
                 ValueRef::Text(t) => Value::String(
-                    std::str::from_utf8(t).map_err(|e| format!("{where_}: feature {index}, column {c}: text is not UTF-8 (GeoPackage text must be): {e}"))?.to_owned(),
+                    std::str::from_utf8(t)
+                        .map_err(|e| format!("{where_}: feature {index}, column {c}: text is not UTF-8 (GeoPackage text must be): {e}"))?
+                        .to_owned(),
                 ),
             };
             props.insert(c.clone(), val);

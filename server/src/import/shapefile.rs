@@ -28,9 +28,10 @@ fn read_file(p: &Path) -> Result<Vec<u8>, String> {
 fn choose<'a>(stems: &'a [String], where_: &str, layer: Option<&str>) -> Result<&'a String, String> {
     match (stems, layer) {
         ([], _) => Err(format!("{where_}: no .shp file in it")),
-        (_, Some(l)) => stems.iter().find(|s| s.eq_ignore_ascii_case(l) || s.rsplit('/').next().is_some_and(|b| b.eq_ignore_ascii_case(l))).ok_or_else(|| {
-            format!("{where_}: no Shapefile named {l:?}; it has {}", stems.join(", "))
-        }),
+        (_, Some(l)) => stems
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(l) || s.rsplit('/').next().is_some_and(|b| b.eq_ignore_ascii_case(l)))
+            .ok_or_else(|| format!("{where_}: no Shapefile named {l:?}; it has {}", stems.join(", "))),
         ([one], None) => Ok(one),
         (_, None) => Err(format!("{where_}: several Shapefiles ({}); choose one with --source-layer NAME", stems.join(", "))),
     }
@@ -114,8 +115,9 @@ pub fn parse(p: Parts, opts: &ImportOptions) -> Result<Parsed, String> {
         && let Some(c) = &p.cpg
     {
         let label = String::from_utf8_lossy(c).trim().to_owned();
-        let encoding = encoding_for(&label)
-            .ok_or_else(|| format!("{base}.cpg names the encoding {label:?}, which wangge does not read (UTF-8, GBK, GB18030); give --encoding"))?;
+        let encoding = encoding_for(&label).ok_or_else(|| {
+            format!("{base}.cpg names the encoding {label:?}, which wangge does not read (UTF-8, GBK, GB18030); give --encoding")
+        })?;
         given = Some(Chosen { encoding, from: "named by the .cpg" });
     }
     let crs = match &p.prj {

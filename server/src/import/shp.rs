@@ -75,7 +75,8 @@ fn parts(c: &[u8], multipoint: bool) -> Option<Vec<Ring>> {
     } else {
         (0..nparts).map(|i| i32_le(c, 44 + 4 * i).and_then(|s| usize::try_from(s).ok())).collect::<Option<_>>()?
     };
-    let pts: Vec<[f64; 2]> = (0..npoints).map(|i| Some([f64_le(c, first_point + 16 * i)?, f64_le(c, first_point + 16 * i + 8)?])).collect::<Option<_>>()?;
+    let pts: Vec<[f64; 2]> =
+        (0..npoints).map(|i| Some([f64_le(c, first_point + 16 * i)?, f64_le(c, first_point + 16 * i + 8)?])).collect::<Option<_>>()?;
     let mut out = Vec::with_capacity(nparts);
     for (k, &s) in starts.iter().enumerate() {
         let e = starts.get(k + 1).copied().unwrap_or(npoints);
@@ -96,7 +97,11 @@ fn record(c: &[u8]) -> Result<Option<Value>, String> {
         }
         3 | 13 | 23 => {
             let p = parts(c, false).ok_or_else(short)?;
-            if p.len() == 1 { json!({"type": "LineString", "coordinates": p[0]}) } else { json!({"type": "MultiLineString", "coordinates": p}) }
+            if p.len() == 1 {
+                json!({"type": "LineString", "coordinates": p[0]})
+            } else {
+                json!({"type": "MultiLineString", "coordinates": p})
+            }
         }
         5 | 15 | 25 => {
             let rings: Vec<Ring> = parts(c, false).ok_or_else(short)?.into_iter().filter(|r| !r.is_empty()).collect();

@@ -181,9 +181,7 @@ impl Crs {
         match self {
             Crs::Offset(s) => {
                 if !lonlat_in_range(x, y) {
-                    return Err(format!(
-                        "coordinate out of range: [{x}, {y}] (longitude must be in [-180, 180], latitude in [-90, 90])"
-                    ));
+                    return Err(format!("coordinate out of range: [{x}, {y}] (longitude must be in [-180, 180], latitude in [-90, 90])"));
                 }
                 Ok(s.to_wgs84(x, y))
             }

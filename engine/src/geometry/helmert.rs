@@ -44,11 +44,7 @@ impl Helmert {
         let (rx, ry, rz) = (self.rx * sec, self.ry * sec, self.rz * sec);
         let m = 1.0 + self.ds_ppm * 1e-6;
         let [x, y, z] = p;
-        [
-            self.dx + m * (x - rz * y + ry * z),
-            self.dy + m * (rz * x + y - rx * z),
-            self.dz + m * (-ry * x + rx * y + z),
-        ]
+        [self.dx + m * (x - rz * y + ry * z), self.dy + m * (rz * x + y - rx * z), self.dz + m * (-ry * x + rx * y + z)]
     }
 
     /// (lon, lat) in degrees on `source` → WGS 84 (lon, lat), height taken as 0.

@@ -153,10 +153,24 @@ mod tests {
             };
             let tm = TransverseMercator::gauss_kruger(el, p.lon0, p.false_easting);
             let (x, y) = tm.forward(p.lon, p.lat);
-            assert!((x - p.x).abs() < 1e-3 && (y - p.y).abs() < 1e-3, "EPSG:{} forward ({}, {}): {x} {y} vs {} {}", p.epsg, p.lon, p.lat, p.x, p.y);
+            assert!(
+                (x - p.x).abs() < 1e-3 && (y - p.y).abs() < 1e-3,
+                "EPSG:{} forward ({}, {}): {x} {y} vs {} {}",
+                p.epsg,
+                p.lon,
+                p.lat,
+                p.x,
+                p.y
+            );
             let (lon, lat) = tm.inverse(p.x, p.y);
             // 1e-8° ≈ 1 mm
-            assert!((lon - p.lon).abs() < 1e-8 && (lat - p.lat).abs() < 1e-8, "EPSG:{} inverse: {lon} {lat} vs {} {}", p.epsg, p.lon, p.lat);
+            assert!(
+                (lon - p.lon).abs() < 1e-8 && (lat - p.lat).abs() < 1e-8,
+                "EPSG:{} inverse: {lon} {lat} vs {} {}",
+                p.epsg,
+                p.lon,
+                p.lat
+            );
         }
     }
 

@@ -183,7 +183,8 @@ pub fn parse_crs(wkt: &str) -> Result<Crs, String> {
     if !is_proj && !is_geog {
         return Err(format!("WKT: {} is not a geographic or projected CRS", root.key));
     }
-    let geog = if is_proj { root.child(&["GEOGCS", "BASEGEOGCRS", "BASEGEODCRS"]).ok_or("WKT: projected CRS without GEOGCS")? } else { &root };
+    let geog =
+        if is_proj { root.child(&["GEOGCS", "BASEGEOGCRS", "BASEGEODCRS"]).ok_or("WKT: projected CRS without GEOGCS")? } else { &root };
     let (datum, towgs84) = datum_of(geog)?;
     if let Some(c) = root.epsg().and_then(super::epsg::lookup) {
         return Ok(match towgs84 {
@@ -192,21 +193,17 @@ pub fn parse_crs(wkt: &str) -> Result<Crs, String> {
         });
     }
     if is_geog {
-        return Ok(if datum == Datum::Wgs84 {
-            Crs::Offset(SourceCrs::Wgs84)
-        } else {
-            Crs::Geodetic { datum, epsg: geog.epsg(), towgs84 }
-        });
+        return Ok(if datum == Datum::Wgs84 { Crs::Offset(SourceCrs::Wgs84) } else { Crs::Geodetic { datum, epsg: geog.epsg(), towgs84 } });
     }
     let method = root.child(&["PROJECTION"]).or_else(|| root.child(&["CONVERSION"]).and_then(|c| c.child(&["METHOD"])));
     let method_name = method.map(Node::name).unwrap_or_default();
     let m = squash(&method_name);
     if !(m.contains("transversemercator") || m.contains("gausskruger") || m.contains("gaussian")) {
-        return Err(format!(
-            "WKT: projection {method_name:?} is not supported (wangge reads Transverse Mercator / Gauss-Krüger)"
-        ));
+        return Err(format!("WKT: projection {method_name:?} is not supported (wangge reads Transverse Mercator / Gauss-Krüger)"));
     }
-    let params_of = |n: &Node| n.children().filter(|c| c.key == "PARAMETER").map(|c| (squash(&c.name()), c.nums().first().copied())).collect::<Vec<_>>();
+    let params_of = |n: &Node| {
+        n.children().filter(|c| c.key == "PARAMETER").map(|c| (squash(&c.name()), c.nums().first().copied())).collect::<Vec<_>>()
+    };
     let mut params = params_of(&root);
     if let Some(conv) = root.child(&["CONVERSION"]) {
         params.extend(params_of(conv));

@@ -28,11 +28,11 @@ pub struct ImportArgs {
     /// (CGCS2000 4490 and its Gauss-Krüger zones 4491–4554; Xi'an 1980 2327–2390; Beijing 1954
     /// 21413–21463, 2401–2442). Default: what the file declares (.prj, GeoJSON "crs", GeoPackage), else wgs84.
     #[arg(long, env = "WANGGE_CRS", value_parser = parse_crs)]
-    pub crs: Option<Crs>,
+    pub crs: Option<Box<Crs>>,
     /// Seven-parameter shift to WGS84 for Xi'an 1980 / Beijing 1954: dx,dy,dz,rx,ry,rz,ppm
     /// (metres, arc-seconds, ppm; position vector convention, as PROJ +towgs84).
-    #[arg(long, env = "WANGGE_TOWGS84", value_parser = Helmert::parse, allow_hyphen_values = true)]
-    pub towgs84: Option<Helmert>,
+    #[arg(long, env = "WANGGE_TOWGS84", value_parser = parse_towgs84, allow_hyphen_values = true)]
+    pub towgs84: Option<Box<Helmert>>,
     /// Text encoding of the files: utf-8, gbk or gb18030. Default: the Shapefile's .cpg, else detected.
     #[arg(long, env = "WANGGE_ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
@@ -53,8 +53,12 @@ pub struct ImportArgs {
     pub paths: Vec<PathBuf>,
 }
 
-fn parse_crs(s: &str) -> Result<Crs, String> {
-    Crs::parse(s)
+fn parse_crs(s: &str) -> Result<Box<Crs>, String> {
+    Crs::parse(s).map(Box::new)
+}
+
+fn parse_towgs84(s: &str) -> Result<Box<Helmert>, String> {
+    Helmert::parse(s).map(Box::new)
 }
 
 fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
@@ -80,8 +84,8 @@ pub fn parse_tz(s: &str) -> Result<i64, CliError> {
 /// The import options the flags describe; `--default` values that read as numbers are numbers.
 fn options(a: &ImportArgs) -> Result<ImportOptions, CliError> {
     let mut opts = ImportOptions::new(a.layer.into());
-    opts.crs = a.crs;
-    opts.towgs84 = a.towgs84;
+    opts.crs = a.crs.as_deref().copied();
+    opts.towgs84 = a.towgs84.as_deref().copied();
     opts.encoding = a.encoding;
     opts.source_layer = a.source_layer.clone();
     opts.fields = parse_pairs(&a.fields)?.into_iter().collect();

@@ -211,3 +211,26 @@ fn xian_1980_needs_its_seven_parameters() {
     opts.towgs84 = Some(wangge_engine::geometry::helmert::Helmert::parse("24,-123,-94,0.02,-0.25,-0.13,1.1").expect("params"));
     assert!(import(&gj, &opts).is_ok());
 }
+
+#[test]
+fn the_command_line_imports_a_shapefile_and_says_what_it_assumed() {
+    use crate::cli::{ok, p, wangge};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("w.duckdb");
+    let shp = fixture("import/shinan_4549.shp");
+    let o = wangge(&["import", "--db", p(&db), "--layer", "units", p(&shp)]);
+    let out = ok(&o);
+    assert!(out.contains("imported 12 units as version 1"), "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("note:") && err.contains("read as WGS 84"), "{err}");
+    let o = wangge(&["import", "--db", p(&db), "--layer", "units", "--crs", "EPSG:3857", p(&shp)]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("4491–4554"));
+    let o = wangge(&["import", "--db", p(&db), "--layer", "units", "--encoding", "latin1", p(&shp)]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("gb18030"));
+    let csv = fixture("import/incidents_gb18030.csv");
+    let o = wangge(&["import", "--db", p(&db), "--layer", "incidents", "--encoding", "utf-8", p(&csv)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("incidents_gb18030.csv") && err.contains("byte offset"), "{err}");
+    let o = wangge(&["import", "--db", p(&db), "--layer", "incidents", "--encoding", "gb18030", p(&csv)]);
+    assert!(ok(&o).contains("imported 12 incidents"));
+}

@@ -87,8 +87,10 @@ fn code_of(datum: Datum, width: u32, prefix: bool, zone: u32) -> Option<u32> {
 }
 
 /// Which zones projected coordinates (x = easting, y = northing, metres)
-/// would fit, in words, for the error that refuses a file without a CRS.
-pub fn fitting_zones(x: f64, y: f64) -> String {
+/// would fit, in words, for the error that refuses a file without a CRS;
+/// `None` when they fit no Chinese Gauss–Krüger zone (then they are not
+/// taken for projected coordinates at all).
+pub fn fitting_zones(x: f64, y: f64) -> Option<String> {
     let lat = y / 110_946.0; // metres per degree of latitude, roughly
     let prefix = (x / 1e6).floor();
     let rest = x - prefix * 1e6;
@@ -99,29 +101,30 @@ pub fn fitting_zones(x: f64, y: f64) -> String {
         } else if (25..=45).contains(&z) {
             3
         } else {
-            return format!("the easting {x} has a zone prefix {z}, which is no Chinese 3° (25–45) or 6° (13–23) zone");
+            return None;
         };
         let codes = [Datum::Cgcs2000, Datum::Xian1980, Datum::Beijing1954]
             .iter()
             .filter_map(|d| code_of(*d, width, true, z).map(|c| format!("{} EPSG:{c}", d.name())))
             .collect::<Vec<_>>()
             .join(", ");
-        return format!(
+        return Some(format!(
             "they fit the {width}° Gauss-Krüger zone {z} (central meridian {}°E) with the zone number prefixed to the easting, near latitude {lat:.1}°N: {codes}",
             central_meridian(width, z)
-        );
+        ));
     }
     if (100_000.0..=900_000.0).contains(&x) && (1.5e6..=6.5e6).contains(&y) {
-        return format!(
+        return Some(format!(
             "they fit a Gauss-Krüger zone without the zone prefix (easting around 500000), near latitude {lat:.1}°N; \
              the central meridian is not in the coordinates: CGCS2000 3° zones are EPSG:4534 (75°E) … EPSG:4554 (135°E), \
              EPSG:4534 + (meridian − 75)/3, e.g. 120°E = EPSG:4549; 6° zones EPSG:4502 (75°E) … EPSG:4512 (135°E)"
-        );
+        ));
     }
-    if (100_000.0..=900_000.0).contains(&y) && (1.5e6..=6.5e6).contains(&x) || y >= 1e6 && x > 1.5e6 && x < 6.5e6 {
-        return "the first coordinate looks like a northing and the second like an easting: write x = easting, y = northing".into();
+    let swapped_prefixed = (13e6..46e6).contains(&y) && (100_000.0..=900_000.0).contains(&(y % 1e6));
+    if (1.5e6..=6.5e6).contains(&x) && ((100_000.0..=900_000.0).contains(&y) || swapped_prefixed) {
+        return Some("the first coordinate looks like a northing and the second like an easting: write x = easting, y = northing".into());
     }
-    "they fit no Chinese Gauss-Krüger zone".into()
+    None
 }
 
 #[cfg(test)]
@@ -150,10 +153,15 @@ mod tests {
 
     #[test]
     fn suggests_the_prefixed_zone() {
-        let s = fitting_zones(40_523_456.0, 3_995_000.0);
+        let s = fitting_zones(40_523_456.0, 3_995_000.0).unwrap_or_default();
         assert!(s.contains("EPSG:4528") && s.contains("zone 40"), "{s}");
-        let s = fitting_zones(523_456.0, 3_995_000.0);
+        let s = fitting_zones(523_456.0, 3_995_000.0).unwrap_or_default();
         assert!(s.contains("EPSG:4549") && s.contains("without the zone prefix"), "{s}");
-        assert!(fitting_zones(3_995_000.0, 523_456.0).contains("northing"));
+        assert!(fitting_zones(3_995_000.0, 523_456.0).is_some_and(|s| s.contains("northing")));
+        assert!(fitting_zones(3_995_000.0, 40_523_456.0).is_some_and(|s| s.contains("northing")));
+        // out of lon/lat range but no zone: not taken for projected
+        for (x, y) in [(500.0, 36.0), (120.4, 90.5), (120.4, 1e300), (-208.9, 1e22), (99_000_000.0, 3e6), (3e6, 1e22)] {
+            assert_eq!(fitting_zones(x, y), None, "{x} {y}");
+        }
     }
 }

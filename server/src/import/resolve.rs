@@ -31,8 +31,8 @@ fn first_position(g: &Value) -> Option<(f64, f64)> {
     }
 }
 
-/// The first coordinate of the features (geometry, else the lon/lat fields).
-fn first_coordinate(raws: &[Raw], opts: &ImportOptions) -> Option<(f64, f64)> {
+/// The first coordinate of each of the first 100 features (geometry, else the lon/lat fields).
+fn first_coordinates(raws: &[Raw], opts: &ImportOptions) -> Vec<(f64, f64)> {
     let field = |r: &Raw, canon: &str| -> Option<f64> {
         let name = opts.fields.get(canon).map_or(canon, String::as_str);
         match r.props.get(name)? {
@@ -41,10 +41,25 @@ fn first_coordinate(raws: &[Raw], opts: &ImportOptions) -> Option<(f64, f64)> {
             _ => None,
         }
     };
-    raws.iter().find_map(|r| match &r.geometry {
-        Some(g) => first_position(g),
-        None => Some((field(r, "lon")?, field(r, "lat")?)),
-    })
+    raws.iter()
+        .take(100)
+        .filter_map(|r| match &r.geometry {
+            Some(g) => first_position(g),
+            None => Some((field(r, "lon")?, field(r, "lat")?)),
+        })
+        .collect()
+}
+
+/// Whether the file's coordinates look projected: none of the first ones is
+/// lon/lat and the first fits a Gauss–Krüger zone (then: which zones, in words).
+/// A file with one bad coordinate among good ones is left to the per-feature checks.
+fn looks_projected(raws: &[Raw], opts: &ImportOptions) -> Option<(f64, f64, String)> {
+    let firsts = first_coordinates(raws, opts);
+    let &(x, y) = firsts.first()?;
+    if firsts.iter().any(|&(a, b)| lonlat_in_range(a, b)) {
+        return None;
+    }
+    fitting_zones(x, y).map(|z| (x, y, z))
 }
 
 /// The CRS to convert `parsed` from; `name` is the file for messages.
@@ -55,13 +70,10 @@ pub(super) fn crs(opts: &ImportOptions, parsed: &Parsed, name: &str) -> Result<C
         (Some(given), _) => given,
         (None, Some(d)) => d,
         (None, None) => {
-            if let Some((x, y)) = first_coordinate(&parsed.raws, opts)
-                && !lonlat_in_range(x, y)
-            {
+            if let Some((x, y, zones)) = looks_projected(&parsed.raws, opts) {
                 return Err(fail(format!(
                     "the coordinates look projected (the first is [{x}, {y}], not longitude/latitude) and the file says no \
-                     coordinate system; {}. Give it with --crs EPSG:NNNN",
-                    fitting_zones(x, y)
+                     coordinate system; {zones}. Give it with --crs EPSG:NNNN"
                 )));
             }
             Crs::default()

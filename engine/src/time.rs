@@ -1,5 +1,10 @@
 //! Times: civil dates (days from and to year-month-day), parsing what users
 //! put in files, and formatting as RFC 3339. Pure arithmetic on Unix seconds.
+//!
+//! What offices write is first rewritten to `YYYY-M-D H:M:S`: slashes
+//! (`2026/3/1 8:30`), the Chinese form (`2026年3月1日 8时30分`), and Excel
+//! serial day numbers (days since 1899-12-30, the 1900 leap-year bug
+//! included, fractions for the time of day).
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -34,16 +39,71 @@ fn num(s: &str, lo: i64, hi: i64) -> Option<i64> {
     (lo..=hi).contains(&v).then_some(v)
 }
 
+/// Excel's serial day numbers we accept as times: 20000 (1954-10-03) to
+/// 99999 (2173-10-14), so that a year or a small count is never taken for one.
+const EXCEL_SERIALS: std::ops::RangeInclusive<f64> = 20_000.0..=99_999.0;
+
+/// An Excel serial day number (`46082.3541666667`) in the zone `offset_s`.
+fn excel_serial(s: &str, offset_s: i64) -> Option<i64> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
+    if int.len() != 5 || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.is_empty() {
+        return None;
+    }
+    let v: f64 = s.parse().ok()?;
+    if !EXCEL_SERIALS.contains(&v) {
+        return None;
+    }
+    // day 25569 is 1970-01-01; round to the second (Excel stores ~1e-10 day noise)
+    let local = ((v - 25_569.0) * 86_400.0).round() as i64;
+    Some(local - offset_s)
+}
+
+/// Rewrite `2026/3/1 8:30` and `2026年3月1日 8时30分15秒` as `2026-3-1 8:30:15`.
+fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    if s.contains('年') {
+        for c in s.chars() {
+            match c {
+                '年' | '月' => out.push('-'),
+                '日' | '号' => out.push(' '),
+                '时' | '点' | '分' => out.push(':'),
+                '秒' => {}
+                c => out.push(c),
+            }
+        }
+    } else {
+        let cut = s.find(['T', ' ']).unwrap_or(s.len());
+        out.push_str(&s[..cut].replace('/', "-"));
+        out.push_str(&s[cut..]);
+    }
+    let mut parts = out.split_whitespace();
+    let date = parts.next().unwrap_or("").trim_end_matches('-').to_owned();
+    let clock: String = parts.collect::<Vec<_>>().join("");
+    if clock.is_empty() {
+        return date;
+    }
+    let clock = clock.trim_end_matches(':');
+    if clock.contains(':') { format!("{date} {clock}") } else { format!("{date} {clock}:00") }
+}
+
 /// Parse a time into seconds since the epoch (UTC).
 ///
 /// Accepted: RFC 3339 (`2026-03-01T08:30:00+08:00`, `…Z`, fractional seconds
 /// dropped), `YYYY-MM-DD HH:MM[:SS]` and `YYYY-MM-DD` (in the zone
-/// `default_offset_s`, east of UTC), and integer epoch seconds.
+/// `default_offset_s`, east of UTC; also with `/` and without leading zeros:
+/// `2026/3/1 8:30`), `2026年3月1日 8时30分`, Excel serial day numbers
+/// (20000–99999, fraction = time of day, in the default zone), and integer
+/// epoch seconds (9 digits or more).
 pub fn parse_time(s: &str, default_offset_s: i64) -> Option<i64> {
     let s = s.trim();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() >= 9 {
         return s.parse().ok();
     }
+    if let Some(t) = excel_serial(s, default_offset_s) {
+        return Some(t);
+    }
+    let normal = if s.contains(['/', '年']) || s.contains("  ") { normalise(s) } else { s.to_owned() };
+    let s = normal.as_str();
     let (date, rest) = match s.find(['T', ' ']) {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
@@ -129,5 +189,28 @@ mod tests {
         for t in [-86_400 * 400, 0, 1_700_000_000, 4_000_000_000] {
             assert_eq!(parse_time(&format_time(t), 0), Some(t));
         }
+    }
+
+    #[test]
+    fn parses_what_offices_write() {
+        let h8 = 8 * 3600;
+        // `date -u -d '2026-03-01T08:30:00+08:00' +%s` = 1772325000
+        let t = Some(1_772_325_000);
+        assert_eq!(parse_time("2026-03-01 08:30:00", h8), t);
+        assert_eq!(parse_time("2026/3/1 8:30", h8), t);
+        assert_eq!(parse_time("2026/03/01 08:30:00", h8), t);
+        assert_eq!(parse_time("2026年3月1日 8时30分", h8), t);
+        assert_eq!(parse_time("2026年3月1日8时30分0秒", h8), t);
+        assert_eq!(parse_time("2026年3月1日", h8), Some(1_772_325_000 - 8 * 3600 - 30 * 60));
+        assert_eq!(parse_time("2026/3/1", h8), parse_time("2026-03-01", h8));
+        // Excel: =DATE(2026,3,1)+TIME(8,30,0) is 46082.3541666667
+        assert_eq!(parse_time("46082.3541666667", h8), t);
+        assert_eq!(parse_time("46082", h8), parse_time("2026-03-01", h8));
+        assert_eq!(parse_time("46082.3541666667", 0), Some(1_772_325_000 + h8));
+        // not times: a year, a count, a bad day
+        assert_eq!(parse_time("2026", h8), None);
+        assert_eq!(parse_time("120.5", h8), None);
+        assert_eq!(parse_time("2026/2/30 8:30", h8), None);
+        assert_eq!(parse_time("2026年13月1日", h8), None);
     }
 }

@@ -140,7 +140,7 @@ fn import(data: &[u8], is_csv: bool) {
     let crs = [SourceCrs::Wgs84, SourceCrs::Gcj02, SourceCrs::Bd09][usize::from(sel / 6) % 3];
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let mut opts = ImportOptions::new(kind);
-    opts.crs = crs;
+    opts.crs = Some(crs.into());
     IMPORT_STORE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let st = slot.get_or_insert_with(ImportStore::fresh);

@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::Value;
-use wangge_engine::geometry::crs::SourceCrs;
+use wangge_engine::geometry::georef::Crs;
+use wangge_engine::geometry::helmert::Helmert;
 use wangge_engine::model::LayerKind;
 use wangge_engine::units::integrity::IntegrityConfig;
 
-use super::{CliError, CrsArg, DbArg, LayerArg};
-use crate::import::{ImportFailure, ImportOptions, parse_pairs, read_paths};
+use super::{CliError, DbArg, LayerArg};
+use crate::import::text::encoding_for;
+use crate::import::{ImportFailure, ImportOptions, import_paths, parse_pairs};
 use crate::state::report_for_store;
 use crate::store::Store;
 
@@ -22,9 +24,21 @@ pub struct ImportArgs {
     /// The layer the files hold.
     #[arg(long, env = "WANGGE_LAYER", value_enum)]
     pub layer: LayerArg,
-    /// Coordinate system of the file (converted to WGS84).
-    #[arg(long, env = "WANGGE_CRS", value_enum, ignore_case = true, default_value = "wgs84")]
-    pub crs: CrsArg,
+    /// Coordinate system of the file (converted to WGS84): wgs84, gcj02, bd09, cgcs2000 or EPSG:NNNN
+    /// (CGCS2000 4490 and its Gauss-Krüger zones 4491–4554; Xi'an 1980 2327–2390; Beijing 1954
+    /// 21413–21463, 2401–2442). Default: what the file declares (.prj, GeoJSON "crs", GeoPackage), else wgs84.
+    #[arg(long, env = "WANGGE_CRS", value_parser = parse_crs)]
+    pub crs: Option<Box<Crs>>,
+    /// Seven-parameter shift to WGS84 for Xi'an 1980 / Beijing 1954: dx,dy,dz,rx,ry,rz,ppm
+    /// (metres, arc-seconds, ppm; position vector convention, as PROJ +towgs84).
+    #[arg(long, env = "WANGGE_TOWGS84", value_parser = parse_towgs84, allow_hyphen_values = true)]
+    pub towgs84: Option<Box<Helmert>>,
+    /// Text encoding of the files: utf-8, gbk or gb18030. Default: the Shapefile's .cpg, else detected.
+    #[arg(long, env = "WANGGE_ENCODING", value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// The layer to read from a GeoPackage with several tables, or a folder / zip with several Shapefiles.
+    #[arg(long, env = "WANGGE_SOURCE_LAYER")]
+    pub source_layer: Option<String>,
     /// Map one of our fields to the file's name for it, e.g. floors=levels (repeatable).
     #[arg(long = "field", env = "WANGGE_FIELD")]
     pub fields: Vec<String>,
@@ -34,9 +48,21 @@ pub struct ImportArgs {
     /// Zone of times written without one, e.g. +08:00.
     #[arg(long, env = "WANGGE_TZ", default_value = "+08:00")]
     pub tz: String,
-    /// Files; several files of one layer form one import.
+    /// Files: GeoJSON, CSV, a Shapefile (.shp, a folder or a .zip) or a GeoPackage; several files of one layer form one import.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+}
+
+fn parse_crs(s: &str) -> Result<Box<Crs>, String> {
+    Crs::parse(s).map(Box::new)
+}
+
+fn parse_towgs84(s: &str) -> Result<Box<Helmert>, String> {
+    Helmert::parse(s).map(Box::new)
+}
+
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_for(s).ok_or_else(|| format!("unknown encoding {s:?}: use utf-8, gbk or gb18030"))
 }
 
 /// Parse a zone offset `±HH:MM` into seconds east of UTC.
@@ -58,7 +84,10 @@ pub fn parse_tz(s: &str) -> Result<i64, CliError> {
 /// The import options the flags describe; `--default` values that read as numbers are numbers.
 fn options(a: &ImportArgs) -> Result<ImportOptions, CliError> {
     let mut opts = ImportOptions::new(a.layer.into());
-    opts.crs = SourceCrs::from(a.crs);
+    opts.crs = a.crs.as_deref().copied();
+    opts.towgs84 = a.towgs84.as_deref().copied();
+    opts.encoding = a.encoding;
+    opts.source_layer = a.source_layer.clone();
     opts.fields = parse_pairs(&a.fields)?.into_iter().collect();
     opts.defaults = parse_pairs(&a.defaults)?
         .into_iter()
@@ -77,7 +106,7 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     let opts = options(&a)?;
     let started = std::time::Instant::now();
     let refs: Vec<&Path> = a.paths.iter().map(PathBuf::as_path).collect();
-    let parsed = read_paths(&refs, &opts).map_err(|e| match e {
+    let imported = import_paths(&refs, &opts).map_err(|e| match e {
         ImportFailure::File { .. } => CliError::ImportFile(e),
         ImportFailure::Features { .. } => CliError::ImportFeatures { kind, source: e },
     })?;
@@ -85,8 +114,14 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     let source = a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     let with_report = matches!(kind, LayerKind::Units | LayerKind::Buildings);
     let cfg = IntegrityConfig::default();
+    for note in &imported.notes {
+        eprintln!("note: {note}");
+        tracing::info!(note = %note, "import");
+    }
+    let parsed = imported.layer;
     let n = parsed.len();
-    let crs = SourceCrs::from(a.crs).as_str();
+    let crs_code = imported.crs.code();
+    let crs = crs_code.as_str();
     let bar = write_bar(kind, n);
     let written = store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| {
         if with_report { report_for_store(s, &cfg) } else { Ok(None) }

@@ -85,8 +85,7 @@ pub(crate) async fn incident_bulk(
     };
     let mut o = crate::import::ImportOptions::new(wangge_engine::model::LayerKind::Incidents);
     if let Some(c) = &q.crs {
-        o.crs = wangge_engine::geometry::crs::SourceCrs::parse(c)
-            .ok_or_else(|| AppError::bad(format!("crs {c:?}: use wgs84, gcj02 or bd09")))?;
+        o.crs = Some(wangge_engine::geometry::georef::Crs::parse(c).map_err(|e| AppError::bad(format!("crs: {e}")))?);
     }
     o.defaults.insert("status".into(), json!("reported"));
     let d = s.dataset();

@@ -14,7 +14,7 @@ use wangge_engine::time::parse_time;
 /// The point of a point feature: its geometry, or its lon/lat fields.
 pub(super) fn located(ctx: &mut Ctx, raw: &Raw, id: &Option<String>) -> Option<Point<f64>> {
     if let Some(g) = &raw.geometry {
-        return match point(g, ctx.opts.crs) {
+        return match point(g, &ctx.crs) {
             Ok(p) => Some(p),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);
@@ -25,10 +25,13 @@ pub(super) fn located(ctx: &mut Ctx, raw: &Raw, id: &Option<String>) -> Option<P
     let lon = ctx.number(raw, id, "lon").ok()?;
     let lat = ctx.number(raw, id, "lat").ok()?;
     match (lon, lat) {
-        (Some(x), Some(y)) if lonlat_in_range(x, y) => {
-            let (x, y) = ctx.opts.crs.to_wgs84(x, y);
-            Some(Point::new(x, y))
-        }
+        (Some(x), Some(y)) if lonlat_in_range(x, y) || ctx.crs.is_projected() => match ctx.crs.to_wgs84(x, y) {
+            Ok((x, y)) => Some(Point::new(x, y)),
+            Err(e) => {
+                ctx.err(raw, id, Some("lon"), e);
+                None
+            }
+        },
         (Some(x), Some(y)) => {
             // name the value that is out of range
             let field = if x.is_finite() && (-180.0..=180.0).contains(&x) { "lat" } else { "lon" };
@@ -66,7 +69,7 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
         if level.is_none() {
             ctx.err(raw, id, Some("level"), "missing level");
         }
-        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(&g, ctx.opts.crs) {
+        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(&g, &ctx.crs) {
             Ok(m) => Some(m),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);
@@ -127,7 +130,7 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
 pub(super) fn buildings(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Building> {
     let mut out = Vec::new();
     for (raw, id) in raws.iter().zip(ids) {
-        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(&g, ctx.opts.crs) {
+        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(&g, &ctx.crs) {
             Ok(m) => Some(m),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);
@@ -258,7 +261,7 @@ pub(super) fn incidents(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> 
                         raw,
                         id,
                         Some("occurred_at"),
-                        format!("unparsable time {s:?} (use RFC 3339, YYYY-MM-DD HH:MM:SS or epoch seconds)"),
+                        format!("unparsable time {s:?} (use RFC 3339, YYYY-MM-DD HH:MM:SS, 2026/3/1 8:30, 2026年3月1日 8时30分, an Excel serial day number or epoch seconds)"),
                     );
                     None
                 }
@@ -284,7 +287,7 @@ pub(super) fn incidents(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> 
 pub(super) fn roads(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Road> {
     let mut out = Vec::new();
     for (raw, id) in raws.iter().zip(ids) {
-        let line = need_geometry(ctx, raw, id).and_then(|g| match lines(&g, ctx.opts.crs) {
+        let line = need_geometry(ctx, raw, id).and_then(|g| match lines(&g, &ctx.crs) {
             Ok(l) => Some(l),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);

@@ -1,26 +1,24 @@
 //! GeoJSON geometries read into geo types, with the problem of a bad one in words
-//! (which ring, which position); coordinates are converted from the file's CRS to WGS84.
+//! (which ring, which position); coordinates are converted from the file's CRS to WGS84
+//! (a coordinate the CRS cannot hold is the feature's problem).
 
 use geo::{Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use serde_json::Value;
-use wangge_engine::geometry::crs::SourceCrs;
-use wangge_engine::geometry::validate::{lonlat_in_range, polygon_problems};
+use wangge_engine::geometry::georef::Crs;
+use wangge_engine::geometry::validate::polygon_problems;
 
-pub(super) fn coord(v: &Value, crs: SourceCrs) -> Result<Coord<f64>, String> {
+pub(super) fn coord(v: &Value, crs: &Crs) -> Result<Coord<f64>, String> {
     let a = v.as_array().ok_or("a position is not an array")?;
     if a.len() < 2 {
         return Err("a position needs longitude and latitude".into());
     }
     let x = a[0].as_f64().ok_or("longitude is not a number")?;
     let y = a[1].as_f64().ok_or("latitude is not a number")?;
-    if !lonlat_in_range(x, y) {
-        return Err(format!("coordinate out of range: [{x}, {y}] (longitude must be in [-180, 180], latitude in [-90, 90])"));
-    }
-    let (x, y) = crs.to_wgs84(x, y);
+    let (x, y) = crs.to_wgs84(x, y)?;
     Ok(Coord { x, y })
 }
 
-pub(super) fn ring(v: &Value, crs: SourceCrs, what: &str) -> Result<LineString<f64>, String> {
+pub(super) fn ring(v: &Value, crs: &Crs, what: &str) -> Result<LineString<f64>, String> {
     let a = v.as_array().ok_or(format!("{what} is not an array of positions"))?;
     let cs = a.iter().map(|c| coord(c, crs)).collect::<Result<Vec<_>, _>>()?;
     if cs.len() < 4 {
@@ -32,7 +30,7 @@ pub(super) fn ring(v: &Value, crs: SourceCrs, what: &str) -> Result<LineString<f
     Ok(LineString(cs))
 }
 
-pub(super) fn polygon(v: &Value, crs: SourceCrs, prefix: &str) -> Result<Polygon<f64>, String> {
+pub(super) fn polygon(v: &Value, crs: &Crs, prefix: &str) -> Result<Polygon<f64>, String> {
     let rings = v.as_array().ok_or("polygon coordinates are not an array of rings")?;
     if rings.is_empty() {
         return Err("polygon has no rings".into());
@@ -47,7 +45,7 @@ pub(super) fn geom_type(g: &Value) -> &str {
     g.get("type").and_then(Value::as_str).unwrap_or("?")
 }
 
-pub(super) fn areal(g: &Value, crs: SourceCrs) -> Result<MultiPolygon<f64>, String> {
+pub(super) fn areal(g: &Value, crs: &Crs) -> Result<MultiPolygon<f64>, String> {
     let c = g.get("coordinates").ok_or("geometry has no coordinates")?;
     let mp = match geom_type(g) {
         "Polygon" => MultiPolygon(vec![polygon(c, crs, "")?]),
@@ -71,14 +69,14 @@ pub(super) fn areal(g: &Value, crs: SourceCrs) -> Result<MultiPolygon<f64>, Stri
     Ok(mp)
 }
 
-pub(super) fn point(g: &Value, crs: SourceCrs) -> Result<Point<f64>, String> {
+pub(super) fn point(g: &Value, crs: &Crs) -> Result<Point<f64>, String> {
     match geom_type(g) {
         "Point" => Ok(Point::from(coord(g.get("coordinates").ok_or("geometry has no coordinates")?, crs)?)),
         other => Err(format!("wrong geometry type {other}: expected Point")),
     }
 }
 
-pub(super) fn lines(g: &Value, crs: SourceCrs) -> Result<MultiLineString<f64>, String> {
+pub(super) fn lines(g: &Value, crs: &Crs) -> Result<MultiLineString<f64>, String> {
     let c = g.get("coordinates").ok_or("geometry has no coordinates")?;
     let line = |v: &Value| -> Result<LineString<f64>, String> {
         let cs = v.as_array().ok_or("line coordinates are not an array")?.iter().map(|c| coord(c, crs)).collect::<Result<Vec<_>, _>>()?;

@@ -2,19 +2,31 @@
 //! feature index and id, field and problem. Nothing here touches the store:
 //! a file either yields a whole valid layer or the list of what is wrong.
 //!
-//! GeoJSON FeatureCollections for every layer; CSV with lon/lat columns for
-//! point layers. Coordinates are converted from GCJ-02 or BD-09 when told.
+//! GeoJSON FeatureCollections, Shapefiles (`.shp`, a folder or a `.zip`) and
+//! GeoPackages for every layer; CSV with lon/lat columns for point layers.
+//! Text in UTF-8 or GBK/GB18030 (`text`). Coordinates are converted to WGS 84
+//! from the CRS given (`--crs`) or declared by the file (`.prj`, GeoJSON
+//! `crs`, `gpkg_spatial_ref_sys`): GCJ-02, BD-09, CGCS2000 and Gauss–Krüger
+//! zones (`resolve`, engine `geometry::georef`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 
 use serde_json::{Map, Value};
-use wangge_engine::geometry::crs::SourceCrs;
+use wangge_engine::geometry::georef::Crs;
+use wangge_engine::geometry::helmert::Helmert;
 use wangge_engine::model::{Attributes, LayerKind};
 
+mod dbf;
 mod features;
 mod geometry;
+mod gpkg;
+mod resolve;
+mod shapefile;
+mod shp;
+mod source;
+pub mod text;
 
 use features::{buildings, cameras, facilities, incidents, roads, units};
 
@@ -76,7 +88,15 @@ pub struct PairError(pub String);
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub layer: LayerKind,
-    pub crs: SourceCrs,
+    /// The CRS given by the user; `None`: the file's declared CRS, else WGS 84
+    /// (a file whose coordinates look projected is then refused).
+    pub crs: Option<Crs>,
+    /// Seven-parameter shift for Xi'an 1980 / Beijing 1954 (`--towgs84`).
+    pub towgs84: Option<Helmert>,
+    /// Text encoding given by the user (`--encoding`); `None`: declared or detected.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Which layer of a multi-layer source (a GeoPackage table, a Shapefile in a folder or zip).
+    pub source_layer: Option<String>,
     /// Our field name → the file's field name (`--field floors=levels`).
     pub fields: HashMap<String, String>,
     /// Values for fields a file lacks (`--default range=50`).
@@ -87,7 +107,16 @@ pub struct ImportOptions {
 
 impl ImportOptions {
     pub fn new(layer: LayerKind) -> Self {
-        ImportOptions { layer, crs: SourceCrs::Wgs84, fields: HashMap::new(), defaults: HashMap::new(), tz_offset_s: 8 * 3600 }
+        ImportOptions {
+            layer,
+            crs: None,
+            towgs84: None,
+            encoding: None,
+            source_layer: None,
+            fields: HashMap::new(),
+            defaults: HashMap::new(),
+            tz_offset_s: 8 * 3600,
+        }
     }
 }
 
@@ -97,7 +126,23 @@ pub use wangge_engine::model::Layer;
 /// A GeoJSON Polygon or MultiPolygon geometry in WGS84, checked as the importer checks a
 /// unit's (arrays of positions, closed rings, coordinate ranges, OGC validity); the problem in words.
 pub fn areal_geometry(g: &Value) -> Result<geo::MultiPolygon<f64>, String> {
-    geometry::areal(g, SourceCrs::Wgs84)
+    geometry::areal(g, &Crs::default())
+}
+
+/// A validated layer with the CRS its coordinates were converted from and
+/// what the import should tell (CRS assumptions, detected encodings).
+#[derive(Debug)]
+pub struct Imported {
+    pub layer: Layer,
+    pub crs: Crs,
+    pub notes: Vec<String>,
+}
+
+/// A source file read into raw features, with the CRS it declares (and where).
+struct Parsed {
+    raws: Vec<Raw>,
+    crs: Option<(Crs, String)>,
+    notes: Vec<String>,
 }
 
 /// A feature before validation: its properties and raw GeoJSON geometry.
@@ -109,6 +154,8 @@ struct Raw {
 
 struct Ctx<'a> {
     opts: &'a ImportOptions,
+    /// The CRS the coordinates are in (given, declared or WGS 84).
+    crs: Crs,
     errors: Vec<FeatureError>,
 }
 
@@ -174,35 +221,55 @@ impl Ctx<'_> {
     }
 }
 
-/// Read a file (GeoJSON, or CSV for point layers) into a validated layer.
+/// Read a file (GeoJSON, Shapefile, GeoPackage, or CSV for point layers) into a validated layer.
 pub fn read_path(path: &Path, opts: &ImportOptions) -> Result<Layer, ImportFailure> {
     read_paths(&[path], opts)
 }
 
 /// Read several files of one layer as one import.
 pub fn read_paths(paths: &[&Path], opts: &ImportOptions) -> Result<Layer, ImportFailure> {
+    import_paths(paths, opts).map(|i| i.layer)
+}
+
+/// Read several files of one layer as one import, with the CRS used and the notes.
+/// Every file must be in the same CRS.
+pub fn import_paths(paths: &[&Path], opts: &ImportOptions) -> Result<Imported, ImportFailure> {
     let mut raws = Vec::new();
+    let mut notes = Vec::new();
+    let mut crs: Option<(Crs, String)> = None;
     for p in paths {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| ImportFailure::File { path: p.display().to_string(), problem: format!("cannot read: {e}") })?;
-        let is_csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        let offset = raws.len();
-        let mut more = raws_of(&text, is_csv, &p.display().to_string(), opts)?;
-        for r in &mut more {
-            r.index += offset;
+        let name = p.display().to_string();
+        let parsed = source::read(p, opts)?;
+        let c = resolve::crs(opts, &parsed, &name)?;
+        if let Some((first, first_name)) = &crs
+            && *first != c
+        {
+            let problem = format!("in {}, but {first_name} is in {}: import them separately", c.describe(), first.describe());
+            return Err(ImportFailure::File { path: name, problem });
         }
-        raws.extend(more);
+        crs.get_or_insert((c, name));
+        notes.extend(parsed.notes);
+        let offset = raws.len();
+        raws.extend(parsed.raws.into_iter().map(|mut r| {
+            r.index += offset;
+            r
+        }));
     }
-    build_layer(raws, opts)
+    let crs = crs.map(|c| c.0).unwrap_or_default();
+    notes.extend(crs.note());
+    let layer = build_layer(raws, opts, crs)?;
+    Ok(Imported { layer, crs, notes })
 }
 
-/// Read file contents into a validated layer; `name` is used in file errors.
+/// Read file contents (GeoJSON or CSV) into a validated layer; `name` is used in file errors.
 pub fn read_str(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result<Layer, ImportFailure> {
-    let raws = raws_of(text, is_csv, name, opts)?;
-    build_layer(raws, opts)
+    let parsed = parse_text(text, is_csv, name, opts)?;
+    let crs = resolve::crs(opts, &parsed, name)?;
+    build_layer(parsed.raws, opts, crs)
 }
 
-fn raws_of(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result<Vec<Raw>, ImportFailure> {
+/// GeoJSON or CSV text into raw features (with the GeoJSON `crs` member, if any).
+fn parse_text(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result<Parsed, ImportFailure> {
     // spreadsheet programs often start UTF-8 files with a byte-order mark
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let file_err = |problem: String| ImportFailure::File { path: name.to_owned(), problem };
@@ -222,7 +289,7 @@ fn raws_of(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result
                 headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_owned(), Value::String(v.to_owned()))).collect();
             out.push(Raw { index: i, props, geometry: None });
         }
-        return Ok(out);
+        return Ok(Parsed { raws: out, crs: None, notes: Vec::new() });
     }
     let v: Value = serde_json::from_str(text).map_err(|e| file_err(format!("not valid JSON: {e}")))?;
     if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
@@ -243,11 +310,12 @@ fn raws_of(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Result
         }
         out.push(Raw { index: i, props, geometry: f.get("geometry").filter(|g| !g.is_null()).cloned() });
     }
-    Ok(out)
+    let crs = resolve::geojson_member(&v).map_err(file_err)?.map(|c| (c, format!("{name} (its \"crs\" member)")));
+    Ok(Parsed { raws: out, crs, notes: Vec::new() })
 }
 
-fn build_layer(raws: Vec<Raw>, opts: &ImportOptions) -> Result<Layer, ImportFailure> {
-    let mut ctx = Ctx { opts, errors: Vec::new() };
+fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, ImportFailure> {
+    let mut ctx = Ctx { opts, crs, errors: Vec::new() };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut ids = Vec::with_capacity(raws.len());
     for raw in &raws {

@@ -164,7 +164,21 @@ fn enum_flags_list_their_values_and_every_flag_reads_its_env() {
     let help = ok(&wangge(&["alliances", "--help"]));
     assert!(help.contains("population") && help.contains("households") && help.contains("[env: WANGGE_ALLIANCE_WEIGHT="), "{help}");
     for (cmd, flag_env) in [
-        ("import", ["WANGGE_DB", "WANGGE_LAYER", "WANGGE_CRS", "WANGGE_FIELD", "WANGGE_DEFAULT", "WANGGE_TZ"].as_slice()),
+        (
+            "import",
+            [
+                "WANGGE_DB",
+                "WANGGE_LAYER",
+                "WANGGE_CRS",
+                "WANGGE_TOWGS84",
+                "WANGGE_ENCODING",
+                "WANGGE_SOURCE_LAYER",
+                "WANGGE_FIELD",
+                "WANGGE_DEFAULT",
+                "WANGGE_TZ",
+            ]
+            .as_slice(),
+        ),
         ("export", &["WANGGE_DB", "WANGGE_LAYER", "WANGGE_FORMAT", "WANGGE_OUT"]),
         ("check", &["WANGGE_DB", "WANGGE_JSON", "WANGGE_SLIVER_WIDTH", "WANGGE_NORM"]),
         ("adjacency", &["WANGGE_LEVEL", "WANGGE_TOLERANCE", "WANGGE_MIN_SHARED", "WANGGE_OUT"]),

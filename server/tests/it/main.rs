@@ -16,6 +16,7 @@ mod fuzz_corpus;
 mod houston;
 mod http;
 mod import_errors;
+mod import_formats;
 mod import_fuzz;
 mod incidents;
 mod integrity;

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GRIDS=${1:-50000}
-cargo build --release -p wangge-benches --bin matching_bench
+# NO_BUILD=1: use the matching_bench already built (the shared target dir may be busy)
+[ -n "${NO_BUILD:-}" ] || cargo build --release -p wangge-benches --bin matching_bench
+BIN=${MATCHING_BENCH:-${CARGO_TARGET_DIR:-target}/release/matching_bench}
 OUT=benches/out
 # AB-post matching (issue 5; across parents issue 15 part 9). networkx runs
 # within parents on GRIDS grids and across parents on SMALL grids (one
@@ -16,9 +18,9 @@ SMALL=${SMALL:-2000}
 uptime
 echo "| grids | pairing | edges | wangge s | reference | reference s | ratio | pairs (wangge, reference) | weight (wangge, reference) |"
 echo "|---|---|---|---|---|---|---|---|---|"
-W=$("${CARGO_TARGET_DIR:-target}"/release/matching_bench $OUT/match "$GRIDS" --stage)
+W=$("$BIN" $OUT/match "$GRIDS" --stage)
 A=$(python3 benches/anchors/matching.py $OUT/match within)
-S=$("${CARGO_TARGET_DIR:-target}"/release/matching_bench $OUT/match-small "$SMALL")
+S=$("$BIN" $OUT/match-small "$SMALL")
 B=$(python3 benches/anchors/matching.py $OUT/match-small across)
 python3 - "$W" "$A" "$S" "$B" <<'PY'
 import json, sys

@@ -22,12 +22,4 @@ print(f"| {w['grids']} | {w['vertices']} | {w['pairs']} | {w['seconds']:.3f} | {
 PY
 done
 echo
-echo "| grids | edges | wangge within parent s | networkx per component s | ratio | pairs (wangge, networkx) | weight (wangge, networkx) | wangge across parents s (one component) |"
-echo "|---|---|---|---|---|---|---|---|"
-W=$("${CARGO_TARGET_DIR:-target}"/release/matching_bench $OUT/match "$GRIDS")
-A=$(python3 benches/anchors/matching.py $OUT/match)
-python3 - "$W" "$A" <<'PY'
-import json, sys
-w = json.loads(sys.argv[1]); a = json.loads(sys.argv[2]); p = w["within_parent"]
-print(f"| {w['grids']} | {w['edges']} | {p['seconds']:.3f} | {a['seconds']:.2f} | {a['seconds']/p['seconds']:.0f}× | {p['pairs']}, {a['pairs']} | {p['weight']}, {a['weight']} | {w['any']['seconds']:.1f} |")
-PY
+bash benches/matching.sh "$GRIDS"

@@ -3,4 +3,6 @@
 pub mod abpost;
 pub mod adjacency;
 pub mod alliance;
+pub mod blossom;
 pub mod matching;
+mod radix_heap;

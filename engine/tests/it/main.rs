@@ -3,7 +3,9 @@
 
 mod alliances;
 mod assign_props;
+mod blossom_oracle;
 mod coverage_edit;
+mod galil_oracle;
 mod matching;
 mod matching_brute;
 mod props;

@@ -152,6 +152,20 @@ async fn coverage_catchments_tiles_and_siting_on_the_demo_network() {
         seen.push(format!("{:?}", feats.iter().map(|f| &f.geometry).collect::<Vec<_>>()));
     }
     assert_ne!(seen[0], seen[1], "the threshold changes the catchment tile");
+    // and its ETag: MapLibre keeps a reloaded tile's old features when the new URL answers the ETag it holds,
+    // so one ETag for both thresholds left the page drawing the old catchments after the threshold switch
+    for layer in ["catchments", "service_gaps"] {
+        let mut tags = Vec::new();
+        for q in ["threshold=300", "threshold=1000", "threshold=1000&res=7"] {
+            let uri = format!("/tiles/{layer}/{z}/{x}/{y}.mvt?kind={KIND_Q}&{q}");
+            let req = Request::get(&uri).header(header::HOST, "127.0.0.1:8080").body(Body::empty()).expect("request");
+            let resp = app.clone().oneshot(req).await.expect("response");
+            tags.push(resp.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned());
+        }
+        assert!(!tags[0].is_empty() && tags[0] != tags[1], "{layer}: one ETag for 300 m and 1000 m: {tags:?}");
+        // a parameter the layer ignores (the heat layers' `res`) leaves the tile and its ETag alone
+        assert_eq!(tags[1], tags[2], "{layer}");
+    }
     // no kind: an empty layer (so a composite of every layer still answers)
     let (s, _) = call(&app, Method::GET, &format!("/tiles/catchments/{z}/{x}/{y}.mvt"), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);

@@ -18,6 +18,7 @@ const ACTION_NAMES = /** @type {Record<string, string>} */ ({
   analyse: tr('运行分析', 'run analyses'), report: tr('上报事件', 'report incidents'), bulk_report: tr('批量导入事件', 'load incidents in bulk'),
   transition: tr('办理案件', 'take case steps'), edit_cameras: tr('编辑摄像头', 'edit cameras'), sensors: tr('接入传感器', 'connect sensors'),
   sql: tr('运行 SQL 查询', 'run SQL queries'), admin: tr('管理用户', 'administer users'),
+  plan: tr('编辑规划方案', 'edit planning scenarios'), publish: tr('发布或回滚单元图层', 'publish or roll back the units layer'),
 });
 
 /**

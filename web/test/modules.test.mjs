@@ -39,3 +39,33 @@ test('every static layer takes its source from sourceFor; buildSources makes exa
   assert.equal(Object.keys(sources).length, COMPOSITE ? 1 : STATIC_LAYERS.length, 'heatmap and hot spots are not tile sources here');
   assert.match(sources[sourceFor('units').source].attribution, /OpenStreetMap/);
 });
+
+test('the pages import the npm packages from the same served URLs (one import map, written in each page)', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { join, dirname } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const pages = readdirSync(web).filter((f) => f.endsWith('.html'));
+  assert.ok(pages.length >= 4, `pages: ${pages}`);
+  /** specifier → [url, page] of the first page that maps it */
+  const first = new Map();
+  for (const p of pages) {
+    const html = readFileSync(join(web, p), 'utf8');
+    const m = html.match(/<script type="importmap">([\s\S]*?)<\/script>/);
+    assert.ok(m, `${p} has an import map`);
+    const { imports } = JSON.parse(m[1]);
+    assert.ok(imports['maplibre-gl'], `${p} maps maplibre-gl`);
+    for (const [spec, url] of Object.entries(imports)) {
+      assert.match(url, /^\/vendor\/[\w-]+\/[\w.-]+$/, `${p}: ${spec} is served by us`);
+      const seen = first.get(spec);
+      if (seen) assert.equal(url, seen[0], `${p} maps ${spec} to ${url}, ${seen[1]} to ${seen[0]}`);
+      else first.set(spec, [url, p]);
+      // the served file exists in the npm package the server vendors it from
+      const [, , pkg, file] = url.split('/');
+      const rs = readFileSync(join(web, '..', 'server', 'src', 'http', 'web_files.rs'), 'utf8');
+      const row = rs.match(new RegExp(`\\("${pkg}", "([^"]+)"`));
+      assert.ok(row, `${pkg} is in VENDOR`);
+      assert.ok(readdirSync(join(web, 'node_modules', row[1])).includes(file), `${url} exists in node_modules/${row[1]}`);
+    }
+  }
+});

@@ -365,19 +365,25 @@ pub(crate) async fn service_siting(
     .await
 }
 
-/// The network nodes inside `j` (located in one of its units; for the whole district, in any
-/// unit): a new station goes where the caller decides, never on a street beyond its border.
+/// The network nodes inside `j`: in its unit's polygon, border included (for the whole district, in
+/// any unit): a new station goes where the caller decides, never on a street beyond its border.
+/// The polygon, not the located leaf: a leaf may reach past its parent (an integrity problem).
 /// Without a network, every node (none): the engine answers that nodes need one.
 fn nodes_inside(d: &Dataset, j: &Jurisdiction, net: Option<&svc::WalkNetwork>) -> Result<Candidates, AppError> {
+    use geo::{BoundingRect, Intersects};
     let Some(net) = net.filter(|n| !n.is_empty()) else { return Ok(Candidates::NetworkNodes) };
     if j.is_everything() && d.hierarchy.is_empty() {
         return Ok(Candidates::NetworkNodes);
     }
+    let polygon = j.root.and_then(|r| d.hierarchy.units.get(r)).map(|u| (&u.geometry, u.geometry.bounding_rect()));
     let inside: Vec<u32> = (0..net.node_count() as u32)
         .filter(|&i| {
             let p = geo::Point(net.projection.unproject(net.nodes[i as usize]));
-            let leaf = d.locator.locate_point(p);
-            if j.is_everything() { leaf.is_some() } else { j.leaf(leaf) }
+            match &polygon {
+                Some((g, Some(bb))) => bb.intersects(&p) && g.intersects(&p),
+                Some((_, None)) => false,
+                None => d.locator.locate_point(p).is_some(),
+            }
         })
         .collect();
     if inside.is_empty() {

@@ -17,6 +17,9 @@
 
 use geo::Coord;
 
+/// A segment `(a, b)` with its (edge, first vertex).
+pub type Segment = ((Coord<f64>, Coord<f64>), (u32, u32));
+
 /// Segments `(a, b)` with their (edge, first vertex) in a grid.
 #[derive(Debug, Clone, Default)]
 pub struct SegmentGrid {
@@ -43,7 +46,7 @@ fn dist2(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> f64 {
 
 impl SegmentGrid {
     /// A grid of the segments (in their given order, which breaks ties).
-    pub fn new(segments: Vec<((Coord<f64>, Coord<f64>), (u32, u32))>) -> SegmentGrid {
+    pub fn new(segments: Vec<Segment>) -> SegmentGrid {
         let finite = |c: Coord<f64>| c.x.is_finite() && c.y.is_finite();
         let (segs, data): (Vec<_>, Vec<_>) = segments.into_iter().filter(|((a, b), _)| finite(*a) && finite(*b)).unzip();
         if segs.is_empty() {

@@ -8,7 +8,7 @@ DEMO_DATA := target/demo-data
 WANGGE := $(TARGET_DIR)/release/wangge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo demo-street demo-data test lint unit durability browser web-deps chromium bench anchors clean-demo
+.PHONY: demo demo-street demo-data test lint unit durability browser web-deps chromium gdal bench anchors clean-demo
 
 ## Install the web page's npm packages (MapLibre GL JS, TypeScript for `make lint`, playwright-core) if missing or stale.
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
@@ -21,6 +21,12 @@ chromium:
 	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || { \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; }
+
+## Debian's GDAL command-line tools: the OGC API test reads the server with `ogrinfo OAPIF:` (server/tests/it/ogc.rs).
+gdal:
+	@command -v ogrinfo >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null; }
 
 ## The release binary embeds the page and MapLibre GL JS (server/build.rs), so web-deps comes first.
 $(WANGGE): web/node_modules/.package-lock.json $(shell find engine/src server/src server/assets server/build.rs -type f) $(shell find web -path web/node_modules -prune -o -path web/test -prune -o -type f -print) Cargo.toml Cargo.lock
@@ -81,8 +87,8 @@ lint: web-deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd web && npx tsc --noEmit -p .
 
-unit:
-	$(CARGO) test --workspace
+unit: gdal
+	WANGGE_REQUIRE_GDAL=1 $(CARGO) test --workspace
 
 ## kill -9 rounds (issue 13): 2 per scenario with the debug binaries `make unit` already built
 ## (no second DuckDB compile); `bash benches/crash.sh` runs 20 per scenario in release.

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod incidents;
 pub mod model;
 pub mod people;
+pub mod review;
 pub mod service;
 pub mod synth;
 pub mod time;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod events;
+pub mod export;
 pub mod fuzzing;
 pub mod geojson_out;
 pub mod graphs;

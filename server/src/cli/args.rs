@@ -126,7 +126,10 @@ impl From<CrsArg> for SourceCrs {
 pub enum ExportFormat {
     Geojson,
     Csv,
+    /// GeoParquet 1.1 (a WKB `geometry` column with the `geo` metadata).
     Parquet,
+    /// A PMTiles v3 archive of tile layers (`--layers`, `--minzoom`, `--maxzoom`).
+    Pmtiles,
 }
 
 /// How AB pairs are weighed.

@@ -60,6 +60,9 @@ pub enum CliError {
     /// A backup or a restore was refused or failed; nothing was put in place.
     #[error(transparent)]
     Backup(#[from] super::backup::BackupError),
+    /// `wangge export`: bad flags or a file that could not be written.
+    #[error(transparent)]
+    Export(#[from] crate::export::geoparquet::ExportError),
     /// `wangge serve` stopped with this message.
     #[error("{0}")]
     Serve(#[from] super::serve::ServeError),

@@ -3,7 +3,7 @@
 //! to the audit log; each credential is held to a request rate.
 //!
 //! Open local mode (a store with no users): everyone is [`Actor::local`].
-//! Otherwise `/api/*`, `/tiles/*` and `/style.json` need `Authorization:
+//! Otherwise `/api/*`, `/tiles/*`, `/ogc/*` and `/style.json` need `Authorization:
 //! Bearer TOKEN` or the session cookie; the page's own files, `/health`,
 //! the glyphs and `POST /api/login` do not. Credentials are read from
 //! headers only — never from the URL, which is logged.
@@ -32,7 +32,12 @@ pub struct AuditNote {
 
 /// Paths that need no credential even when the store has users.
 fn public(method: &Method, path: &str) -> bool {
-    let data = path.starts_with("/api/") || path == "/api" || path.starts_with("/tiles/") || path == "/style.json";
+    let data = path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/tiles/")
+        || path == "/style.json"
+        || path == "/ogc"
+        || path.starts_with("/ogc/");
     !data || (method == Method::POST && path == "/api/login")
 }
 

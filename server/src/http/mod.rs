@@ -15,6 +15,7 @@ pub mod graphs;
 pub mod heat;
 pub mod incidents;
 pub mod login;
+pub mod ogc;
 pub mod params;
 pub mod people;
 pub mod query;
@@ -95,6 +96,7 @@ fn route_groups() -> [Routes; 3] {
         .merge(people::routes())
         .merge(admin::routes())
         .merge(query::routes())
+        .merge(ogc::routes())
         .get("/health", Action::Public, health)
         .get("/api/{*rest}", Action::Public, api_not_found);
     [capped, incidents::bulk_routes(), stream::routes()]

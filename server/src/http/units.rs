@@ -154,33 +154,14 @@ pub(crate) async fn features(
     if layer == "problems" {
         return Ok(Json(geojson_out::collection(problems(&d, j))).into_response());
     }
-    let index = match layer.as_str() {
-        "units" => &d.unit_index,
-        "buildings" => &d.building_index,
-        "cameras" => &d.camera_index,
-        "facilities" => &d.facility_index,
-        "incidents" => &d.incident_index,
-        "roads" => &d.road_index,
-        _ => return Err(AppError::not_found(format!("no layer {layer:?}; layers are {}", names().collect::<Vec<_>>().join(", ")))),
+    let Some(mut idx) = layer_indices(&d, &layer, bbox, j) else {
+        return Err(AppError::not_found(format!("no layer {layer:?}; layers are {}", names().collect::<Vec<_>>().join(", "))));
     };
-    let bbox = bbox.unwrap_or_else(|| geo::Rect::new((-180.0, -90.0), (180.0, 90.0)));
     let limit = q.limit.unwrap_or(10_000).min(100_000);
-    let mut idx: Vec<usize> = index.query_rect(bbox).collect();
     if layer == "units"
         && let Some(l) = &q.level
     {
         idx.retain(|&i| &d.hierarchy.units[i].level.0 == l);
-    }
-    if !j.is_everything() {
-        let inside: fn(&Jurisdiction, &Dataset, usize) -> bool = match layer.as_str() {
-            "units" => |j, _, i| j.unit(i),
-            "buildings" => |j, d, i| j.building(d, i),
-            "cameras" => |j, d, i| j.camera(d, i),
-            "facilities" => |j, d, i| j.facility(d, i),
-            "incidents" => |j, d, i| j.incident(d, i),
-            _ => |j, d, i| j.road(d, i),
-        };
-        idx.retain(|&i| inside(j, &d, i));
     }
     idx.sort_unstable();
     let total = idx.len();
@@ -199,6 +180,35 @@ pub(crate) async fn check(State(s): State<Arc<AppState>>, format: Format, scope:
         _ if j.is_everything() => Ok(Json(serde_json::to_value(&d.report).unwrap_or(Value::Null)).into_response()),
         _ => Ok(Json(serde_json::to_value(j.report(&d)).unwrap_or(Value::Null)).into_response()),
     }
+}
+
+/// The indices of the features of stored layer `layer` that meet `bbox` (everything when `None`) and lie
+/// inside jurisdiction `j`, in feature order; `None` for a name that is no stored layer.
+pub(crate) fn layer_indices(d: &Dataset, layer: &str, bbox: Option<geo::Rect<f64>>, j: &Jurisdiction) -> Option<Vec<usize>> {
+    let index = match layer {
+        "units" => &d.unit_index,
+        "buildings" => &d.building_index,
+        "cameras" => &d.camera_index,
+        "facilities" => &d.facility_index,
+        "incidents" => &d.incident_index,
+        "roads" => &d.road_index,
+        _ => return None,
+    };
+    let bbox = bbox.unwrap_or_else(|| geo::Rect::new((-180.0, -90.0), (180.0, 90.0)));
+    let mut idx: Vec<usize> = index.query_rect(bbox).collect();
+    if !j.is_everything() {
+        let inside: fn(&Jurisdiction, &Dataset, usize) -> bool = match layer {
+            "units" => |j, _, i| j.unit(i),
+            "buildings" => |j, d, i| j.building(d, i),
+            "cameras" => |j, d, i| j.camera(d, i),
+            "facilities" => |j, d, i| j.facility(d, i),
+            "incidents" => |j, d, i| j.incident(d, i),
+            _ => |j, d, i| j.road(d, i),
+        };
+        idx.retain(|&i| inside(j, d, i));
+    }
+    idx.sort_unstable();
+    Some(idx)
 }
 
 /// The integrity report's problems as features, those of jurisdiction `j` only (the rules of `Jurisdiction::report`).

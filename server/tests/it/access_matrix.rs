@@ -336,6 +336,22 @@ fn samples(r: &RouteInfo, l: &Layout, side: Side, role: Role) -> Vec<(String, Op
         ("GET", "/api/admin/audit") => one("/api/admin/audit?limit=50".into()),
         ("GET", "/api/admin/access") => one("/api/admin/access".into()),
         ("GET", "/health") => one("/health".into()),
+        ("GET", "/ogc") => vec![("/ogc".into(), None), ("/ogc?f=html".into(), None)],
+        ("GET", "/ogc/conformance") => one("/ogc/conformance".into()),
+        ("GET", "/ogc/collections") => one("/ogc/collections".into()),
+        ("GET", "/ogc/collections/{id}") => ["units", "buildings", "cameras", "facilities", "incidents", "roads"]
+            .iter()
+            .map(|k| (format!("/ogc/collections/{k}"), None))
+            .collect(),
+        ("GET", "/ogc/collections/{id}/items") => ["units", "buildings", "cameras", "facilities", "incidents", "roads"]
+            .iter()
+            .map(|k| (format!("/ogc/collections/{k}/items?limit=10000"), None))
+            .chain([("/ogc/collections/units/items?level=grid&limit=10000".into(), None)])
+            .collect(),
+        ("GET", "/ogc/collections/{id}/items/{fid}") => vec![
+            (format!("/ogc/collections/cameras/items/{}", p.camera), None),
+            (format!("/ogc/collections/units/items/{}", p.street), None),
+        ],
         ("GET", "/api/{*rest}") => one("/api/no-such-route".into()),
         ("POST", "/api/incidents/bulk") => with(
             "/api/incidents/bulk",
@@ -379,6 +395,8 @@ fn targeted(r: &RouteInfo) -> bool {
         && !r.path.starts_with("/fonts/")
         && !r.path.starts_with("/api/admin/")
         && r.path != "/api/features/{layer}"
+        && r.path != "/ogc/collections/{id}"
+        && r.path != "/ogc/collections/{id}/items"
         && r.path != "/api/{*rest}"
         || (r.method != Method::GET
             && matches!(

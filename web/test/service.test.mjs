@@ -65,26 +65,52 @@ test('catchments at 500 m, homes beyond reach, unit figures and siting picks', {
   assert.deepEqual(failures, []);
 });
 
-// KNOWN BUG, left visible (issue 16 stays open): after the 500 → 300 m switch the page's catchment
-// source never shows the new tiles (90 s), though the server answers them in milliseconds.
-test('the threshold switch redraws the catchments', { skip: 'known bug: the switched catchment tiles never arrive on the page', timeout: 300000 }, async () => {
+// The threshold switch (setTiles on both service sources) must show the new tiles. It did not: the tile
+// ETag was the layers' versions only, the same for every threshold, and MapLibre keeps a reloaded tile's
+// old features when the new URL answers the ETag the tile already holds. The ETag now carries the filter.
+test('the threshold switch redraws the catchments', { timeout: 300000 }, async () => {
   const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const { requests } = watch(page, { cancels: true });
+  const { requests, failures } = watch(page, { cancels: true });
   await page.goto(`${env.base}/`);
   await idle(page);
   await page.waitForFunction(() => document.getElementById('service-form').dataset.ready === '1', null, { timeout: 60000 });
   await page.locator('#sv-show').click();
   await idle(page);
   const at500 = await catchments(page);
-  // the threshold switch: other tiles, other shapes
+  assert.ok(at500.length > 0 && at500.every((c) => c.t === 500), `catchments at 500 m: ${JSON.stringify(at500.slice(0, 3))}`);
+  const gapsAt = () => page.evaluate(() => window.wanggeMap.querySourceFeatures('service_gaps', { sourceLayer: 'service_gaps' })
+    .map((f) => f.properties.threshold_m));
+  const gaps500 = await gapsAt();
+  // the threshold switch: other tiles, other shapes, on the same tiles of the map (no move in between)
   await page.locator('#sv-t-300').check();
   await page.waitForFunction(() => document.getElementById('service-form').dataset.threshold === '300');
   await page.waitForFunction(() => {
     const f = window.wanggeMap.querySourceFeatures('catchments', { sourceLayer: 'catchments' });
     return f.length > 0 && f.every((x) => x.properties.threshold_m === 300);
   }, null, { timeout: 90000, polling: 500 });
+  await idle(page);
   const at300 = await catchments(page);
   assert.ok(at300.length > 0 && at300.every((c) => c.t === 300), `catchments at 300 m: ${JSON.stringify(at300.slice(0, 3))}`);
   assert.ok(Math.max(...at300.map((c) => c.hh)) < Math.max(...at500.map((c) => c.hh)), 'fewer households within 300 m than 500 m');
+  const rendered = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures(undefined, { layers: ['catchments-fill'] })
+    .map((f) => f.properties.threshold_m));
+  assert.ok(rendered.length > 0 && rendered.every((t) => t === 300), `drawn catchments are the 300 m ones: ${rendered.slice(0, 5)}`);
   assert.ok(requests.some((u) => u.includes('/tiles/catchments/') && u.includes('threshold=300')));
+  await page.screenshot({ path: join(artifacts, 'service-300.png') });
+  // the homes beyond reach follow (shown once the box is ticked)
+  await page.locator('#sv-outside').check();
+  await page.waitForFunction(() => {
+    const f = window.wanggeMap.querySourceFeatures('service_gaps', { sourceLayer: 'service_gaps' });
+    return f.length > 0 && f.every((x) => x.properties.threshold_m === 300);
+  }, null, { timeout: 90000, polling: 500 });
+  // and back: the 1000 m catchments replace the 300 m ones
+  await page.locator('#sv-t-1000').check();
+  await page.waitForFunction(() => {
+    const f = window.wanggeMap.querySourceFeatures('catchments', { sourceLayer: 'catchments' });
+    return f.length > 0 && f.every((x) => x.properties.threshold_m === 1000);
+  }, null, { timeout: 90000, polling: 500 });
+  await idle(page);
+  await page.screenshot({ path: join(artifacts, 'service-1000.png') });
+  assert.ok(gaps500.every((t) => t === 500), `gaps loaded before the switch were the 500 m ones: ${gaps500.slice(0, 5)}`);
+  assert.deepEqual(failures, []);
 });

@@ -39,6 +39,17 @@ fn time<T>(f: impl FnMut() -> T) -> (T, f64) {
     (last.expect("ran"), median(times))
 }
 
+/// CPU seconds used by this process so far, all threads (utime + stime of /proc/self/stat, 100 Hz ticks).
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // the fields after the command name (which is in parentheses and may hold spaces)
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    // rest starts at field 3 (state, not a number): utime and stime are fields 14 and 15
+    let (ut, st) = (f.get(10).copied().unwrap_or(0.0), f.get(11).copied().unwrap_or(0.0));
+    (ut + st) / 100.0
+}
+
 fn write(path: &std::path::Path, bytes: &[u8]) {
     std::fs::File::create(path).and_then(|mut f| f.write_all(bytes)).expect("write");
 }
@@ -102,7 +113,10 @@ fn main() {
             hs.into_iter().map(|h| h.join().expect("kind")).collect::<Vec<_>>()
         })
     };
+    let cpu0 = cpu_s();
     let (all, job_s) = time(job);
+    // CPU seconds of one job (mean of the runs): what the job costs whatever else the machine runs
+    let job_cpu_s = (cpu_s() - cpu0) / REPEAT as f64;
     let distances_only = || {
         std::thread::scope(|s| {
             let hs: Vec<_> =
@@ -152,7 +166,7 @@ fn main() {
             "nodes": net.node_count(), "edges": net.edge_count(), "buildings": BUILDINGS, "facilities": FACILITIES, "kinds": KINDS.len(),
             "build_s": build_s, "attach_buildings_s": attach_s, "distances_per_kind_s": per_kind_s,
             "distances_3_kinds_serial_s": per_kind_s.iter().sum::<f64>(), "distances_3_kinds_parallel_s": distances_parallel_s,
-            "catchments_9_serial_s": catchments_s, "job_s": job_s,
+            "catchments_9_serial_s": catchments_s, "job_s": job_s, "job_cpu_s": job_cpu_s,
             "reached": reached, "within_300_500_1000": within, "catchment_polygons": polys, "catchment_vertices": vertices,
             "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
         })

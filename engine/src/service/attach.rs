@@ -1,14 +1,15 @@
 //! Where a point joins the walking network: the nearest point of the nearest edge.
 //!
-//! Method: the edges' segments sit in an R-tree (rstar, bulk loaded with the network);
-//! the nearest segment to the projected point is found by rstar's best-first nearest
-//! neighbour search, the point is projected onto it (clamped to its ends), and the
+//! Method: the edges' segments sit in a uniform grid ([`super::segment_grid`], built with
+//! the network); the nearest segment to the projected point is found by searching the
+//! grid's cells ring by ring, the point is projected onto it (clamped to its ends), and the
 //! attachment records the edge, the distance along it from its `from` node, the
 //! straight access distance and the edge's component. A building's point is its
 //! footprint's centroid, or a point inside the footprint when the centroid falls
 //! outside (`geo::InteriorPoint`).
 //!
-//! Complexity: O(log S) expected per point, S the segments.
+//! Complexity: O(segments in the few cells searched) per point, about one ring of cells
+//! for a point near a street.
 //!
 //! Reference: checked against a brute-force scan over all segments in
 //! benches/oracles/service_networkx.py (the oracle test's fixtures).
@@ -63,8 +64,7 @@ impl WalkNetwork {
         if !(p.x.is_finite() && p.y.is_finite()) {
             return None;
         }
-        let seg = self.segments.nearest_neighbor(&[p.x, p.y])?;
-        let (edge, k) = seg.data;
+        let (edge, k) = self.segments.nearest(p)?;
         let e = &self.edges[edge as usize];
         let (a, b) = (e.geometry[k as usize], e.geometry[k as usize + 1]);
         let (t, access_m) = project_on(a, b, p);

@@ -8,7 +8,8 @@
 //! The pieces, one algorithm per file:
 //! - [`network`]: road lines → a walking graph (vertices within `snap_m` merged, lines
 //!   split only where they share a vertex, one-way ignored), its CSR adjacency and components.
-//! - [`attach`]: a point joins the network at the nearest point of the nearest edge (R-tree).
+//! - [`attach`]: a point joins the network at the nearest point of the nearest edge
+//!   ([`segment_grid`]).
 //! - [`dijkstra`]: multi-source Dijkstra from every facility of a kind; per building the
 //!   nearest facility and the distance `access(building) + along network + access(facility)`.
 //! - [`catchment`]: the reached network (whole and partial edges) buffered into polygons,
@@ -28,6 +29,7 @@ pub mod dijkstra;
 pub mod gaps;
 pub mod network;
 pub mod raster;
+pub mod segment_grid;
 pub mod siting;
 
 pub use attach::{Attachment, Origin, building_point};

@@ -20,9 +20,8 @@
 use std::collections::HashMap;
 
 use geo::{BoundingRect, Coord, LineString, Rect};
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Line};
 
+use super::segment_grid::SegmentGrid;
 use crate::geometry::index::rect_union;
 use crate::geometry::projection::LocalProjection;
 use crate::model::Road;
@@ -52,9 +51,6 @@ pub struct Edge {
     pub length_m: f64,
 }
 
-/// A segment of an edge in the R-tree: (edge, index of its first vertex).
-pub(crate) type SegmentEntry = GeomWithData<Line<[f64; 2]>, (u32, u32)>;
-
 /// The walking graph in a local metric projection.
 #[derive(Debug, Clone)]
 pub struct WalkNetwork {
@@ -70,7 +66,8 @@ pub struct WalkNetwork {
     pub(crate) adj_w: Vec<f64>,
     component: Vec<u32>,
     component_size: Vec<usize>,
-    pub(crate) segments: RTree<SegmentEntry>,
+    /// The edges' segments, for the nearest one to a point.
+    pub(crate) segments: SegmentGrid,
 }
 
 struct Snapper {
@@ -205,16 +202,11 @@ impl WalkNetwork {
             }
         }
         let (component, component_size) = label_components(n, &offsets, &adj);
-        let segments = RTree::bulk_load(
+        let segments = SegmentGrid::new(
             edges
                 .iter()
                 .enumerate()
-                .flat_map(|(i, e)| {
-                    e.geometry
-                        .windows(2)
-                        .enumerate()
-                        .map(move |(k, w)| GeomWithData::new(Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]), (i as u32, k as u32)))
-                })
+                .flat_map(|(i, e)| e.geometry.windows(2).enumerate().map(move |(k, w)| ((w[0], w[1]), (i as u32, k as u32))))
                 .collect(),
         );
         WalkNetwork { projection, nodes, edges, offsets, adj, adj_w, component, component_size, segments }

@@ -1,6 +1,9 @@
 //! Buffered segments as polygons: capsules rasterised on a bit grid, the outline traced.
 //!
-//! Method: a grid of square cells (side `cell` metres) over the area, one bit per cell.
+//! Method: a grid of square cells (side `cell` metres) over the area, one bit per cell
+//! ([`Raster`]), or one byte per cell holding the lowest level whose capsules cover it
+//! ([`Levels`]: nested buffers, e.g. the catchments of several thresholds, filled in
+//! one pass; the cells at or below a level are that level's bit grid).
 //! A capsule (all points within `r` of a segment) is filled row by row: on the row's
 //! centre line the capsule is one interval (the union of the two end discs and the
 //! slab between them, a convex set), and the cells whose centres fall in it are set as
@@ -23,6 +26,101 @@ use std::collections::HashMap;
 
 use geo::{Coord, LineString, Polygon};
 
+/// The cells of a grid over a metric rectangle.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    x0: f64,
+    y0: f64,
+    cell: f64,
+    w: usize,
+    h: usize,
+}
+
+impl Grid {
+    /// A grid covering `min`..`max` (metres) with a margin of `margin` + one cell.
+    fn new(min: Coord<f64>, max: Coord<f64>, margin: f64, cell: f64) -> Grid {
+        let x0 = min.x - margin - cell;
+        let y0 = min.y - margin - cell;
+        let w = (((max.x + margin + cell - x0) / cell).ceil().max(1.0) as usize) + 1;
+        let h = (((max.y + margin + cell - y0) / cell).ceil().max(1.0) as usize) + 1;
+        Grid { x0, y0, cell, w, h }
+    }
+
+    /// Calls `run(j, i0, i1)` for each row `j` with the cells `i0..=i1` whose centres lie
+    /// within `r` of the segment `a`–`b` (one interval per row: the capsule is convex).
+    #[inline]
+    fn capsule_runs(&self, a: Coord<f64>, b: Coord<f64>, r: f64, mut run: impl FnMut(usize, usize, usize)) {
+        let c = self.cell;
+        let inv_c = 1.0 / c;
+        let j_lo = ((a.y.min(b.y) - r - self.y0) * inv_c - 0.5).ceil().max(0.0) as usize;
+        let j_hi = ((a.y.max(b.y) + r - self.y0) * inv_c - 0.5).floor();
+        if j_hi < 0.0 {
+            return;
+        }
+        let j_hi = (j_hi as usize).min(self.h - 1);
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let l2 = dx * dx + dy * dy;
+        let rl = r * l2.sqrt();
+        let r2 = r * r;
+        let (inv_dx, inv_dy) = (1.0 / dx, 1.0 / dy);
+        let last = (self.w - 1) as f64;
+        for j in j_lo..=j_hi {
+            let yc = self.y0 + (j as f64 + 0.5) * c;
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for p in [a, b] {
+                let d = yc - p.y;
+                if d * d <= r2 {
+                    let s = (r2 - d * d).sqrt();
+                    lo = lo.min(p.x - s);
+                    hi = hi.max(p.x + s);
+                }
+            }
+            if l2 > 0.0 {
+                let (mut slo, mut shi) = (f64::NEG_INFINITY, f64::INFINITY);
+                let c1 = (yc - a.y) * dy;
+                if dx != 0.0 {
+                    let (u, v) = (a.x - c1 * inv_dx, a.x + (l2 - c1) * inv_dx);
+                    slo = slo.max(u.min(v));
+                    shi = shi.min(u.max(v));
+                } else if !(0.0..=l2).contains(&c1) {
+                    shi = f64::NEG_INFINITY;
+                }
+                let c2 = (yc - a.y) * dx;
+                if dy != 0.0 {
+                    let (u, v) = (a.x + (c2 - rl) * inv_dy, a.x + (c2 + rl) * inv_dy);
+                    slo = slo.max(u.min(v));
+                    shi = shi.min(u.max(v));
+                } else if c2.abs() > rl {
+                    shi = f64::NEG_INFINITY;
+                }
+                if slo <= shi {
+                    lo = lo.min(slo);
+                    hi = hi.max(shi);
+                }
+            }
+            if lo > hi {
+                continue;
+            }
+            // the first and last cell centres in [lo, hi] (ceil and floor by truncation: no libm call per row)
+            let tl = (lo - self.x0) * inv_c - 0.5;
+            let th = ((hi - self.x0) * inv_c - 0.5).min(last);
+            if th < 0.0 {
+                continue;
+            }
+            let i_lo = if tl <= 0.0 {
+                0
+            } else {
+                let k = tl as usize;
+                if (k as f64) < tl { k + 1 } else { k }
+            };
+            let i_hi = th as usize;
+            if i_lo <= i_hi {
+                run(j, i_lo, i_hi);
+            }
+        }
+    }
+}
+
 /// A bit grid over a metric rectangle.
 #[derive(Debug, Clone)]
 pub struct Raster {
@@ -33,6 +131,47 @@ pub struct Raster {
     h: usize,
     wpr: usize,
     bits: Vec<u64>,
+}
+
+/// A byte grid over a metric rectangle: per cell the lowest level filled there (`u8::MAX`: none).
+#[derive(Debug, Clone)]
+pub struct Levels {
+    grid: Grid,
+    cells: Vec<u8>,
+}
+
+impl Levels {
+    /// The highest level a cell can hold (`u8::MAX` marks an empty cell).
+    pub const MAX: u8 = u8::MAX - 1;
+
+    /// A grid covering `min`..`max` (metres) with a margin of `margin` + one cell.
+    pub fn new(min: Coord<f64>, max: Coord<f64>, margin: f64, cell: f64) -> Levels {
+        let grid = Grid::new(min, max, margin, cell);
+        Levels { grid, cells: vec![u8::MAX; grid.w * grid.h] }
+    }
+
+    /// Lower to `level` every cell whose centre lies within `r` of the segment `a`–`b`.
+    pub fn fill_capsule(&mut self, a: Coord<f64>, b: Coord<f64>, r: f64, level: u8) {
+        let (grid, cells) = (self.grid, &mut self.cells);
+        grid.capsule_runs(a, b, r, |j, i0, i1| {
+            for v in &mut cells[j * grid.w + i0..=j * grid.w + i1] {
+                *v = (*v).min(level);
+            }
+        });
+    }
+
+    /// The cells at or below `level` as a bit grid.
+    pub fn at_most(&self, level: u8) -> Raster {
+        let g = self.grid;
+        let mut r = Raster::of(g);
+        for (j, row) in self.cells.chunks_exact(g.w).enumerate() {
+            let out = &mut r.bits[j * r.wpr..(j + 1) * r.wpr];
+            for (word, cells) in out.iter_mut().zip(row.chunks(64)) {
+                *word = cells.iter().enumerate().fold(0u64, |w, (k, &v)| w | (u64::from(v <= level) << k));
+            }
+        }
+        r
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,12 +187,16 @@ const DIRS: [(i64, i64); 4] = [(1, 0), (0, 1), (-1, 0), (0, -1)];
 impl Raster {
     /// A grid covering `min`..`max` (metres) with a margin of `margin` + one cell.
     pub fn new(min: Coord<f64>, max: Coord<f64>, margin: f64, cell: f64) -> Raster {
-        let x0 = min.x - margin - cell;
-        let y0 = min.y - margin - cell;
-        let w = (((max.x + margin + cell - x0) / cell).ceil().max(1.0) as usize) + 1;
-        let h = (((max.y + margin + cell - y0) / cell).ceil().max(1.0) as usize) + 1;
-        let wpr = w.div_ceil(64);
-        Raster { x0, y0, cell, w, h, wpr, bits: vec![0; wpr * h] }
+        Raster::of(Grid::new(min, max, margin, cell))
+    }
+
+    fn of(g: Grid) -> Raster {
+        let wpr = g.w.div_ceil(64);
+        Raster { x0: g.x0, y0: g.y0, cell: g.cell, w: g.w, h: g.h, wpr, bits: vec![0; wpr * g.h] }
+    }
+
+    fn grid(&self) -> Grid {
+        Grid { x0: self.x0, y0: self.y0, cell: self.cell, w: self.w, h: self.h }
     }
 
     /// Cells in the grid.
@@ -74,72 +217,15 @@ impl Raster {
         self.get(((p.x - self.x0) / self.cell).floor() as i64, ((p.y - self.y0) / self.cell).floor() as i64)
     }
 
+    #[cfg(test)]
     fn fill_run(&mut self, j: usize, i0: usize, i1: usize) {
-        let row = &mut self.bits[j * self.wpr..(j + 1) * self.wpr];
-        let (w0, w1) = (i0 / 64, i1 / 64);
-        for (k, word) in row.iter_mut().enumerate().take(w1 + 1).skip(w0) {
-            let lo = if k == w0 { i0 % 64 } else { 0 };
-            let hi = if k == w1 { i1 % 64 } else { 63 };
-            let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
-            *word |= mask;
-        }
+        fill_run(&mut self.bits[j * self.wpr..(j + 1) * self.wpr], i0, i1);
     }
 
     /// Set every cell whose centre lies within `r` of the segment `a`–`b`.
     pub fn fill_capsule(&mut self, a: Coord<f64>, b: Coord<f64>, r: f64) {
-        let c = self.cell;
-        let j_lo = ((a.y.min(b.y) - r - self.y0) / c - 0.5).ceil().max(0.0) as usize;
-        let j_hi = ((a.y.max(b.y) + r - self.y0) / c - 0.5).floor();
-        if j_hi < 0.0 {
-            return;
-        }
-        let j_hi = (j_hi as usize).min(self.h - 1);
-        let (dx, dy) = (b.x - a.x, b.y - a.y);
-        let l2 = dx * dx + dy * dy;
-        let rl = r * l2.sqrt();
-        for j in j_lo..=j_hi {
-            let yc = self.y0 + (j as f64 + 0.5) * c;
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for p in [a, b] {
-                let d = yc - p.y;
-                if d.abs() <= r {
-                    let s = (r * r - d * d).sqrt();
-                    lo = lo.min(p.x - s);
-                    hi = hi.max(p.x + s);
-                }
-            }
-            if l2 > 0.0 {
-                let (mut slo, mut shi) = (f64::NEG_INFINITY, f64::INFINITY);
-                let c1 = (yc - a.y) * dy;
-                if dx != 0.0 {
-                    let (u, v) = (a.x - c1 / dx, a.x + (l2 - c1) / dx);
-                    slo = slo.max(u.min(v));
-                    shi = shi.min(u.max(v));
-                } else if !(0.0..=l2).contains(&c1) {
-                    shi = f64::NEG_INFINITY;
-                }
-                let c2 = (yc - a.y) * dx;
-                if dy != 0.0 {
-                    let (u, v) = (a.x + (c2 - rl) / dy, a.x + (c2 + rl) / dy);
-                    slo = slo.max(u.min(v));
-                    shi = shi.min(u.max(v));
-                } else if c2.abs() > rl {
-                    shi = f64::NEG_INFINITY;
-                }
-                if slo <= shi {
-                    lo = lo.min(slo);
-                    hi = hi.max(shi);
-                }
-            }
-            if lo > hi {
-                continue;
-            }
-            let i_lo = ((lo - self.x0) / c - 0.5).ceil().max(0.0);
-            let i_hi = ((hi - self.x0) / c - 0.5).floor().min((self.w - 1) as f64);
-            if i_lo <= i_hi {
-                self.fill_run(j, i_lo as usize, i_hi as usize);
-            }
-        }
+        let (grid, wpr, bits) = (self.grid(), self.wpr, &mut self.bits);
+        grid.capsule_runs(a, b, r, |j, i0, i1| fill_run(&mut bits[j * wpr..(j + 1) * wpr], i0, i1));
     }
 
     fn row(&self, j: i64) -> &[u64] {
@@ -285,6 +371,16 @@ impl Raster {
     }
 }
 
+/// Set the bits `i0..=i1` of a row of words.
+fn fill_run(row: &mut [u64], i0: usize, i1: usize) {
+    let (w0, w1) = (i0 / 64, i1 / 64);
+    for (k, word) in row.iter_mut().enumerate().take(w1 + 1).skip(w0) {
+        let lo = if k == w0 { i0 % 64 } else { 0 };
+        let hi = if k == w1 { i1 % 64 } else { 63 };
+        *word |= (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+    }
+}
+
 fn h_edge(s: u32, e: u32, j: u32, dir: u8) -> Edge {
     if dir == 0 { Edge { from: (s, j), to: (e + 1, j), dir } } else { Edge { from: (e + 1, j), to: (s, j), dir } }
 }
@@ -362,6 +458,32 @@ mod tests {
         assert!((area - set).abs() < 1e-6, "{area} vs {set}");
         let ring = polys.iter().find(|p| !p.interiors().is_empty()).expect("the ring has a hole");
         assert!(!ring.contains(&Point::new(50.0, 50.0)) && ring.contains(&Point::new(50.0, 1.0)));
+    }
+
+    #[test]
+    fn levels_at_or_below_are_the_capsules_of_those_levels() {
+        let segs = [
+            (Coord { x: 3.0, y: 7.0 }, Coord { x: 91.0, y: 40.0 }, 2u8),
+            (Coord { x: 50.0, y: 90.0 }, Coord { x: 50.0, y: 10.0 }, 0),
+            (Coord { x: 20.0, y: 60.0 }, Coord { x: 20.0, y: 60.0 }, 1),
+            (Coord { x: 80.0, y: 80.0 }, Coord { x: 10.0, y: 95.0 }, 1),
+        ];
+        let (min, max) = (Coord { x: 0.0, y: 0.0 }, Coord { x: 100.0, y: 100.0 });
+        let mut levels = Levels::new(min, max, 12.0, 1.5);
+        for &(a, b, l) in &segs {
+            levels.fill_capsule(a, b, 9.5, l);
+        }
+        for level in 0..3u8 {
+            let mut want = Raster::new(min, max, 12.0, 1.5);
+            for &(a, b, l) in &segs {
+                if l <= level {
+                    want.fill_capsule(a, b, 9.5);
+                }
+            }
+            let got = levels.at_most(level);
+            assert_eq!(got.bits, want.bits, "level {level}");
+            assert!(got.bits.iter().any(|&w| w != 0));
+        }
     }
 
     #[test]

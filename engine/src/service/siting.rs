@@ -40,6 +40,8 @@ use crate::geometry::projection::LocalProjection;
 pub enum Candidates {
     /// Every node of the network.
     NetworkNodes,
+    /// These nodes of the network (e.g. the ones inside the caller's unit).
+    Nodes(Vec<u32>),
     /// These buildings (indices into the buildings list), e.g. vacant ones.
     Buildings(Vec<u32>),
 }
@@ -92,6 +94,8 @@ pub enum SitingError {
     UnknownCandidate(u32),
     #[error("candidates at network nodes need a walking network (roads layer)")]
     NoNetwork,
+    #[error("candidate node {0} is not in the network")]
+    UnknownNode(u32),
     #[error("threshold {0} m is not a positive number")]
     Threshold(f64),
     #[error("{pairs} candidate–home pairs exceed the limit of {max}: give fewer candidates or a smaller reach")]
@@ -140,6 +144,14 @@ pub fn siting(
         Candidates::NetworkNodes => {
             let n = net.ok_or(SitingError::NoNetwork)?;
             n.nodes.iter().enumerate().map(|(i, &c)| (i, Point(n.projection.unproject(c)))).collect()
+        }
+        Candidates::Nodes(ids) => {
+            let n = net.ok_or(SitingError::NoNetwork)?;
+            ids.iter()
+                .map(|&i| {
+                    n.nodes.get(i as usize).map(|&c| (i as usize, Point(n.projection.unproject(c)))).ok_or(SitingError::UnknownNode(i))
+                })
+                .collect::<Result<_, _>>()?
         }
         Candidates::Buildings(ids) => ids
             .iter()
@@ -465,6 +477,23 @@ mod tests {
         assert_eq!(r.chosen[1].gain_households, 5);
         assert_eq!(r.after.households_within, 85);
         assert_eq!(r.after.households_total, 85);
+        // only the given nodes (e.g. those inside the caller's unit): the node at 1000 m, not the better one at 1500 m
+        let at = |x: f64| n.nodes.iter().position(|c| (c.x - x).abs() < 1e-6).expect("node") as u32;
+        let only = Candidates::Nodes(vec![at(0.0), at(1000.0)]);
+        let r = siting(
+            Some(&n),
+            &b,
+            &w,
+            &[pt(&n, 0.0, 0.0)],
+            &only,
+            1,
+            SitingGoal::MaxCover { threshold_m: 300.0 },
+            &DistanceOptions::default(),
+        )
+        .expect("sited");
+        assert_eq!((r.chosen[0].candidate, r.chosen[0].gain_households), (at(1000.0) as usize, 5));
+        let e = siting(Some(&n), &b, &w, &[], &Candidates::Nodes(vec![99]), 1, SitingGoal::PMedian, &DistanceOptions::default());
+        assert_eq!(e, Err(SitingError::UnknownNode(99)));
         let e = siting(Some(&n), &b, &w[..2], &[], &Candidates::NetworkNodes, 1, SitingGoal::PMedian, &DistanceOptions::default());
         assert!(matches!(e, Err(SitingError::Weights { .. })));
         let e = siting(None, &b, &w, &[], &Candidates::NetworkNodes, 1, SitingGoal::PMedian, &DistanceOptions::default());

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::service::{self as svc, Candidates, DistanceOptions, SitingFigures, SitingGoal, UnitServiceCoverage};
+use wangge_engine::units::jurisdiction::Jurisdiction;
 
 use super::access::{Action, Routes, Scope};
 use super::coverage::scoped_unit;
@@ -290,8 +291,8 @@ pub(crate) async fn service_siting(
         let points: Vec<geo::Point<f64>> = homes.iter().map(|&i| n.points[i]).collect();
         let weights: Vec<u64> = homes.iter().map(|&i| u64::from(d.buildings[i].households.unwrap_or(0))).collect();
         let candidates = match &b.candidates {
-            None => Candidates::NetworkNodes,
-            Some(CandidatesBody::Named(x)) if x == "nodes" => Candidates::NetworkNodes,
+            None => nodes_inside(&d, &j, n.net.as_ref())?,
+            Some(CandidatesBody::Named(x)) if x == "nodes" => nodes_inside(&d, &j, n.net.as_ref())?,
             Some(CandidatesBody::Named(x)) if x == "buildings" => Candidates::Buildings((0..homes.len() as u32).collect()),
             Some(CandidatesBody::Named(x)) => {
                 return Err(AppError::bad(format!("candidates {x:?}: use \"nodes\", \"buildings\" or a list of building ids")));
@@ -330,7 +331,7 @@ pub(crate) async fn service_siting(
             .enumerate()
             .map(|(rank, p)| {
                 let candidate = match &candidates {
-                    Candidates::NetworkNodes => json!({"node": p.candidate}),
+                    Candidates::NetworkNodes | Candidates::Nodes(_) => json!({"node": p.candidate}),
                     Candidates::Buildings(_) => json!({"building": homes.get(p.candidate).map(|&i| d.buildings[i].id.clone())}),
                 };
                 json!({"rank": rank + 1, "lon": p.position.x(), "lat": p.position.y(), "candidate": candidate,
@@ -362,6 +363,34 @@ pub(crate) async fn service_siting(
         Ok(Json(v).into_response())
     })
     .await
+}
+
+/// The network nodes inside `j`: in its unit's polygon, border included (for the whole district, in
+/// any unit): a new station goes where the caller decides, never on a street beyond its border.
+/// The polygon, not the located leaf: a leaf may reach past its parent (an integrity problem).
+/// Without a network, every node (none): the engine answers that nodes need one.
+fn nodes_inside(d: &Dataset, j: &Jurisdiction, net: Option<&svc::WalkNetwork>) -> Result<Candidates, AppError> {
+    use geo::{BoundingRect, Intersects};
+    let Some(net) = net.filter(|n| !n.is_empty()) else { return Ok(Candidates::NetworkNodes) };
+    if j.is_everything() && d.hierarchy.is_empty() {
+        return Ok(Candidates::NetworkNodes);
+    }
+    let polygon = j.root.and_then(|r| d.hierarchy.units.get(r)).map(|u| (&u.geometry, u.geometry.bounding_rect()));
+    let inside: Vec<u32> = (0..net.node_count() as u32)
+        .filter(|&i| {
+            let p = geo::Point(net.projection.unproject(net.nodes[i as usize]));
+            match &polygon {
+                Some((g, Some(bb))) => bb.intersects(&p) && g.intersects(&p),
+                Some((_, None)) => false,
+                None => d.locator.locate_point(p).is_some(),
+            }
+        })
+        .collect();
+    if inside.is_empty() {
+        let unit = j.unit.as_deref().unwrap_or("the district");
+        return Err(AppError::bad(format!("no network node lies inside {unit}: give candidate buildings instead")));
+    }
+    Ok(Candidates::Nodes(inside))
 }
 
 impl ServiceSitingBody {

@@ -224,6 +224,13 @@ fn layer_tile(
         TileScope::Everything => versions.to_string(),
         TileScope::Unit { id, units_version } => format!("{versions}-j{:08x}", hash(&(id, units_version)) as u32),
     };
+    // so have a query's (level, heat filters, service kind and threshold): MapLibre keeps a reloaded tile's old
+    // features when the new URL answers the ETag it already holds, so after `setTiles` with another threshold
+    // the map would go on drawing the old one
+    let tag = match &filter {
+        TileFilter::None => tag,
+        f => format!("{tag}-q{:08x}", hash(f) as u32),
+    };
     let level = match &filter {
         TileFilter::Level(l) => Some(l.as_str()),
         _ => None,

@@ -148,13 +148,20 @@ fn check_change(scope: &Scope, d: &Dataset, before: &Draft, after: &Draft, c: &C
 
 /// The answer to an op, undo or redo: the scenario's figures, what changed and the validation of the new draft
 /// (null with `validation_error` when the draft cannot be validated, e.g. it is no longer a hierarchy).
-fn outcome_json(s: &AppState, st: &Store, d: &Dataset, o: &Outcome) -> Value {
+/// Findings of units outside the caller's jurisdiction are left out, as in `/validate`.
+fn outcome_json(s: &AppState, st: &Store, d: &Dataset, o: &Outcome, scope: &Scope) -> Value {
     let mut v = json!({
         "scenario": plan::meta(&o.row, &o.log),
         "changed": o.change.changed, "created": o.change.created, "removed": o.change.removed,
     });
     match s.planning.validate(st, d, &o.row, &o.draft) {
-        Ok(r) => v["validation"] = plan::review::report_json(&r),
+        Ok(r) => {
+            let mut report = plan::review::report_json(&r);
+            if !scope.jurisdiction.is_everything() {
+                scoped_findings(&mut report, &|u: &str| inside(scope, d, &o.draft, u));
+            }
+            v["validation"] = report;
+        }
         Err(e) => {
             v["validation"] = Value::Null;
             v["validation_error"] = json!(e.to_string());
@@ -239,7 +246,7 @@ async fn ops(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scop
         let st = crate::sync::lock(store_of(&s)?);
         require_scenario(&scope, &d, &st, &id)?;
         let guard = |a: &Draft, b: &Draft, c: &Change| check_change(&scope, &d, a, b, c);
-        answer(plan::apply_op(&st, &id, based_on, op, &guard).map(|o| Json(outcome_json(&s, &st, &d, &o)).into_response()))
+        answer(plan::apply_op(&st, &id, based_on, op, &guard).map(|o| Json(outcome_json(&s, &st, &d, &o, &scope)).into_response()))
     })
     .await
 }
@@ -261,7 +268,7 @@ async fn step(s: Arc<AppState>, id: String, scope: Scope, headers: HeaderMap, bo
         let st = crate::sync::lock(store_of(&s)?);
         require_scenario(&scope, &d, &st, &id)?;
         let guard = |a: &Draft, b: &Draft, c: &Change| check_change(&scope, &d, a, b, c);
-        answer(f(&st, &id, based_on, &guard).map(|o| Json(outcome_json(&s, &st, &d, &o)).into_response()))
+        answer(f(&st, &id, based_on, &guard).map(|o| Json(outcome_json(&s, &st, &d, &o, &scope)).into_response()))
     })
     .await
 }

@@ -70,6 +70,9 @@ fn fixture_counts() -> BTreeMap<String, i64> {
         ("api_tokens", 0),
         ("sessions", 0),
         ("audit_log", 0),
+        // version 3's tables (planning scenarios and publications), empty too
+        ("scenarios", 0),
+        ("layer_publications", 0),
     ]
     .into_iter()
     .map(|(t, n)| (t.to_owned(), n))

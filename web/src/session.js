@@ -103,7 +103,8 @@ export function showUser(me) {
   out.type = 'button';
   out.id = 'logout';
   out.addEventListener('click', () => {
-    fetch('/api/logout', { method: 'POST' }).finally(() => location.reload());
+    // the body is read before the reload: fetch resolves on the headers, and a reload then would abort the rest
+    fetch('/api/logout', { method: 'POST' }).then((r) => r.text()).catch(() => '').finally(() => location.reload());
   });
   el.replaceChildren(h('span', { text: who, className: 'who' }), out);
   el.dataset.open = 'false';

@@ -7,7 +7,8 @@
 //! or a plain HTML page (`?f=html` or `Accept: text/html`). Every answer holds
 //! only what lies inside the caller's jurisdiction (the rules of
 //! `/api/features`); a feature outside it is a 404 like one that does not
-//! exist. Coordinates are CRS84 lon/lat (Part 2 is not implemented).
+//! exist. Coordinates are always CRS84 lon/lat: `/ogc/conformance` claims no
+//! Part 2 (other CRSs by reference), and none is offered.
 //! Checked by `server/tests/it/ogc.rs`, with GDAL's `ogrinfo` against a live server.
 
 mod html;

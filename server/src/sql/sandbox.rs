@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use duckdb::types::{TimeUnit, Value};
-use duckdb::{Config, Connection, params};
+use duckdb::{Appender, AppenderParams, Config, Connection, params};
 use geo::{Area, BoundingRect, InteriorPoint};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::geometry::projection::LocalProjection;
@@ -94,15 +94,10 @@ impl Sandbox {
         let conn = Connection::open_in_memory_with_flags(hardened()?)?;
         conn.execute_batch(&tables::ddl())?;
         conn.execute_batch(tables::INCIDENTS_VIEW)?;
-        let rows = vec![
-            ("units", fill_units(&conn, d, j)?),
-            ("unit_tree", fill_tree(&conn, d, j)?),
-            ("buildings", fill_buildings(&conn, d, j)?),
-            ("cameras", fill_cameras(&conn, d, j)?),
-            ("facilities", fill_facilities(&conn, d, j)?),
-            ("loaded_incidents", fill_loaded(&conn, d, j)?),
-            ("coverage", fill_coverage(&conn, d, j)?),
-        ];
+        let mut rows = Vec::with_capacity(FROM_DATASET.len());
+        for &(table, push) in FROM_DATASET {
+            rows.push((table, fill(&conn, table, |r| push(r, d, j))?));
+        }
         conn.execute_batch("SET lock_configuration = true;")?;
         let s = Sandbox { owner: Mutex::new((conn, None)), build_ms: t0.elapsed().as_secs_f64() * 1e3, rows };
         s.refresh_live(d, j, live)?;
@@ -120,32 +115,9 @@ impl Sandbox {
         let inside: Vec<LiveIncident> =
             live.all_where(|i| j.chain(d, &i.units)).map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
         let tx = g.0.transaction()?;
-        tx.execute_batch("DELETE FROM live_incidents;")?;
-        {
-            let mut a = tx.appender("live_incidents")?;
-            for i in &inside {
-                let leaf = i.units.last().map_or(Value::Null, |u| Value::Text(u.clone()));
-                let units = Value::List(i.units.iter().map(|u| Value::Text(u.clone())).collect());
-                let resolved = lifecycle::resolved_level(&i.transitions).map(|l| l.as_str());
-                a.append_row(params![
-                    i.id,
-                    i.category,
-                    i.item,
-                    i.status.as_str(),
-                    ts(i.occurred_at),
-                    ts(i.received_at),
-                    resolved,
-                    false,
-                    leaf,
-                    units,
-                    i.lon,
-                    i.lat
-                ])?;
-            }
-            a.flush()?;
-        }
-        tx.execute_batch("DELETE FROM sensors;")?;
-        fill_sensors(&tx, d, j, &live.sensors())?;
+        tx.execute_batch("DELETE FROM live_incidents; DELETE FROM sensors;")?;
+        fill(&tx, "live_incidents", |r| live_incidents(r, &inside))?;
+        fill(&tx, "sensors", |r| sensors(r, d, j, &live.sensors()))?;
         tx.commit()?;
         g.1 = Some(version);
         Ok(())
@@ -157,14 +129,49 @@ impl Sandbox {
     }
 }
 
-fn fill_units(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+/// Rows appended to one table, counted.
+struct Rows<'c> {
+    appender: Appender<'c>,
+    n: usize,
+}
+
+impl Rows<'_> {
+    fn push<P: AppenderParams>(&mut self, row: P) -> duckdb::Result<()> {
+        self.appender.append_row(row)?;
+        self.n += 1;
+        Ok(())
+    }
+}
+
+/// Append to `table` the rows `f` pushes; how many.
+fn fill(conn: &Connection, table: &str, f: impl FnOnce(&mut Rows<'_>) -> duckdb::Result<()>) -> duckdb::Result<usize> {
+    let mut rows = Rows { appender: conn.appender(table)?, n: 0 };
+    f(&mut rows)?;
+    rows.appender.flush()?;
+    Ok(rows.n)
+}
+
+/// Pushes the rows one base table takes from the dataset.
+type FromDataset = fn(&mut Rows<'_>, &Dataset, &Jurisdiction) -> duckdb::Result<()>;
+
+/// The base tables filled from the dataset once, in order, each with its rows (`live_incidents` and
+/// `sensors`: [`Sandbox::refresh_live`]).
+const FROM_DATASET: &[(&str, FromDataset)] = &[
+    ("units", units),
+    ("unit_tree", unit_tree),
+    ("buildings", buildings),
+    ("cameras", cameras),
+    ("facilities", facilities),
+    ("loaded_incidents", loaded_incidents),
+    ("coverage", coverage),
+];
+
+fn units(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     let h = &d.hierarchy;
-    let mut a = conn.appender("units")?;
-    let mut n = 0;
     for (i, u) in h.units.iter().enumerate().filter(|(i, _)| j.unit(*i)) {
         let load = d.report.loads.get(i);
         let (lon, lat) = inside_point(&u.geometry);
-        a.append_row(params![
+        r.push(params![
             u.id.0,
             u.name,
             u.level.0,
@@ -179,34 +186,26 @@ fn fill_units(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Resul
             lat,
             crate::wkb::encode(&geo::Geometry::MultiPolygon(u.geometry.clone())),
         ])?;
-        n += 1;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
 }
 
-fn fill_tree(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+fn unit_tree(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     let h = &d.hierarchy;
-    let mut a = conn.appender("unit_tree")?;
-    let mut n = 0;
     for i in (0..h.len()).filter(|&i| j.unit(i)) {
         // ancestors above the jurisdiction's root are outside it and left out
         for (dist, anc) in h.chain(i).into_iter().enumerate().take_while(|(_, a)| j.unit(*a)) {
-            a.append_row(params![h.units[i].id.0, h.units[anc].id.0, h.units[anc].level.0, dist as i32])?;
-            n += 1;
+            r.push(params![h.units[i].id.0, h.units[anc].id.0, h.units[anc].level.0, dist as i32])?;
         }
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
 }
 
-fn fill_buildings(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
-    let mut a = conn.appender("buildings")?;
-    let mut n = 0;
+fn buildings(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     for (i, b) in d.buildings.iter().enumerate().filter(|(i, _)| j.building(d, *i)) {
         let (leaf, units) = chain_ids(d, d.building_assignment.get(i).and_then(|x| x.leaf));
         let (lon, lat) = inside_point(&b.footprint);
-        a.append_row(params![
+        r.push(params![
             b.id,
             leaf,
             units,
@@ -219,19 +218,15 @@ fn fill_buildings(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::R
             lat,
             crate::wkb::encode(&geo::Geometry::MultiPolygon(b.footprint.clone())),
         ])?;
-        n += 1;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
 }
 
-fn fill_cameras(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
-    let mut a = conn.appender("cameras")?;
-    let mut n = 0;
+fn cameras(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     for (_, c) in d.cameras.iter().enumerate().filter(|(i, _)| j.camera(d, *i)) {
         let (leaf, units) = chain_ids(d, d.locator.locate_point(c.position));
         let v = c.effective_view();
-        a.append_row(params![
+        r.push(params![
             c.id,
             c.kind.as_str(),
             v.heading_deg,
@@ -243,30 +238,22 @@ fn fill_cameras(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Res
             c.position.x(),
             c.position.y()
         ])?;
-        n += 1;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
 }
 
-fn fill_facilities(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
-    let mut a = conn.appender("facilities")?;
-    let mut n = 0;
+fn facilities(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     for (_, f) in d.facilities.iter().enumerate().filter(|(i, _)| j.facility(d, *i)) {
         let (leaf, units) = chain_ids(d, d.locator.locate_point(f.position));
-        a.append_row(params![f.id, f.kind, f.name, leaf, units, f.position.x(), f.position.y()])?;
-        n += 1;
+        r.push(params![f.id, f.kind, f.name, leaf, units, f.position.x(), f.position.y()])?;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
 }
 
-fn fill_loaded(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
-    let mut a = conn.appender("loaded_incidents")?;
-    let mut n = 0;
+fn loaded_incidents(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     for (k, inc) in d.incidents.iter().enumerate().filter(|(k, _)| j.incident(d, *k)) {
         let (leaf, units) = chain_ids(d, d.incident_unit.get(k).copied().flatten());
-        a.append_row(params![
+        r.push(params![
             inc.id,
             inc.category,
             text(inc.attributes.get("item").and_then(|v| v.as_str())),
@@ -280,19 +267,15 @@ fn fill_loaded(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Resu
             inc.position.x(),
             inc.position.y()
         ])?;
-        n += 1;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
 }
 
-fn fill_coverage(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<usize> {
+fn coverage(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction) -> duckdb::Result<()> {
     let cov = d.coverage();
-    let mut a = conn.appender("coverage")?;
-    let mut n = 0;
     for (i, c) in cov.units.iter().enumerate().filter(|(i, _)| j.unit(*i)) {
         let u = &d.hierarchy.units[i];
-        a.append_row(params![
+        r.push(params![
             u.id.0,
             u.name,
             u.level.0,
@@ -309,17 +292,37 @@ fn fill_coverage(conn: &Connection, d: &Dataset, j: &Jurisdiction) -> duckdb::Re
             c.area_m2,
             c.cameras_per_km2
         ])?;
-        n += 1;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
+}
+
+/// The live incidents `j` holds (open ones from memory, closed ones from the store, as `Live::all_where` gives them).
+fn live_incidents(r: &mut Rows<'_>, inside: &[LiveIncident]) -> duckdb::Result<()> {
+    for i in inside {
+        let leaf = i.units.last().map_or(Value::Null, |u| Value::Text(u.clone()));
+        let units = Value::List(i.units.iter().map(|u| Value::Text(u.clone())).collect());
+        let resolved = lifecycle::resolved_level(&i.transitions).map(|l| l.as_str());
+        r.push(params![
+            i.id,
+            i.category,
+            i.item,
+            i.status.as_str(),
+            ts(i.occurred_at),
+            ts(i.received_at),
+            resolved,
+            false,
+            leaf,
+            units,
+            i.lon,
+            i.lat
+        ])?;
+    }
+    Ok(())
 }
 
 /// The sensors (as `Live::sensors` shows them) located inside `j`.
-fn fill_sensors(conn: &Connection, d: &Dataset, j: &Jurisdiction, sensors: &[serde_json::Value]) -> duckdb::Result<usize> {
-    let mut a = conn.appender("sensors")?;
-    let mut n = 0;
-    for s in sensors {
+fn sensors(r: &mut Rows<'_>, d: &Dataset, j: &Jurisdiction, list: &[serde_json::Value]) -> duckdb::Result<()> {
+    for s in list {
         let (Some(lon), Some(lat)) = (s["lon"].as_f64(), s["lat"].as_f64()) else { continue };
         let p = geo::Point::new(lon, lat);
         if !j.point(d, p) {
@@ -327,7 +330,7 @@ fn fill_sensors(conn: &Connection, d: &Dataset, j: &Jurisdiction, sensors: &[ser
         }
         let (leaf, units) = chain_ids(d, d.locator.locate_point(p));
         let last_at = s["last"]["at"].as_str().and_then(|t| wangge_engine::time::parse_time(t, 0)).map_or(Value::Null, ts);
-        a.append_row(params![
+        r.push(params![
             s["id"].as_str(),
             s["kind"].as_str(),
             s["name"].as_str(),
@@ -344,8 +347,19 @@ fn fill_sensors(conn: &Connection, d: &Dataset, j: &Jurisdiction, sensors: &[ser
             lon,
             lat
         ])?;
-        n += 1;
     }
-    a.flush()?;
-    Ok(n)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_base_table_is_filled_once() {
+        // live_incidents and sensors: refresh_live
+        let mut filled: Vec<&str> = super::FROM_DATASET.iter().map(|(t, _)| *t).chain(["live_incidents", "sensors"]).collect();
+        let mut want: Vec<&str> = super::tables::TABLES.iter().filter(|t| t.kind == "table").map(|t| t.name).collect();
+        filled.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(filled, want);
+    }
 }

@@ -34,7 +34,7 @@ const LON: Col = c("lon", "DOUBLE", "longitude, WGS84");
 const LAT: Col = c("lat", "DOUBLE", "latitude, WGS84");
 
 /// Columns of the live and loaded incident tables (the `incidents` view is both).
-const INCIDENT_COLS: &[Col] = &[
+const INCIDENT_COLS: [Col; 12] = [
     c("id", "VARCHAR", "incident id"),
     c("category", "VARCHAR", "category (the taxonomy's class)"),
     c("item", "VARCHAR", "item within the category, if given"),
@@ -48,6 +48,17 @@ const INCIDENT_COLS: &[Col] = &[
     LON,
     LAT,
 ];
+
+/// Columns of the `incidents` view: its `source`, then the incident tables' own.
+const INCIDENTS_VIEW_COLS: [Col; 13] = {
+    let mut cols = [c("source", "VARCHAR", "loaded or live"); 13];
+    let mut k = 0;
+    while k < INCIDENT_COLS.len() {
+        cols[k + 1] = INCIDENT_COLS[k];
+        k += 1;
+    }
+    cols
+};
 
 /// Every table and view, in the order they are created.
 pub const TABLES: &[Table] = &[
@@ -127,33 +138,19 @@ pub const TABLES: &[Table] = &[
         name: "loaded_incidents",
         kind: "table",
         doc: "Incidents of the loaded incidents layer inside the jurisdiction.",
-        columns: INCIDENT_COLS,
+        columns: &INCIDENT_COLS,
     },
     Table {
         name: "live_incidents",
         kind: "table",
         doc: "Incidents reported over HTTP inside the jurisdiction, refreshed before each query when they changed.",
-        columns: INCIDENT_COLS,
+        columns: &INCIDENT_COLS,
     },
     Table {
         name: "incidents",
         kind: "view",
         doc: "Loaded and live incidents together; `source` tells which.",
-        columns: &[
-            c("source", "VARCHAR", "loaded or live"),
-            c("id", "VARCHAR", "incident id"),
-            c("category", "VARCHAR", "category"),
-            c("item", "VARCHAR", "item within the category"),
-            c("status", "VARCHAR", "status"),
-            c("occurred_at", "TIMESTAMP", "when it happened (UTC)"),
-            c("received_at", "TIMESTAMP", "when the server received it (UTC; NULL for loaded incidents)"),
-            c("resolved_level", "VARCHAR", "the level that resolved it"),
-            c("generated", "BOOLEAN", "carries the generated label (生成数据)"),
-            UNIT_ID,
-            UNITS,
-            LON,
-            LAT,
-        ],
+        columns: &INCIDENTS_VIEW_COLS,
     },
     Table {
         name: "sensors",

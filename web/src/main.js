@@ -11,7 +11,7 @@ import { parseHash } from './core/hash.js';
 import { createState } from './state.js';
 import { applyHash, syncHash } from './hash-sync.js';
 import { byId, levelName } from './util.js';
-import { languageSwitch, translatePage, tr } from './core/i18n.js';
+import { translatePage, tr } from './core/i18n.js';
 import { setupLayerList, setupLevelList } from './panels/layers.js';
 import { setupUnitPanel, openUnit } from './panels/unit.js';
 import { setupResults } from './panels/results.js';
@@ -22,13 +22,13 @@ import { setupService } from './panels/service.js';
 import { setupIncidentAnalysis } from './panels/incidents.js';
 import { setupLive } from './panels/live.js';
 import { setupSearch } from './panels/search.js';
-import { applyActions, askLogin, showUser, watchSession, whoAmI } from './session.js';
+import { applyActions, askLogin, pageHeader, showUser, watchSession, whoAmI } from './session.js';
 
 async function main() {
   // the language first: the static page in it, the switch in the header
   translatePage();
   document.title = tr('网格 · 网格化治理空间分析', 'wangge · spatial analysis for grid governance');
-  byId('search').after(languageSwitch());
+  pageHeader();
   const status = byId('status');
   let errorAt = 0;
   setErrorSink((message) => { status.textContent = message; errorAt = Date.now(); });

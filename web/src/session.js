@@ -6,10 +6,14 @@
  * (a store with no users). Controls the role may not use are disabled from
  * the `actions` /api/me lists (the server refuses them anyway, with 403).
  * A 401 later (session expired or revoked) brings the login form back.
+ *
+ * The pieces every page shares are built here, not written in each page:
+ * the login form (in the page's `#login` box) and, on all but the wall
+ * screen, the header's status line, user line and language switch.
  */
 import { onUnauthorized } from './api.js';
 import { byId, h, inputEl } from './util.js';
-import { tr } from './core/i18n.js';
+import { languageSwitch, tr } from './core/i18n.js';
 
 /** @typedef {import('./types').Me} Me */
 
@@ -45,13 +49,77 @@ async function loginFailure(r) {
 }
 
 /**
+ * The header's shared pieces: after its title (`h1`), the generated-data badge
+ * (`#generated-badge`, hidden until the page knows, when `badge`), the status
+ * line (`#status`) and the user line (`#user`, filled by `showUser`); at its
+ * end the language switch. Whatever else the page's header holds stays between.
+ * @param {{ badge?: boolean }} [opts]
+ */
+export function pageHeader({ badge = false } = {}) {
+  const header = /** @type {HTMLElement} */ (document.querySelector('body > header'));
+  const title = /** @type {HTMLElement} */ (header.querySelector('h1'));
+  const pieces = [];
+  if (badge) {
+    const b = h('span', { className: 'badge', text: tr('生成数据', 'generated data'),
+      title: tr('标有“生成数据”的图层由 wangge gen 按固定种子生成，并非真实数据', 'Layers marked generated are made by wangge gen from a fixed seed: not real data') });
+    b.id = 'generated-badge';
+    b.hidden = true;
+    pieces.push(b);
+  }
+  const status = h('span', { text: tr('加载中…', 'Loading…') });
+  status.id = 'status';
+  status.setAttribute('role', 'status');
+  const user = h('span');
+  user.id = 'user';
+  user.hidden = true;
+  pieces.push(status, user);
+  title.after(...pieces);
+  header.append(languageSwitch());
+}
+
+/**
+ * The login form in the page's `#login` box, built on its first use; what the
+ * box already holds (the page's note on who logs in there) goes under the button.
+ * @returns {HTMLFormElement}
+ */
+function loginForm() {
+  const built = document.getElementById('login-form');
+  if (built) return /** @type {HTMLFormElement} */ (built);
+  const box = byId('login');
+  /** @param {string} id @param {string} name @param {string} label @param {string} autocomplete */
+  const field = (id, name, label, autocomplete) => {
+    const input = h('input');
+    input.id = id;
+    input.name = name;
+    if (name === 'password') input.type = 'password';
+    input.setAttribute('autocomplete', autocomplete);
+    input.required = true;
+    return h('label', {}, h('span', { text: label }), ' ', input);
+  };
+  const error = h('p', { className: 'warn' });
+  error.id = 'login-error';
+  error.setAttribute('role', 'alert');
+  const submit = h('button', { text: tr('登录', 'Log in') });
+  submit.id = 'login-submit';
+  submit.type = 'submit';
+  const form = h('form', {}, h('h2', { text: tr('登录', 'Log in') }),
+    field('login-name', 'username', tr('用户名', 'User name'), 'username'),
+    field('login-password', 'password', tr('密码', 'Password'), 'current-password'),
+    error, submit, ...box.children);
+  form.id = 'login-form';
+  form.setAttribute('autocomplete', 'on');
+  box.append(form);
+  return form;
+}
+
+/**
  * Shows the login form over the page; resolves with the user once the
  * server accepted a name and password (the session cookie is then set).
  * @returns {Promise<Me>}
  */
 export function askLogin() {
+  const form = loginForm();
   const box = byId('login');
-  const form = /** @type {HTMLFormElement} */ (byId('login-form'));
   const error = byId('login-error');
   const submit = /** @type {HTMLButtonElement} */ (byId('login-submit'));
   box.hidden = false;
@@ -130,8 +198,10 @@ export function applyActions(me) {
 /**
  * After the page started: a 401 from the API or a tile (the session expired
  * or was revoked) shows the login form; once logged in again the page
- * reloads (the new user may see another jurisdiction).
+ * reloads (the new user may see another jurisdiction). Answers what shows
+ * the login again, for other signs of an ended session.
  * @param {import('maplibre-gl').Map} [map]
+ * @returns {() => void}
  */
 export function watchSession(map) {
   let asking = false;
@@ -147,4 +217,5 @@ export function watchSession(map) {
     if (status === 401) expired();
     else console.error(e.error instanceof Error ? e.error.message : e.error);
   });
+  return expired;
 }

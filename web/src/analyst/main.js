@@ -14,8 +14,8 @@ import { api, setErrorSink, showError } from '../api.js';
 import { createMap, defaultThemes } from '../core/map.js';
 import { Legend } from '../core/legend.js';
 import { ExportControl, fullscreenControl } from '../core/controls.js';
-import { fmtNumber, languageSwitch, translatePage, tr } from '../core/i18n.js';
-import { askLogin, showUser, watchSession, whoAmI } from '../session.js';
+import { fmtNumber, translatePage, tr } from '../core/i18n.js';
+import { askLogin, pageHeader, showUser, watchSession, whoAmI } from '../session.js';
 import { matchUnits } from '../panels/search.js';
 import { byId, h, inputEl, selectEl } from '../util.js';
 import { T, levelLabel } from './text.js';
@@ -112,7 +112,7 @@ async function classList() {
 
 async function main() {
   translatePage();
-  byId('lang-slot').replaceWith(languageSwitch());
+  pageHeader({ badge: true });
   const status = byId('status');
   setErrorSink((m) => { status.textContent = m; status.classList.add('warn'); });
   let me = await whoAmI();

@@ -15,8 +15,8 @@
 import { api, setErrorSink, showError } from '../api.js';
 import { createMap, defaultThemes } from '../core/map.js';
 import { fullscreenControl } from '../core/controls.js';
-import { fmtDateTime, fmtNumber, languageSwitch, translatePage, tr } from '../core/i18n.js';
-import { applyActions, askLogin, showUser, watchSession, whoAmI } from '../session.js';
+import { fmtDateTime, fmtNumber, translatePage, tr } from '../core/i18n.js';
+import { applyActions, askLogin, pageHeader, showUser, watchSession, whoAmI } from '../session.js';
 import { byId, h, inputEl, levelName, selectEl } from '../util.js';
 import { T } from './text.js';
 import { plans, StaleError } from './client.js';
@@ -58,7 +58,7 @@ function halfway(line) {
 
 async function main() {
   translatePage();
-  byId('lang-slot').replaceWith(languageSwitch());
+  pageHeader({ badge: true });
   const status = byId('status');
   const say = (/** @type {string} */ m, warn = false) => { status.textContent = m; status.classList.toggle('warn', warn); };
   setErrorSink((m) => say(m, true));

@@ -13,8 +13,8 @@
  * Runs for days: one timer draws what changed, the ticker, the map's live
  * incidents and the seen-ids set are bounded, charts are updated in place.
  */
-import { getJson, onUnauthorized } from '../api.js';
-import { askLogin, whoAmI } from '../session.js';
+import { getJson } from '../api.js';
+import { askLogin, watchSession, whoAmI } from '../session.js';
 import { fmtDateTime, languageSwitch, messages, translatePage } from '../core/i18n.js';
 import { screenMap } from './map.js';
 import { keepStream } from './stream.js';
@@ -82,13 +82,7 @@ async function main() {
   let me = await whoAmI();
   if (!me) me = await askLogin();
   // a session that expires or is revoked (a wall screen runs for days): the login again, then the page anew
-  let asking = false;
-  const expired = () => {
-    if (asking) return;
-    asking = true;
-    askLogin().then(() => location.reload());
-  };
-  onUnauthorized(expired);
+  const expired = watchSession();
   const unitId = new URLSearchParams(location.search).get('unit');
   const q = unitId ? `?unit=${encodeURIComponent(unitId)}` : '';
   const [info, taxonomy, units, first] = await Promise.all([

@@ -1,13 +1,45 @@
 //! Benchmark helpers: the synthetic cities and points every runner shares,
-//! and the small HTTP/1.1 client the load runners drive the server with.
+//! the demo district's layers, and the small HTTP/1.1 client the load
+//! runners drive the server with.
 
 pub mod http;
+
+use std::path::Path;
 
 use geo::BoundingRect;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use wangge_engine::model::Unit;
+use serde_json::Value;
+use wangge::import::{ImportOptions, Layer, read_path};
+use wangge_engine::model::{LayerKind, Unit};
 use wangge_engine::synth::{LatticeSpec, lattice_units};
+
+/// What the runners' set-up answers.
+pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// One layer file read as `kind`; the error names the file.
+pub fn load(path: &Path, kind: LayerKind) -> Res<Layer> {
+    read_path(path, &ImportOptions::new(kind)).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// The demo district's layers from `DEMO_DIR` (the output of `wangge gen demo`): units, buildings, cameras and
+/// incidents. The real streets (`admin`) and the generated levels below them are one units layer (parents across
+/// the two files): they are joined into `DEMO_DIR/units-all.geojson` first.
+pub fn demo_layers(dir: &Path, admin: &Path) -> Res<Vec<Layer>> {
+    let mut all: Value = serde_json::from_str(&std::fs::read_to_string(admin)?)?;
+    let generated: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("units.geojson"))?)?;
+    if let (Some(a), Some(g)) = (all["features"].as_array_mut(), generated["features"].as_array()) {
+        a.extend(g.iter().cloned());
+    }
+    let joined = dir.join("units-all.geojson");
+    std::fs::write(&joined, all.to_string())?;
+    Ok(vec![
+        load(&joined, LayerKind::Units)?,
+        load(&dir.join("buildings.geojson"), LayerKind::Buildings)?,
+        load(&dir.join("cameras.geojson"), LayerKind::Cameras)?,
+        load(&dir.join("incidents.csv"), LayerKind::Incidents)?,
+    ])
+}
 
 /// `n` grids on a lattice; `densify` 0 → 6-vertex grids, 14 → 90-vertex grids.
 pub fn city(n: usize, densify: usize, seed: u64) -> Vec<Unit> {

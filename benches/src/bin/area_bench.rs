@@ -20,8 +20,9 @@ use axum::http::{Request, header};
 use geo::{BoundingRect, MultiPolygon, Polygon};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use wangge::import::{ImportOptions, Layer, read_path};
+use wangge::import::Layer;
 use wangge::store::geoparquet::{Cell, ColumnType, GeoTable, geoparquet_bytes};
+use wangge_benches::{Res, demo_layers, load};
 use wangge_engine::analysis::area::{AreaShape, figures};
 use wangge_engine::analysis::area_incidents::{IncidentQuery, incidents};
 use wangge_engine::dataset::Dataset;
@@ -29,12 +30,6 @@ use wangge_engine::model::LayerKind;
 use wangge_engine::synth;
 use wangge_engine::units::integrity::IntegrityConfig;
 use wangge_engine::units::jurisdiction::Jurisdiction;
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-fn load(path: &Path, kind: LayerKind) -> Res<Layer> {
-    read_path(path, &ImportOptions::new(kind)).map_err(|e| format!("{}: {e}", path.display()).into())
-}
 
 fn dataset(layers: Vec<Layer>) -> Res<Dataset> {
     let mut d = Dataset::empty(IntegrityConfig::default());
@@ -48,20 +43,7 @@ fn dataset(layers: Vec<Layer>) -> Res<Dataset> {
 
 /// The demo district: the real streets, the generated levels, buildings, cameras and incidents of `wangge gen demo`.
 fn demo(dir: &Path, admin: &Path) -> Res<Dataset> {
-    // the real streets and the generated levels below them are one units layer (parents across the two files)
-    let mut all: Value = serde_json::from_str(&std::fs::read_to_string(admin)?)?;
-    let generated: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("units.geojson"))?)?;
-    if let (Some(a), Some(g)) = (all["features"].as_array_mut(), generated["features"].as_array()) {
-        a.extend(g.iter().cloned());
-    }
-    let joined = dir.join("units-all.geojson");
-    std::fs::write(&joined, all.to_string())?;
-    dataset(vec![
-        load(&joined, LayerKind::Units)?,
-        load(&dir.join("buildings.geojson"), LayerKind::Buildings)?,
-        load(&dir.join("cameras.geojson"), LayerKind::Cameras)?,
-        load(&dir.join("incidents.csv"), LayerKind::Incidents)?,
-    ])
+    dataset(demo_layers(dir, admin)?)
 }
 
 /// The city of `wangge gen city` (grids, buildings) with generated cameras (1 per 200 buildings) and 200,000 incidents.

@@ -19,37 +19,19 @@ use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon, Rect};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
-use wangge::import::{ImportOptions, Layer, read_path};
+use wangge_benches::Res;
 use wangge_engine::dataset::Dataset;
 use wangge_engine::geometry::index::rect_union;
 use wangge_engine::geometry::projection::LocalProjection;
-use wangge_engine::model::{Building, LayerKind, Level, Unit, UnitId};
+use wangge_engine::model::{Building, Level, Unit, UnitId};
 use wangge_engine::review::{DiffInputs, Overrides, ReviewConfig, Validator, diff};
 use wangge_engine::synth::{BuildingSpec, generate_buildings};
 use wangge_engine::units::integrity::IntegrityConfig;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-fn load(path: &Path, kind: LayerKind) -> Res<Layer> {
-    read_path(path, &ImportOptions::new(kind)).map_err(|e| format!("{}: {e}", path.display()).into())
-}
-
 /// The demo: units (real streets + generated levels), buildings, cameras and incidents as a dataset.
 fn demo(dir: &Path, admin: &Path) -> Res<Dataset> {
-    let mut all: Value = serde_json::from_str(&std::fs::read_to_string(admin)?)?;
-    let generated: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("units.geojson"))?)?;
-    if let (Some(a), Some(g)) = (all["features"].as_array_mut(), generated["features"].as_array()) {
-        a.extend(g.iter().cloned());
-    }
-    let joined = dir.join("units-all.geojson");
-    std::fs::write(&joined, all.to_string())?;
     let mut d = Dataset::empty(IntegrityConfig::default());
-    for l in [
-        load(&joined, LayerKind::Units)?,
-        load(&dir.join("buildings.geojson"), LayerKind::Buildings)?,
-        load(&dir.join("cameras.geojson"), LayerKind::Cameras)?,
-        load(&dir.join("incidents.csv"), LayerKind::Incidents)?,
-    ] {
+    for l in wangge_benches::demo_layers(dir, admin)? {
         d.set(l).map_err(|e| e.to_string())?;
     }
     d.rebuild();

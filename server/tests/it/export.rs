@@ -44,6 +44,11 @@ pub(crate) fn demo_store(dir: &Path) -> std::path::PathBuf {
     db
 }
 
+/// `wangge export --db DB ARGS… --out OUT`.
+fn export(db: &Path, args: &[&str], out: &Path) -> std::process::Output {
+    wangge(&[&["export", "--db", p(db)][..], args, &["--out", p(out)]].concat())
+}
+
 fn geo_metadata(conn: &duckdb::Connection, f: &str) -> Value {
     let s: String = conn
         .query_row(&format!("SELECT decode(value) FROM parquet_kv_metadata('{f}') WHERE decode(key) = 'geo'"), [], |r| r.get(0))
@@ -68,7 +73,7 @@ fn geoparquet_of_every_layer_carries_the_stored_geometries() {
         ("roads", "MultiLineString"),
     ] {
         let f = dir.path().join(format!("{layer}.parquet"));
-        ok(&wangge(&["export", "--db", p(&db), "--layer", layer, "--format", "parquet", "--out", p(&f)]));
+        ok(&export(&db, &["--layer", layer, "--format", "parquet"], &f));
         let geo = geo_metadata(&conn, p(&f));
         assert_eq!(geo["version"], "1.1.0");
         assert_eq!(geo["primary_column"], "geometry");
@@ -92,7 +97,7 @@ fn geoparquet_of_every_layer_carries_the_stored_geometries() {
         assert!(bbox.len() == 4 && bbox[0] <= bbox[2] && bbox[1] <= bbox[3] && bbox[0] > 120.0 && bbox[3] < 36.2, "{layer}: {bbox:?}");
         if oracle {
             let gj = dir.path().join(format!("{layer}.geojson"));
-            ok(&wangge(&["export", "--db", p(&db), "--layer", layer, "--format", "geojson", "--out", p(&gj)]));
+            ok(&export(&db, &["--layer", layer, "--format", "geojson"], &gj));
             let out = std::process::Command::new("python3")
                 .arg(common::repo("benches/oracles/geoparquet_layer_check.py"))
                 .args([p(&f), p(&gj)])
@@ -114,19 +119,7 @@ fn incidents_partition_by_h3_cell_and_month() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = demo_store(dir.path());
     let out = dir.path().join("incidents");
-    let s = ok(&wangge(&[
-        "export",
-        "--db",
-        p(&db),
-        "--layer",
-        "incidents",
-        "--format",
-        "parquet",
-        "--partition",
-        "h3:7,month",
-        "--out",
-        p(&out),
-    ]));
+    let s = ok(&export(&db, &["--layer", "incidents", "--format", "parquet", "--partition", "h3:7,month"], &out));
     assert!(s.contains("partition files"), "{s}");
     let layer = wangge::store::Store::open(&db).expect("open").read_layer(LayerKind::Incidents).expect("read");
     let wangge_engine::model::Layer::Incidents(incidents) = layer else { panic!("incidents") };
@@ -156,7 +149,7 @@ fn incidents_partition_by_h3_cell_and_month() {
     assert_eq!(geo["columns"]["geometry"]["geometry_types"], serde_json::json!(["Point"]));
     if python_has("geopandas, duckdb, duckdb_extension_spatial, pyarrow, shapely") {
         let gj = dir.path().join("incidents.geojson");
-        ok(&wangge(&["export", "--db", p(&db), "--layer", "incidents", "--format", "geojson", "--out", p(&gj)]));
+        ok(&export(&db, &["--layer", "incidents", "--format", "geojson"], &gj));
         let o = std::process::Command::new("python3")
             .arg(common::repo("benches/oracles/geoparquet_layer_check.py"))
             .args([p(&out), p(&gj)])
@@ -165,34 +158,10 @@ fn incidents_partition_by_h3_cell_and_month() {
         assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     }
     // refused with the reason
-    let o = wangge(&[
-        "export",
-        "--db",
-        p(&db),
-        "--layer",
-        "units",
-        "--format",
-        "parquet",
-        "--partition",
-        "h3:7",
-        "--out",
-        p(&dir.path().join("u")),
-    ]);
+    let o = export(&db, &["--layer", "units", "--format", "parquet", "--partition", "h3:7"], &dir.path().join("u"));
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("point layers"), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = wangge(&[
-        "export",
-        "--db",
-        p(&db),
-        "--layer",
-        "incidents",
-        "--format",
-        "parquet",
-        "--partition",
-        "week",
-        "--out",
-        p(&dir.path().join("w")),
-    ]);
+    let o = export(&db, &["--layer", "incidents", "--format", "parquet", "--partition", "week"], &dir.path().join("w"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("use h3:RES and/or month"), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -215,21 +184,7 @@ async fn pmtiles_hold_exactly_the_served_tiles() {
     let db = demo_store(dir.path());
     let f = dir.path().join("demo.pmtiles");
     let layers = "units,buildings,roads,cameras";
-    let s = ok(&wangge(&[
-        "export",
-        "--db",
-        p(&db),
-        "--format",
-        "pmtiles",
-        "--layers",
-        layers,
-        "--minzoom",
-        "11",
-        "--maxzoom",
-        "15",
-        "--out",
-        p(&f),
-    ]));
+    let s = ok(&export(&db, &["--format", "pmtiles", "--layers", layers, "--minzoom", "11", "--maxzoom", "15"], &f));
     assert!(s.contains("tiles of units,buildings,roads,cameras (z11–15)"), "{s}");
     let bytes = std::fs::read(&f).expect("read");
     let (h, meta, tiles) = wangge::export::pmtiles::read(&bytes).expect("decodes");
@@ -283,9 +238,8 @@ async fn pmtiles_hold_exactly_the_served_tiles() {
         assert_eq!(v["metadata"]["vector_layers"], meta["vector_layers"]);
     }
     // bad flags are refused with the reason
-    let o = wangge(&["export", "--db", p(&db), "--format", "pmtiles", "--layers", "units,heatmap", "--out", p(&f)]);
+    let o = export(&db, &["--format", "pmtiles", "--layers", "units,heatmap"], &f);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no tile layer \"heatmap\" to export"), "{}", String::from_utf8_lossy(&o.stderr));
-    let o =
-        wangge(&["export", "--db", p(&db), "--format", "pmtiles", "--layers", "units", "--minzoom", "9", "--maxzoom", "8", "--out", p(&f)]);
+    let o = export(&db, &["--format", "pmtiles", "--layers", "units", "--minzoom", "9", "--maxzoom", "8"], &f);
     assert!(String::from_utf8_lossy(&o.stderr).contains("minzoom must be at most maxzoom"), "{}", String::from_utf8_lossy(&o.stderr));
 }

@@ -207,6 +207,11 @@ pub(crate) fn generated(a: &wangge_engine::model::Attributes) -> Prop {
 /// (units, buildings and the camera layers, whose camera edits invalidate tiles in place).
 pub(crate) const UNITS_AND_BUILDINGS: &[Dep] = &[Dep::Layer(LayerKind::Units), Dep::Layer(LayerKind::Buildings)];
 
+/// How many of the `n` features of a layer are inside `j` (`inside(i)`: feature `i` is); all of them when `j` is everything.
+pub(crate) fn count_inside(n: usize, j: &Jurisdiction, inside: impl Fn(usize) -> bool) -> usize {
+    if j.is_everything() { n } else { (0..n).filter(|&i| inside(i)).count() }
+}
+
 /// Whether any of these features' attributes marks it generated.
 pub(crate) fn any_generated<'a>(attributes: impl IntoIterator<Item = &'a wangge_engine::model::Attributes>) -> bool {
     attributes.into_iter().any(Dataset::is_generated)

@@ -2,7 +2,7 @@
 
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
+use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, count_inside, generated};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::units::jurisdiction::Jurisdiction;
 
@@ -53,7 +53,7 @@ impl TileSource for Buildings {
         }
     }
     fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
-        if j.is_everything() { d.buildings.len() } else { (0..d.buildings.len()).filter(|&b| j.building(d, b)).count() }
+        count_inside(d.buildings.len(), j, |b| j.building(d, b))
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.buildings.iter().map(|u| &u.attributes))

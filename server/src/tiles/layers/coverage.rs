@@ -1,9 +1,10 @@
 //! The camera coverage tile layers: `camera_views` (each camera's view polygon)
 //! and `camera_gaps` (uncovered ground per unit). Camera edits change them in place.
 
+use super::points::{cameras_generated, cameras_inside};
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
+use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, count_inside, generated};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::units::jurisdiction::Jurisdiction;
 
@@ -46,10 +47,10 @@ impl TileSource for CameraViews {
         }
     }
     fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
-        if j.is_everything() { d.cameras.len() } else { (0..d.cameras.len()).filter(|&c| j.camera(d, c)).count() }
+        cameras_inside(d, j)
     }
     fn generated(&self, d: &Dataset) -> bool {
-        any_generated(d.cameras.iter().map(|u| &u.attributes))
+        cameras_generated(d)
     }
 }
 
@@ -84,9 +85,9 @@ impl TileSource for CameraGaps {
     }
     fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
         let gaps = &d.coverage().gaps_ll;
-        if j.is_everything() { gaps.len() } else { gaps.iter().filter(|(_, _, owner, _)| j.unit(*owner)).count() }
+        count_inside(gaps.len(), j, |g| j.unit(gaps[g].2))
     }
     fn generated(&self, d: &Dataset) -> bool {
-        any_generated(d.cameras.iter().map(|u| &u.attributes))
+        cameras_generated(d)
     }
 }

@@ -4,7 +4,7 @@ use wangge_engine::model::LayerKind;
 
 use crate::tiles::clip::tile_point;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
+use crate::tiles::source::{Dep, Freshness, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, count_inside, generated};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::units::jurisdiction::Jurisdiction;
 
@@ -47,10 +47,10 @@ impl TileSource for Cameras {
         }
     }
     fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
-        if j.is_everything() { d.cameras.len() } else { (0..d.cameras.len()).filter(|&c| j.camera(d, c)).count() }
+        cameras_inside(d, j)
     }
     fn generated(&self, d: &Dataset) -> bool {
-        any_generated(d.cameras.iter().map(|u| &u.attributes))
+        cameras_generated(d)
     }
 }
 
@@ -87,7 +87,7 @@ impl TileSource for Facilities {
         }
     }
     fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
-        if j.is_everything() { d.facilities.len() } else { (0..d.facilities.len()).filter(|&f| j.facility(d, f)).count() }
+        count_inside(d.facilities.len(), j, |f| j.facility(d, f))
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.facilities.iter().map(|u| &u.attributes))
@@ -137,5 +137,15 @@ impl TileSource for Incidents {
 
 /// The number of loaded incidents inside `j`.
 pub(crate) fn incidents_inside(d: &Dataset, j: &Jurisdiction) -> usize {
-    if j.is_everything() { d.incidents.len() } else { (0..d.incidents.len()).filter(|&n| j.incident(d, n)).count() }
+    count_inside(d.incidents.len(), j, |n| j.incident(d, n))
+}
+
+/// The number of cameras inside `j` (the `cameras` and `camera_views` layers).
+pub(crate) fn cameras_inside(d: &Dataset, j: &Jurisdiction) -> usize {
+    count_inside(d.cameras.len(), j, |c| j.camera(d, c))
+}
+
+/// Whether any camera is generated (the `cameras`, `camera_views` and `camera_gaps` layers).
+pub(crate) fn cameras_generated(d: &Dataset) -> bool {
+    any_generated(d.cameras.iter().map(|c| &c.attributes))
 }

@@ -2,7 +2,7 @@
 
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
-use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, generated};
+use crate::tiles::source::{Dep, Inputs, TileAddr, TileSource, UNITS_AND_BUILDINGS, any_generated, count_inside, generated};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::units::jurisdiction::Jurisdiction;
 
@@ -58,7 +58,7 @@ impl TileSource for Units {
         }
     }
     fn count(&self, d: &Dataset, j: &Jurisdiction, _live: usize) -> usize {
-        if j.is_everything() { d.hierarchy.len() } else { (0..d.hierarchy.len()).filter(|&i| j.unit(i)).count() }
+        count_inside(d.hierarchy.len(), j, |i| j.unit(i))
     }
     fn generated(&self, d: &Dataset) -> bool {
         any_generated(d.hierarchy.units.iter().map(|u| &u.attributes))

@@ -328,21 +328,7 @@ async fn camera_coverage_gaps_and_siting() {
 }
 
 async fn send(app: &axum::Router, method: &str, uri: &str, body: &str) -> (StatusCode, Value) {
-    let resp = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .header(header::HOST, "127.0.0.1:8080")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_owned()))
-                .expect("req"),
-        )
-        .await
-        .expect("resp");
-    let status = resp.status();
-    let b = resp.into_body().collect().await.expect("body").to_bytes();
+    let (status, _, b) = common::send(app, method, uri, body).await;
     (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 

@@ -7,26 +7,14 @@
 //! over `GET /api/incidents` (which reads the closed cases from the store),
 //! and heat counts them all.
 
-use crate::common;
+use crate::common::{self, call};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use geo::InteriorPoint;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use wangge::http::{AppState, app as router};
 use wangge_engine::people::{Actor, Role};
 use wangge_engine::units::jurisdiction::Jurisdiction;
-
-async fn call(app: &axum::Router, method: &str, uri: &str, body: Value) -> (StatusCode, Value) {
-    let r = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1").header(header::CONTENT_TYPE, "application/json");
-    let body = if body.is_null() { Body::empty() } else { Body::from(body.to_string()) };
-    let resp = app.clone().oneshot(r.body(body).expect("req")).await.expect("resp");
-    let status = resp.status();
-    let b = resp.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
-}
 
 /// The KPI figures and today's intake recounted from a list of incidents as `/api/incidents` gives them.
 fn recount(list: &[Value], today: &str) -> Value {

@@ -1,7 +1,13 @@
-//! Shared test helpers: the real 市南区 boundaries plus small generated layers.
+//! Shared test helpers: the real 市南区 boundaries plus small generated layers,
+//! and requests to the router in-process.
 
 use std::path::{Path, PathBuf};
 
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
 use wangge::import::{ImportOptions, Layer, read_path};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::model::{LayerKind, Unit};
@@ -62,4 +68,29 @@ pub fn demo_dataset() -> Dataset {
     }
     d.rebuild();
     d
+}
+
+/// `method uri` with a JSON body (none when `body` is null) to the router in-process: the status and the JSON answer
+/// (null when the answer is not JSON).
+pub async fn call(app: &axum::Router, method: &str, uri: &str, body: Value) -> (StatusCode, Value) {
+    let r = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1").header(header::CONTENT_TYPE, "application/json");
+    let body = if body.is_null() { Body::empty() } else { Body::from(body.to_string()) };
+    let resp = app.clone().oneshot(r.body(body).expect("req")).await.expect("resp");
+    let status = resp.status();
+    let b = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+/// `method uri` with a JSON `body` to the router in-process: the status, headers and bytes of the answer.
+pub async fn send(app: &axum::Router, method: &str, uri: &str, body: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("req");
+    let resp = app.clone().oneshot(req).await.expect("resp");
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    (status, headers, resp.into_body().collect().await.expect("body").to_bytes().to_vec())
 }

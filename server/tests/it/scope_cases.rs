@@ -4,7 +4,7 @@
 //! recount inside U; a department sees only the cases dispatched to it; a
 //! user whose unit is gone sees nothing; the local admin sees everything.
 
-use crate::common;
+use crate::common::{self, call};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -16,15 +16,6 @@ use wangge::http::{AppState, app as router};
 use wangge_engine::dataset::Dataset;
 use wangge_engine::people::{Actor, Role};
 use wangge_engine::units::jurisdiction::Jurisdiction;
-
-async fn call(app: &axum::Router, method: &str, uri: &str, body: Value) -> (StatusCode, Value) {
-    let r = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1").header(header::CONTENT_TYPE, "application/json");
-    let body = if body.is_null() { Body::empty() } else { Body::from(body.to_string()) };
-    let resp = app.clone().oneshot(r.body(body).expect("req")).await.expect("resp");
-    let status = resp.status();
-    let b = resp.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
-}
 
 fn as_actor(state: &std::sync::Arc<AppState>, name: &str, role: Role, unit: Option<&str>, department: Option<&str>) -> axum::Router {
     let actor = Actor { name: name.into(), role, unit: unit.map(str::to_owned), department: department.map(str::to_owned) };

@@ -3,7 +3,7 @@
 //! recount inside U, V's units and cameras are 403, tiles hold only U's
 //! features and are not served across jurisdictions.
 
-use crate::common;
+use crate::common::{self, send};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,7 +11,6 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use geo::BoundingRect;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use wangge::http::{AppState, app as router};
@@ -21,25 +20,6 @@ use wangge_engine::people::{Actor, Role};
 fn as_actor(state: &Arc<AppState>, unit: Option<&str>, role: Role) -> axum::Router {
     let actor = Actor { name: format!("staff-{}", unit.unwrap_or("all")), role, unit: unit.map(str::to_owned), department: None };
     router(state.clone()).layer(axum::Extension(actor))
-}
-
-async fn send(app: &axum::Router, method: &str, uri: &str, body: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let resp = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .header(header::HOST, "127.0.0.1:8080")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_owned()))
-                .expect("req"),
-        )
-        .await
-        .expect("resp");
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    (status, headers, resp.into_body().collect().await.expect("body").to_bytes().to_vec())
 }
 
 async fn json(app: &axum::Router, method: &str, uri: &str, body: &str) -> (StatusCode, Value) {

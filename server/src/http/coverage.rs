@@ -78,7 +78,7 @@ pub(crate) async fn coverage_cameras(State(s): State<Arc<AppState>>, Query(q): Q
             .filter(|(i, _)| j.camera(&d, *i))
             .filter_map(|(i, v)| v.on_roof.map(|b| json!({"camera": d.cameras[i].id, "building": d.buildings[b].id})))
             .collect();
-        let cameras = crate::tiles::layers::points::cameras_inside(&d, &j);
+        let cameras = crate::tiles::layers::points::cameras_inside(&d, j);
         Ok(Json(json!({
             "mode": "2.5d",
             "storey_m": wangge_engine::cameras::map::STOREY_M,

@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use geo::{BooleanOps, BoundingRect, Intersects, InteriorPoint, MultiPolygon, Point, Rect, coord};
+use geo::{BooleanOps, BoundingRect, InteriorPoint, Intersects, MultiPolygon, Point, Rect, coord};
 use serde_json::{Value, json};
 use wangge_engine::dataset::Dataset;
 
@@ -130,9 +130,11 @@ pub fn build(d: &Dataset, land: Vec<Area>) -> Result<Basemap, String> {
         })
         .collect();
     let held = |id: &str| h.units.iter().any(|u| u.id.0 == id);
-    places.extend(land.iter().filter(|a| !held(&a.id) && !a.name.is_empty()).filter_map(|a| {
-        Some(Place { name: a.name.clone(), kind: "area", depth: 1, generated: false, at: a.geometry.interior_point()? })
-    }));
+    places.extend(
+        land.iter().filter(|a| !held(&a.id) && !a.name.is_empty()).filter_map(|a| {
+            Some(Place { name: a.name.clone(), kind: "area", depth: 1, generated: false, at: a.geometry.interior_point()? })
+        }),
+    );
     Ok(Basemap { bbox, land, water, places })
 }
 
@@ -191,7 +193,12 @@ pub fn archive(b: &Basemap, d: &Dataset, minzoom: u8, maxzoom: u8) -> Result<(Ve
     }
     let n = tiles.len();
     let r = b.bbox;
-    let header = Header { min_zoom: minzoom, max_zoom: maxzoom, bounds: [r.min().x, r.min().y, r.max().x, r.max().y], center_zoom: minzoom.max(maxzoom.min(13)) };
+    let header = Header {
+        min_zoom: minzoom,
+        max_zoom: maxzoom,
+        bounds: [r.min().x, r.min().y, r.max().x, r.max().y],
+        center_zoom: minzoom.max(maxzoom.min(13)),
+    };
     let bytes = write_archive(tiles, &metadata(d, minzoom, maxzoom), &header).map_err(|e| format!("writing the basemap: {e}"))?;
     Ok((bytes, n))
 }

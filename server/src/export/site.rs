@@ -50,7 +50,8 @@ pub fn relative_page(html: &str) -> String {
 
 /// Whether the embedded web file at URL path `p` belongs in the folder (other than the page).
 fn wanted(p: &str) -> bool {
-    p.starts_with("src/") || PACKAGES.iter().any(|n| p.strip_prefix("vendor/").and_then(|r| r.strip_prefix(n)).is_some_and(|r| r.starts_with('/')))
+    p.starts_with("src/")
+        || PACKAGES.iter().any(|n| p.strip_prefix("vendor/").and_then(|r| r.strip_prefix(n)).is_some_and(|r| r.starts_with('/')))
 }
 
 /// Writes the folder `dir` (created if missing; files already there are overwritten) with the data

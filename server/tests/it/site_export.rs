@@ -78,7 +78,19 @@ fn the_site_holds_every_file_its_page_names() {
     let site = dir.path().join("site");
     let land = common::repo("data/qingdao/land.geojson");
     let out = ok(&wangge(&[
-        "export", "--db", p(&db), "--format", "site", "--out", p(&site), "--land", p(&land), "--layers", "units,buildings,roads", "--maxzoom", "14",
+        "export",
+        "--db",
+        p(&db),
+        "--format",
+        "site",
+        "--out",
+        p(&site),
+        "--land",
+        p(&land),
+        "--layers",
+        "units,buildings,roads",
+        "--maxzoom",
+        "14",
     ]));
     assert!(out.contains("exported the offline site"), "{out}");
 
@@ -128,7 +140,8 @@ fn the_site_holds_every_file_its_page_names() {
     assert!(!tiles.is_empty());
     let (_, bm, btiles) = archive(&site.join(meta["basemap"].as_str().expect("basemap")));
     let base_style = std::fs::read_to_string(site.join("src/offline/basemap.js")).expect("basemap.js");
-    let wanted: BTreeSet<String> = base_style.split("'source-layer': '").skip(1).filter_map(|s| s.split('\'').next()).map(String::from).collect();
+    let wanted: BTreeSet<String> =
+        base_style.split("'source-layer': '").skip(1).filter_map(|s| s.split('\'').next()).map(String::from).collect();
     assert_eq!(wanted, layer_ids(&bm), "the page draws exactly the basemap's layers");
     // and each of them has features in some tile
     let mut met = BTreeSet::new();

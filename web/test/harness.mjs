@@ -14,16 +14,13 @@ const bin = resolve(root, process.env.WANGGE_BIN || 'target/debug/wangge');
 /** Screenshots and other things to look at after a run (gitignored). */
 export const artifacts = join(root, 'web', 'test-results');
 
-function run(args, input) {
+/** Runs the wangge binary (WANGGE_BIN) in the repository; answers its standard output. */
+export function run(args, input) {
   return execFileSync(bin, args, { cwd: root, encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
 }
 
-/**
- * Generates the demo layers, imports them into a fresh store and serves it; answers the server process and its base URL.
- * With `users` (`{ name, role, unit?, password }`), adds them to the store before serving (`wangge users add
- * --password-stdin`): the store is then locked, every data request needs a login.
- */
-export async function startServer({ users = [] } = {}) {
+/** Generates the demo layers and imports them into a fresh store; answers its folder and the store's path. */
+export function demoStore() {
   const dir = mkdtempSync(join(tmpdir(), 'wangge-web-'));
   const gen = join(dir, 'gen');
   const db = join(dir, 'w.duckdb');
@@ -34,6 +31,16 @@ export async function startServer({ users = [] } = {}) {
   run(['import', '--db', db, '--layer', 'facilities', join(gen, 'facilities.geojson')]);
   run(['import', '--db', db, '--layer', 'incidents', join(gen, 'incidents.csv')]);
   run(['import', '--db', db, '--layer', 'roads', join(gen, 'roads.geojson')]);
+  return { dir, db };
+}
+
+/**
+ * Generates the demo layers, imports them into a fresh store and serves it; answers the server process and its base URL.
+ * With `users` (`{ name, role, unit?, password }`), adds them to the store before serving (`wangge users add
+ * --password-stdin`): the store is then locked, every data request needs a login.
+ */
+export async function startServer({ users = [] } = {}) {
+  const { db } = demoStore();
   for (const u of users) {
     run(['users', 'add', '--db', db, '--name', u.name, '--role', u.role, ...(u.unit ? ['--unit', u.unit] : []), '--password-stdin'],
       `${u.password}\n`);

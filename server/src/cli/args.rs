@@ -130,6 +130,11 @@ pub enum ExportFormat {
     Parquet,
     /// A PMTiles v3 archive of tile layers (`--layers`, `--minzoom`, `--maxzoom`).
     Pmtiles,
+    /// A PMTiles v3 offline basemap: land from `--land`, water around it, the roads layer, unit labels.
+    Basemap,
+    /// A folder (`--out DIR`) a static server shows with no wangge: the offline page, its scripts,
+    /// glyphs, the data archive of `--layers` (default: every static layer) and the basemap.
+    Site,
 }
 
 /// How AB pairs are weighed.

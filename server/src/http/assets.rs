@@ -57,6 +57,11 @@ impl WebSource {
     }
 }
 
+/// Every embedded file (what `wangge export --format site` copies from).
+pub fn embedded_files() -> &'static [Asset] {
+    embedded::FILES
+}
+
 /// The embedded file at a URL path.
 pub fn embedded(path: &str) -> Option<&'static Asset> {
     embedded::FILES.iter().find(|a| a.path == path)

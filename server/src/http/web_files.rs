@@ -2,7 +2,7 @@
 //!
 //! One rule for the files embedded at build time (`server/build.rs` includes this
 //! file) and for `wangge serve --web DIR`: the page's own files and the vendored
-//! MapLibre GL JS — never `node_modules/` (other than that) nor `test/`.
+//! npm packages of [`VENDOR`] — never `node_modules/` (other than those) nor `test/`.
 
 /// The npm packages the pages import, served under `/vendor/NAME/`: the URL name, the
 /// package's folder under `web/node_modules/`, and the files of it that are served (all
@@ -13,10 +13,13 @@ pub const VENDOR: &[(&str, &str, Option<&[&str]>)] = &[
     ("echarts", "echarts/dist", Some(&["echarts.esm.min.mjs"])),
     ("terra-draw", "terra-draw/dist", Some(&["terra-draw.modern.js"])),
     ("terra-draw-maplibre-gl-adapter", "terra-draw-maplibre-gl-adapter/dist", Some(&["terra-draw-maplibre-gl-adapter.modern.js"])),
+    // the PMTiles reader of the offline page (its ESM build) and the inflate it imports
+    ("pmtiles", "pmtiles/dist/esm", Some(&["index.js"])),
+    ("fflate", "fflate/esm", Some(&["browser.js"])),
 ];
 
 /// The pages served under a path without extension (`/screen` → `screen.html`).
-pub const PAGES: &[&str] = &["screen", "analyst", "planner"];
+pub const PAGES: &[&str] = &["screen", "analyst", "planner", "offline"];
 
 /// The web-directory file served at `path` (the URL path without its leading `/`), if one is.
 ///

@@ -26,6 +26,7 @@ mod planning;
 mod scope_cases;
 mod scope_map;
 mod service;
+mod site_export;
 mod sql;
 mod tiles;
 mod tiles_prop;

@@ -35,17 +35,19 @@ export function defaultThemes(info) {
 /**
  * Creates the map in `container`.
  * Without `view` the map fits `bounds` (a user's jurisdiction), else the data's bounds.
+ * `style` replaces the style built from `info` and `themes` (the offline page's, on PMTiles archives).
  * @param {{ container: string | HTMLElement, info: import('../types').LayersInfo, themes: Set<string>, view?: View | null,
- *           bounds?: [number, number, number, number] | null, attribution?: string }} opts
+ *           bounds?: [number, number, number, number] | null, attribution?: string,
+ *           style?: import('maplibre-gl').StyleSpecification }} opts
  * @returns {MlMap}
  */
-export function createMap({ container, info, themes, view, bounds, attribution = tr('生成图层仅为演示（生成数据）', 'Generated layers are for the demo only (generated data)') }) {
+export function createMap({ container, info, themes, view, bounds, style, attribution = tr('生成图层仅为演示（生成数据）', 'Generated layers are for the demo only (generated data)') }) {
   const b = bounds ?? info.bounds;
   /** @type {Partial<import('maplibre-gl').MapOptions>} */
   const where = view ? { center: view.center, zoom: view.zoom } : { bounds: [[b[0], b[1]], [b[2], b[3]]], fitBoundsOptions: { padding: 20 } };
   const map = new maplibregl.Map({
     container,
-    style: buildStyle(info, themes),
+    style: style ?? buildStyle(info, themes),
     ...where,
     localIdeographFontFamily: IDEOGRAPH_FONTS,
     attributionControl: { compact: false, customAttribution: attribution },

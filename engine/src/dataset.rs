@@ -5,7 +5,8 @@
 //!
 //! Method: [`Dataset::set`] replaces one layer; [`Dataset::rebuild`]
 //! recomputes everything derived from the layers: R-trees (STR bulk load,
-//! O(n log n)), building assignment (`units::assign`), incident location
+//! O(n log n)), building assignment (`units::assign`: the footprint's leaf,
+//! or the unit whose `assigned_buildings` names the building), incident location
 //! (point in polygon through the unit R-tree), unit areas in a local
 //! metric projection at each unit (`geometry::projection`) and the
 //! integrity report (`units::integrity`). Loading from a store is the

@@ -142,7 +142,11 @@ pub fn layer_features(d: &Dataset, layer: &str, idx: &[usize]) -> Vec<Value> {
                     let a = &d.building_assignment[i];
                     building_feature(
                         d.buildings.get(i)?,
-                        vec![("leaf", json!(a.leaf.map(|l| &d.hierarchy.units[l].id.0))), ("cut", json!(a.is_cut()))],
+                        vec![
+                            ("leaf", json!(a.leaf.map(|l| &d.hierarchy.units[l].id.0))),
+                            ("assigned", json!(a.explicit)),
+                            ("cut", json!(a.is_cut())),
+                        ],
                     )
                 }
                 "cameras" => camera_feature(d.cameras.get(i)?, vec![]),

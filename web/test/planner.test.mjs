@@ -3,8 +3,12 @@
 // sees the validation list and the households moved (equal to the server's
 // diff and to a recount of its moves table), publishes with confirmation, and
 // the main map then shows the two new grids instead of the old one. The
-// versions tab then lists the new version. No request leaves 127.0.0.1 and the
-// console stays free of errors. Screenshots in web/test-results/planner-*.png.
+// versions tab then lists the new version. A second planner reassigns a
+// building to the next grid and publishes: the main map's building tiles and
+// the unit panel then put the building (and its households) in that grid.
+// After each edit the page fetches only the units the op changed. No request
+// leaves 127.0.0.1 and the console stays free of errors. Screenshots in
+// web/test-results/planner-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -65,6 +69,7 @@ test('a planner splits a grid, sees validation and households moved, publishes, 
   const created = [...ids(after)].filter((i) => !ids(before).has(i));
   assert.equal(created.length, 2, `two new grids, got ${created}`);
   assert.ok(!ids(after).has(target.id), 'the split grid is gone from the draft');
+  assert.equal(await page.evaluate(() => window.wanggePlanner.fetched), 2, 'after the split the page fetched the two pieces only');
 
   // validation shown
   const summary = await page.locator('#val-view .summary').textContent();
@@ -108,6 +113,141 @@ test('a planner splits a grid, sees validation and households moved, publishes, 
   for (const id of created) assert.ok(drawn.includes(id), `new grid ${id} on the main map`);
   assert.ok(!drawn.includes(target.id), 'the old grid is gone from the main map');
   await main.screenshot({ path: join(artifacts, 'planner-main-map.png') });
+  await main.close();
+  await page.close();
+});
+
+/** Whether a point lies inside a Polygon or MultiPolygon (even–odd over every ring). */
+function inside(geometry, [x, y]) {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  let c = false;
+  for (const ring of polys.flat()) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i];
+      const [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < xi + (y - yi) * (xj - xi) / (yj - yi)) c = !c;
+    }
+  }
+  return c;
+}
+
+/** A point well inside a unit: the first of a 9×9 sample of its box that is inside with its four neighbours at ¼ cell. */
+function pointIn(geometry) {
+  const [w, s, e, n] = bbox(geometry);
+  const dx = (e - w) / 10;
+  const dy = (n - s) / 10;
+  const order = [];
+  for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) order.push([w + i * dx, s + j * dy]);
+  order.sort((a, b) => Math.hypot(a[0] - (w + e) / 2, a[1] - (s + n) / 2) - Math.hypot(b[0] - (w + e) / 2, b[1] - (s + n) / 2));
+  return order.find(([x, y]) => [[0, 0], [dx / 4, 0], [-dx / 4, 0], [0, dy / 4], [0, -dy / 4]].every(([ax, ay]) => inside(geometry, [x + ax, y + ay])));
+}
+
+test('a planner reassigns a building to the next grid, publishes, and the main map and unit panel put it there', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const seen = watch(page, { cancels: true });
+  await page.goto(`${env.base}/planner`);
+  await idle(page);
+  await page.waitForFunction(() => window.wanggePlanner !== undefined && document.getElementById('status').textContent !== '');
+  await page.fill('#sc-name', '改划测试');
+  await page.click('#sc-create');
+  await page.waitForFunction(() => window.wanggePlanner.scenario?.name === '改划测试' && document.getElementById('val-view').dataset.revision !== '',
+    null, { timeout: 60000 });
+  const before = await page.evaluate(() => window.wanggePlanner.scenario);
+
+  // a building with households wholly in grid A, and B: another grid of A's community
+  const grids = before.draft.features.filter((f) => f.properties.level === 'grid');
+  const figures = new Map((await (await fetch(`${env.base}/api/units?level=grid`)).json()).units.map((u) => [u.id, u]));
+  let pick = null;
+  for (const a of grids.filter((g) => (figures.get(g.properties.id)?.buildings ?? 0) > 0)) {
+    const b = grids.find((g) => g.properties.id !== a.properties.id && g.properties.parent_id === a.properties.parent_id && pointIn(g.geometry));
+    if (!b) continue;
+    const [w, s, e, n] = bbox(a.geometry);
+    const fc = await (await fetch(`${env.base}/api/features/buildings?bbox=${w},${s},${e},${n}`)).json();
+    const building = fc.features.find((f) => f.properties.leaf === a.properties.id && !f.properties.cut && f.properties.households > 0);
+    if (building) { pick = { a, b, building }; break; }
+  }
+  assert.ok(pick, 'a building to reassign');
+  const { a, b, building } = pick;
+  const [aId, bId, bldId] = [a.properties.id, b.properties.id, building.properties.id];
+  const households = building.properties.households;
+
+  // the tool: click the building (zoomed onto it), then a point inside grid B
+  await page.click('[data-tool=reassign]');
+  const bb = bbox(building.geometry);
+  await page.evaluate(([w, s, e, n]) => window.wanggeMap.fitBounds([[w, s], [e, n]], { padding: 300, animate: false }), bb);
+  await idle(page);
+  const box = await page.locator('#map').boundingBox();
+  const centre = [(bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2];
+  const pb = await page.evaluate((c) => window.wanggeMap.project(c), centre);
+  const under = await page.evaluate((p) => window.wanggeMap.queryRenderedFeatures([p.x, p.y], { layers: ['buildings'] }).map((f) => f.properties.id), pb);
+  assert.equal(under[0], bldId, 'the building is drawn under its centre');
+  await page.mouse.click(box.x + pb.x, box.y + pb.y);
+  await page.waitForFunction((id) => window.wanggePlanner.building === id, bldId);
+  const [gw, gs, ge, gn] = bbox(b.geometry);
+  await page.evaluate(([w, s, e, n]) => window.wanggeMap.fitBounds([[w, s], [e, n]], { padding: 200, animate: false }), [gw, gs, ge, gn]);
+  await idle(page);
+  const pu = await page.evaluate((c) => window.wanggeMap.project(c), pointIn(b.geometry));
+  await page.mouse.click(box.x + pu.x, box.y + pu.y);
+  await page.waitForFunction((r) => (window.wanggePlanner.scenario?.revision ?? 0) > r
+    && document.getElementById('val-view').dataset.revision === String(window.wanggePlanner.scenario.revision), before.revision, { timeout: 60000 });
+  const after = await page.evaluate(() => window.wanggePlanner.scenario);
+  assert.equal(after.overrides[bldId], bId, 'the draft reassigns the building to B');
+  assert.ok(seen.requests.some((u) => u.includes(`/api/scenarios/${after.id}?units=${encodeURIComponent(bId)}`)), 'only B was fetched again');
+  assert.equal(await page.evaluate(() => window.wanggePlanner.fetched), 1);
+  assert.equal(after.draft.features.length, before.draft.features.length, 'the draft the page holds is whole');
+  await page.click('#tab-diff');
+  await page.waitForFunction((r) => document.getElementById('diff-view').dataset.revision === String(r), after.revision);
+  const diff = await page.evaluate(() => window.wanggePlanner.diff);
+  assert.deepEqual(diff.moves.map((m) => [m.building, m.from, m.to]), [[bldId, aId, bId]]);
+  assert.equal(diff.totals.households, households);
+  await idle(page);
+  await page.screenshot({ path: join(artifacts, 'planner-reassign.png') });
+
+  // the geometry control: select B, upload its own geometry as a GeoJSON file (an op on B alone), then undo it
+  await page.click('[data-tool=select]');
+  await page.mouse.click(box.x + pu.x, box.y + pu.y);
+  await page.waitForSelector('#attrs-box:not([hidden])');
+  await page.setInputFiles('#geom-file', { name: 'b.geojson', mimeType: 'application/geo+json',
+    buffer: Buffer.from(JSON.stringify({ type: 'FeatureCollection', features: [b] })) });
+  await page.waitForFunction((r) => window.wanggePlanner.scenario?.revision === r + 1 && !window.wanggePlanner.busy, after.revision, { timeout: 60000 });
+  assert.deepEqual(await page.evaluate(() => window.wanggePlanner.scenario.ops.map((o) => o.op)), ['reassign_building', 'set_geometry']);
+  await page.click('#undo');
+  await page.waitForFunction((r) => window.wanggePlanner.scenario?.revision === r + 2 && !window.wanggePlanner.busy, after.revision, { timeout: 60000 });
+  assert.equal(await page.evaluate(() => window.wanggePlanner.scenario.cursor), 1, 'the upload is undone, the reassignment kept');
+
+  // publish with confirmation
+  await page.fill('#pub-message', '改划楼栋测试');
+  await page.click('#publish');
+  await page.waitForSelector('dialog#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForFunction((v) => Number(document.getElementById('pub-result').dataset.version ?? 0) > v, before.base_version, { timeout: 60000 });
+  assert.deepEqual(outside(seen.requests, env.base), []);
+  assert.deepEqual(seen.failures, []);
+
+  // the main map: the building's tile feature names B, and B's panel counts its households
+  const main = await env.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const seenMain = watch(main, { cancels: true });
+  await main.goto(`${env.base}/`);
+  await idle(main);
+  await main.evaluate(([w, s, e, n]) => window.wanggeMap.fitBounds([[w, s], [e, n]], { padding: 200, animate: false }), [gw, gs, ge, gn]);
+  await idle(main);
+  await main.evaluate(([w, s, e, n]) => window.wanggeMap.fitBounds([[w, s], [e, n]], { padding: 300, animate: false }), bb);
+  await idle(main);
+  const drawn = await main.evaluate((id) => window.wanggeMap.queryRenderedFeatures({ layers: ['buildings'] })
+    .filter((f) => f.properties.id === id).map((f) => f.properties), bldId);
+  assert.ok(drawn.length > 0, 'the building is on the main map');
+  assert.ok(drawn.every((p) => p.leaf === bId && p.assigned === true), `the building is under ${bId}: ${JSON.stringify(drawn)}`);
+  const unitB = figures.get(bId);
+  await main.evaluate((id) => window.wanggeOpenUnit(id), bId);
+  await main.waitForFunction((id) => document.getElementById('panel').dataset.unit === id, bId);
+  // the first figure is the households (户数)
+  const shown = Number((await main.locator('#unit-figures tr').first().locator('td').nth(1).textContent()).replace(/[^\d]/g, ''));
+  assert.equal(shown, unitB.households + households, 'B counts the building\'s households');
+  const apiA = await (await fetch(`${env.base}/api/units/${aId}`)).json();
+  assert.equal(apiA.households, figures.get(aId).households - households, 'A lost them');
+  await main.screenshot({ path: join(artifacts, 'planner-reassign-main.png') });
+  assert.deepEqual(outside(seenMain.requests, env.base), []);
+  assert.deepEqual(seenMain.failures, []);
   await main.close();
   await page.close();
 });

@@ -180,9 +180,17 @@ pub fn figures(d: &Dataset, area: &AreaShape, j: &Jurisdiction) -> AreaFigures {
     let cov = d.coverage();
     f.buildings = match area {
         AreaShape::Unit { subtree, .. } => {
-            let mut v: Vec<usize> =
-                d.building_index.query_rect(bb).filter(|&b| subtree.leaf(d.building_assignment.get(b).and_then(|a| a.leaf))).collect();
+            // the buildings whose leaf lies in the subtree: those meeting its box, and those assigned to it
+            // explicitly (a unit's `assigned_buildings`) wherever their footprints lie
+            let explicit = d.building_assignment.iter().enumerate().filter(|(_, a)| a.explicit).map(|(b, _)| b);
+            let mut v: Vec<usize> = d
+                .building_index
+                .query_rect(bb)
+                .chain(explicit)
+                .filter(|&b| subtree.leaf(d.building_assignment.get(b).and_then(|a| a.leaf)))
+                .collect();
             v.sort_unstable();
+            v.dedup();
             v
         }
         AreaShape::Drawn(o) => {

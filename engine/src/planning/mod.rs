@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{Attributes, Level, Unit, UnitId};
+use crate::units::explicit;
 
 /// Vertices closer than this (metres) are the same vertex: a shared vertex moves for every unit holding it.
 pub const SNAP_M: f64 = 0.05;
@@ -199,6 +200,8 @@ pub enum PlanError {
     Geometry { unit: String, problem: String },
     #[error("unit {unit}: code {code}: {problem}")]
     Code { unit: String, code: String, problem: String },
+    #[error("{0}")]
+    Assignment(explicit::AssignmentProblem),
     #[error("nothing to undo")]
     NothingToUndo,
     #[error("nothing to redo")]
@@ -226,16 +229,23 @@ pub fn apply(draft: &Draft, op: &Op) -> Result<(Draft, Change), PlanError> {
         Op::AddVertex { at } => vertex::add_vertex(&mut next, *at)?,
         Op::DeleteVertex { at } => vertex::delete_vertex(&mut next, *at)?,
         Op::ReassignBuilding { building, to } => {
-            match to {
+            let was = match to {
                 Some(t) => {
                     next.find(t)?;
-                    next.overrides.insert(building.clone(), UnitId(t.clone()));
+                    let id = UnitId(t.clone());
+                    if next.units.iter().any(|u| u.parent.as_ref() == Some(&id)) {
+                        return Err(PlanError::Assignment(explicit::AssignmentProblem::NotALeaf {
+                            building: building.clone(),
+                            unit: t.clone(),
+                        }));
+                    }
+                    next.overrides.insert(building.clone(), id)
                 }
-                None => {
-                    next.overrides.remove(building);
-                }
-            }
-            Change { changed: to.iter().cloned().collect(), ..Change::default() }
+                None => next.overrides.remove(building),
+            };
+            let mut changed: Vec<String> = to.iter().cloned().collect();
+            changed.extend(was.map(|u| u.0).filter(|u| !changed.contains(u) && next.find(u).is_ok()));
+            Change { changed, ..Change::default() }
         }
         Op::SetAttributes { unit, name, code, attributes } => {
             let i = next.find(unit)?;
@@ -269,20 +279,65 @@ pub fn apply(draft: &Draft, op: &Op) -> Result<(Draft, Change), PlanError> {
             Change { changed: vec![unit.clone()], ..Change::default() }
         }
         Op::ReplaceLayer { units } => {
-            let new: Vec<Unit> = units.iter().map(UnitRecord::to_unit).collect::<Result<_, _>>()?;
+            let mut new: Vec<Unit> = units.iter().map(UnitRecord::to_unit).collect::<Result<_, _>>()?;
             let mut seen = std::collections::HashSet::new();
             for u in &new {
                 if !seen.insert(u.id.0.clone()) {
                     return Err(PlanError::DuplicateId(u.id.0.clone()));
                 }
             }
-            let change = layer_change(&draft.units, &new);
+            // reassignments the file carries (`assigned_buildings`, as published) replace the draft's
+            let carried = take_assignments(&mut new)?;
+            let mut change = layer_change(&draft.units, &new);
             next.units = new;
-            next.overrides.retain(|_, u| seen.contains(&u.0));
+            match carried {
+                Some(o) => next.overrides = o,
+                None => next.overrides.retain(|_, u| seen.contains(&u.0)),
+            }
+            note_reassigned(&mut change, &draft.overrides, &next.overrides);
             change
         }
     };
     Ok((next, change))
+}
+
+/// Take the explicit assignments (`assigned_buildings`, [`explicit::FIELD`]) off the units as reassignments:
+/// None when no unit carries the attribute; refused when one is malformed, names a building another unit
+/// names too, or is on a unit with units below it.
+pub fn take_assignments(units: &mut [Unit]) -> Result<Option<BTreeMap<String, UnitId>>, PlanError> {
+    if !units.iter().any(|u| u.attributes.contains_key(explicit::FIELD)) {
+        return Ok(None);
+    }
+    if let Some((_, p)) = explicit::check_layer(units).into_iter().next() {
+        return Err(PlanError::Assignment(p));
+    }
+    let (named, _) = explicit::read(units);
+    let overrides = named.into_iter().map(|(b, i)| (b, units[i].id.clone())).collect();
+    for u in units.iter_mut() {
+        u.attributes.remove(explicit::FIELD);
+    }
+    Ok(Some(overrides))
+}
+
+/// Add to `change.changed` the kept units that gain or lose a reassigned building.
+fn note_reassigned(change: &mut Change, before: &BTreeMap<String, UnitId>, after: &BTreeMap<String, UnitId>) {
+    let mut touched: Vec<&UnitId> = Vec::new();
+    for (b, u) in before {
+        if after.get(b) != Some(u) {
+            touched.push(u);
+        }
+    }
+    for (b, u) in after {
+        if before.get(b) != Some(u) {
+            touched.push(u);
+        }
+    }
+    for u in touched {
+        let id = &u.0;
+        if !change.changed.contains(id) && !change.created.contains(id) && !change.removed.contains(id) {
+            change.changed.push(id.clone());
+        }
+    }
 }
 
 /// Which units differ between two layers (by id: geometry, parent, level, name or attributes).
@@ -393,6 +448,38 @@ mod tests {
         assert_eq!(e.err().map(|e| e.to_string()), Some("no unit with id nope in the draft".into()));
         let e = apply(&d, &Op::ReassignBuilding { building: "B".into(), to: Some("zz".into()) });
         assert!(matches!(e, Err(PlanError::UnknownUnit(ref s)) if s == "zz"));
+    }
+
+    #[test]
+    fn a_replaced_layer_brings_its_assignments_and_is_refused_when_they_are_wrong() {
+        let mut d = Draft::new(two_grids());
+        d.overrides.insert("B0".into(), UnitId::from("g1"));
+        let mut units = two_grids();
+        units[2].attributes.insert(explicit::FIELD.into(), serde_json::json!(["B1", "B2"]));
+        let op = Op::ReplaceLayer { units: units.iter().map(UnitRecord::of).collect() };
+        let (n, change) = apply(&d, &op).expect("applied");
+        // the file's assignments replace the draft's; the attribute leaves the units (it lives in the overrides)
+        let want: BTreeMap<String, UnitId> =
+            [("B1", "g2"), ("B2", "g2")].into_iter().map(|(b, u)| (b.to_owned(), UnitId::from(u))).collect();
+        assert_eq!(n.overrides, want);
+        assert!(n.units.iter().all(|u| !u.attributes.contains_key(explicit::FIELD)));
+        assert_eq!(change.changed, vec!["g1".to_owned(), "g2".to_owned()], "g1 loses B0, g2 gains B1 and B2");
+        // a file without the attribute keeps the draft's reassignments
+        let plain = Op::ReplaceLayer { units: two_grids().iter().map(UnitRecord::of).collect() };
+        assert_eq!(apply(&d, &plain).expect("applied").0.overrides, d.overrides);
+        // an assignment to a unit with units below it, and a building named twice, are refused by name
+        let mut bad = two_grids();
+        bad[0].attributes.insert(explicit::FIELD.into(), serde_json::json!(["B9"]));
+        let e = apply(&d, &Op::ReplaceLayer { units: bad.iter().map(UnitRecord::of).collect() }).expect_err("refused");
+        assert!(e.to_string().starts_with("building B9 is assigned to unit c, which has units below it"), "{e}");
+        let mut twice = two_grids();
+        twice[1].attributes.insert(explicit::FIELD.into(), serde_json::json!(["B1"]));
+        twice[2].attributes.insert(explicit::FIELD.into(), serde_json::json!(["B1"]));
+        let e = apply(&d, &Op::ReplaceLayer { units: twice.iter().map(UnitRecord::of).collect() }).expect_err("refused");
+        assert_eq!(e.to_string(), "building B1 is assigned to both unit g1 and unit g2");
+        // reassigning to a unit with units below it is refused too
+        let e = apply(&d, &Op::ReassignBuilding { building: "B".into(), to: Some("c".into()) }).expect_err("refused");
+        assert!(matches!(e, PlanError::Assignment(explicit::AssignmentProblem::NotALeaf { .. })), "{e}");
     }
 
     #[test]

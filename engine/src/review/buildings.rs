@@ -2,7 +2,7 @@
 //! scenario's reassignments), which are cut by a boundary or in no leaf, and
 //! the load of every unit against the norm of its level.
 //!
-//! Method: [`crate::units::assign::assign_buildings`] (largest share of the
+//! Method: [`crate::units::assign::assign_by_footprint`] (largest share of the
 //! footprint, intersection areas in a local metric projection) on the whole
 //! layer, or — after an edit — on just the buildings whose boxes meet the
 //! changed leaves, against a flat hierarchy of the leaves their boxes meet,
@@ -21,7 +21,8 @@ use crate::geometry::index::PolygonIndex;
 use crate::model::{Building, Unit, UnitId};
 use crate::review::Overrides;
 use crate::review::finding::{Finding, FindingKind, Location, Severity};
-use crate::units::assign::{BuildingAssignment, CUT_TOLERANCE_M2, assign_buildings};
+use crate::units::assign::{BuildingAssignment, CUT_TOLERANCE_M2, assign_by_footprint};
+use crate::units::explicit;
 use crate::units::hierarchy::Hierarchy;
 use crate::units::integrity::LoadNorm;
 
@@ -51,7 +52,7 @@ impl Placed {
 
 /// Assign every building.
 pub fn assign_all(h: &Hierarchy, buildings: &[Building]) -> Vec<Placed> {
-    assign_buildings(h, buildings).iter().map(|a| Placed::from(a, |i| h.units[i].id.clone())).collect()
+    assign_by_footprint(h, buildings).iter().map(|a| Placed::from(a, |i| h.units[i].id.clone())).collect()
 }
 
 /// Assign the buildings `which` (indices into `buildings`) again; `units` indexes every unit of `h` by box.
@@ -83,7 +84,7 @@ pub fn assign_some(h: &Hierarchy, units: &PolygonIndex, buildings: &[Building], 
         .collect();
     let Ok(sub) = Hierarchy::build(flat) else { return Vec::new() };
     let picked: Vec<Building> = which.iter().map(|&b| buildings[b].clone()).collect();
-    let got = assign_buildings(&sub, &picked);
+    let got = assign_by_footprint(&sub, &picked);
     which.iter().zip(&got).map(|(&b, a)| (b, Placed::from(a, |i| sub.units[i].id.clone()))).collect()
 }
 
@@ -101,16 +102,15 @@ pub fn apply_overrides(
     }
     let by_id: HashMap<&str, usize> = buildings.iter().enumerate().map(|(i, b)| (b.id.as_str(), i)).collect();
     for (bid, target) in overrides {
-        let problem = match (by_id.get(bid.as_str()), h.get(target)) {
-            (None, _) => Some(format!("building {bid} is reassigned to {target} but there is no such building")),
-            (Some(_), None) => Some(format!("building {bid} is reassigned to {target}, which is not a unit of this layer")),
-            (Some(_), Some(t)) if !h.children[t].is_empty() => {
-                Some(format!("building {bid} is reassigned to {target}, which has units below it (reassign to a leaf)"))
-            }
-            (Some(&b), Some(_)) => {
+        // the rule of the served assignment (`units::explicit`): an existing building, a leaf unit
+        let found = by_id.get(bid.as_str()).copied();
+        let problem = match (explicit::judge(h, bid, target, found.is_some()), found) {
+            (Ok(_), Some(b)) => {
                 leaf[b] = Some(target.clone());
                 None
             }
+            (Ok(_), None) => None,
+            (Err(p), _) => Some(p.to_string()),
         };
         if let Some(message) = problem {
             let b = by_id.get(bid.as_str()).map(|&b| &buildings[b].footprint);

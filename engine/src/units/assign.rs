@@ -10,7 +10,11 @@
 //!
 //! Buildings: the leaf holding the largest share of the footprint's area
 //! (intersection areas in a local metric projection); a footprint with more
-//! than `CUT_TOLERANCE_M2` outside that leaf is reported as cut.
+//! than `CUT_TOLERANCE_M2` outside that leaf is reported as cut. An explicit
+//! assignment (a unit's `assigned_buildings`, [`crate::units::explicit`])
+//! overrides the footprint's leaf when it holds ([`assign_buildings`]); the
+//! review of a scenario, which keeps its reassignments apart, starts from the
+//! footprint alone ([`assign_by_footprint`]).
 
 use crate::geometry::index::PolygonIndex;
 use crate::geometry::projection::LocalProjection;
@@ -227,9 +231,13 @@ pub(crate) fn spread(v: u32) -> u32 {
 /// Where a building went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildingAssignment {
-    /// The leaf holding the largest share, if any share is inside a leaf.
+    /// The leaf the building belongs to: the one a unit's `assigned_buildings` names, else `footprint_leaf`.
     pub leaf: Option<usize>,
-    /// Share of the footprint inside that leaf (0–1).
+    /// The leaf holding the largest share of the footprint, if any share is inside a leaf.
+    pub footprint_leaf: Option<usize>,
+    /// Whether `leaf` comes from an explicit assignment.
+    pub explicit: bool,
+    /// Share of the footprint inside `footprint_leaf` (0–1).
     pub share: f64,
     /// Other leaves holding more than the tolerance, with their area in m².
     pub cut_by: Vec<(usize, f64)>,
@@ -238,13 +246,29 @@ pub struct BuildingAssignment {
 }
 
 impl BuildingAssignment {
+    fn by_footprint(leaf: Option<usize>, share: f64, cut_by: Vec<(usize, f64)>, outside_m2: f64) -> Self {
+        BuildingAssignment { leaf, footprint_leaf: leaf, explicit: false, share, cut_by, outside_m2 }
+    }
+
+    /// Whether a leaf boundary cuts the footprint (whatever leaf the building is assigned to).
     pub fn is_cut(&self) -> bool {
-        !self.cut_by.is_empty() || (self.leaf.is_some() && self.outside_m2 > CUT_TOLERANCE_M2)
+        !self.cut_by.is_empty() || (self.footprint_leaf.is_some() && self.outside_m2 > CUT_TOLERANCE_M2)
     }
 }
 
-/// Assign each building to the leaf unit holding most of its footprint.
+/// Assign each building to its leaf unit: the one a unit's `assigned_buildings` names when that
+/// assignment holds ([`crate::units::explicit::resolve`]), else the leaf holding most of its footprint.
 pub fn assign_buildings(h: &Hierarchy, buildings: &[Building]) -> Vec<BuildingAssignment> {
+    let mut out = assign_by_footprint(h, buildings);
+    for (b, leaf) in crate::units::explicit::resolve(h, buildings).0 {
+        out[b].leaf = Some(leaf);
+        out[b].explicit = true;
+    }
+    out
+}
+
+/// Assign each building to the leaf unit holding most of its footprint, ignoring explicit assignments.
+pub fn assign_by_footprint(h: &Hierarchy, buildings: &[Building]) -> Vec<BuildingAssignment> {
     let leaves = h.leaves();
     let index = PolygonIndex::new(leaves.iter().map(|&i| h.units[i].geometry.bounding_rect()));
     let prepared: Vec<PreparedPolygon> = leaves.iter().map(|&i| PreparedPolygon::new(&h.units[i].geometry)).collect();
@@ -258,7 +282,7 @@ fn assign_one(
     prepared: &[PreparedPolygon],
     fp: &MultiPolygon<f64>,
 ) -> BuildingAssignment {
-    let none = BuildingAssignment { leaf: None, share: 0.0, cut_by: Vec::new(), outside_m2: 0.0 };
+    let none = BuildingAssignment::by_footprint(None, 0.0, Vec::new(), 0.0);
     let Some(r) = fp.bounding_rect() else {
         return none;
     };
@@ -271,7 +295,7 @@ fn assign_one(
         if fp.0.iter().all(|p| p.exterior().coords().all(|c| prepared[k].contains(c.x, c.y)))
             && !ring_edges_cross(&h.units[leaves[k]].geometry, r)
         {
-            return BuildingAssignment { leaf: Some(leaves[k]), share: 1.0, cut_by: Vec::new(), outside_m2: 0.0 };
+            return BuildingAssignment::by_footprint(Some(leaves[k]), 1.0, Vec::new(), 0.0);
         }
     }
     let proj = LocalProjection::for_rect(r);
@@ -289,12 +313,12 @@ fn assign_one(
     let inside: f64 = shares.iter().map(|s| s.1).sum();
     match shares.first() {
         None => BuildingAssignment { outside_m2: total, ..none },
-        Some(&(leaf, a)) => BuildingAssignment {
-            leaf: Some(leaf),
-            share: a / total,
-            cut_by: shares[1..].iter().copied().filter(|s| s.1 > CUT_TOLERANCE_M2).collect(),
-            outside_m2: (total - inside).max(0.0),
-        },
+        Some(&(leaf, a)) => BuildingAssignment::by_footprint(
+            Some(leaf),
+            a / total,
+            shares[1..].iter().copied().filter(|s| s.1 > CUT_TOLERANCE_M2).collect(),
+            (total - inside).max(0.0),
+        ),
     }
 }
 
@@ -370,6 +394,53 @@ mod tests {
         assert!(pp.contains(1.0, 1.0));
         assert!(!pp.contains(5.0, 5.0));
         assert!(!pp.contains(11.0, 5.0));
+    }
+
+    fn square_building(id: &str, c: Coord<f64>) -> Building {
+        Building {
+            id: id.into(),
+            footprint: MultiPolygon(vec![Rect::new((c.x - 0.0001, c.y - 0.0001), (c.x + 0.0001, c.y + 0.0001)).to_polygon()]),
+            households: Some(10),
+            population: Some(25),
+            floors: None,
+            height: None,
+            attributes: Default::default(),
+        }
+    }
+
+    #[test]
+    fn an_explicit_assignment_overrides_the_footprint_and_a_stale_one_falls_back() {
+        use crate::units::explicit::FIELD;
+        use crate::units::integrity::{IntegrityConfig, check};
+        let base = two_level();
+        let centre = |i: usize| base.units[i].geometry.bounding_rect().expect("rect").center();
+        let buildings = vec![square_building("B1", centre(1)), square_building("B2", centre(2)), square_building("B3", centre(3))];
+        let geometric = assign_buildings(&base, &buildings);
+        assert_eq!(geometric.iter().map(|a| a.leaf).collect::<Vec<_>>(), vec![Some(1), Some(2), Some(3)]);
+        assert!(geometric.iter().all(|a| !a.explicit && a.footprint_leaf == a.leaf));
+        // unit 2 names B1 (lying in unit 1) and a building that does not exist; the root names B3
+        let mut units = base.units.clone();
+        units[2].attributes.insert(FIELD.into(), serde_json::json!(["B1", "nowhere"]));
+        units[0].attributes.insert(FIELD.into(), serde_json::json!(["B3"]));
+        let h = Hierarchy::build(units).expect("valid");
+        let a = assign_buildings(&h, &buildings);
+        assert_eq!((a[0].leaf, a[0].footprint_leaf, a[0].explicit), (Some(2), Some(1), true), "B1 goes where unit 2 says");
+        assert_eq!((a[1].leaf, a[1].explicit), (Some(2), false), "B2 stays");
+        assert_eq!((a[2].leaf, a[2].explicit), (Some(3), false), "B3 named by a unit with units below it: geometry");
+        assert!(a.iter().all(|x| !x.is_cut()));
+        // the report counts B1 in unit 2 (and up its chain), lists it, and reports the two stale ones
+        let r = check(&h, &buildings, &a, &IntegrityConfig::default());
+        let load = |i: usize| (r.loads[i].households, r.loads[i].buildings);
+        assert_eq!((load(1), load(2), load(3), load(0)), ((0, 0), (20, 2), (10, 1), (30, 3)));
+        assert_eq!(r.summary.buildings_assigned, 1);
+        assert_eq!(r.buildings_assigned[0].building, "B1");
+        assert_eq!(r.buildings_assigned[0].footprint_unit.as_deref(), Some(h.units[1].id.0.as_str()));
+        let mut stale: Vec<&str> = r.assignments_stale.iter().map(|s| s.problem).collect();
+        stale.sort_unstable();
+        assert_eq!(stale, ["no_building", "not_a_leaf"]);
+        assert_eq!(r.summary.assignments_stale, 2);
+        // the review's starting point ignores the attribute
+        assert_eq!(assign_by_footprint(&h, &buildings), geometric);
     }
 
     #[test]

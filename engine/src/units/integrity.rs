@@ -13,12 +13,15 @@
 //! Buildings in no leaf or cut by a leaf boundary come from
 //! [`crate::units::assign::assign_buildings`]. Load per unit (households, population,
 //! buildings) sums the buildings assigned to the leaves below it and compares
-//! households against the norm of its level.
+//! households against the norm of its level. Explicit assignments (a unit's
+//! `assigned_buildings`, [`crate::units::explicit`]) are listed, and those
+//! that do not hold are reported as stale.
 
 use crate::geometry::index::PolygonIndex;
 use crate::geometry::projection::LocalProjection;
 use crate::model::Building;
 use crate::units::assign::BuildingAssignment;
+use crate::units::explicit::{self, StaleAssignment};
 use crate::units::hierarchy::Hierarchy;
 use geo::{Area, BooleanOps, BoundingRect, Euclidean, Length, MultiPolygon, Polygon};
 use serde::Serialize;
@@ -134,6 +137,8 @@ pub struct Summary {
     pub buildings: usize,
     pub buildings_unassigned: usize,
     pub buildings_cut: usize,
+    pub buildings_assigned: usize,
+    pub assignments_stale: usize,
     pub units_over_norm: usize,
     pub units_under_norm: usize,
 }
@@ -148,7 +153,19 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     pub buildings_unassigned: Vec<String>,
     pub buildings_cut: Vec<CutBuilding>,
+    /// Buildings whose unit comes from a unit's `assigned_buildings` rather than the footprint.
+    pub buildings_assigned: Vec<AssignedBuilding>,
+    /// Explicit assignments that do not hold (the building keeps its footprint's leaf).
+    pub assignments_stale: Vec<StaleAssignment>,
     pub loads: Vec<UnitLoad>,
+}
+
+/// A building assigned explicitly: the unit it is in and the leaf its footprint gives.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignedBuilding {
+    pub building: String,
+    pub unit: String,
+    pub footprint_unit: Option<String>,
 }
 
 /// Polygons of a multipolygon, each with its area and perimeter (metric input).
@@ -241,18 +258,20 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
     let mut pop = vec![0u64; h.len()];
     let mut nb = vec![0u64; h.len()];
     for (b, a) in buildings.iter().zip(assignment) {
+        if let Some(fl) = a.footprint_leaf
+            && a.is_cut()
+        {
+            r.buildings_cut.push(CutBuilding {
+                building: b.id.clone(),
+                leaf: h.units[fl].id.0.clone(),
+                share: a.share,
+                others: a.cut_by.iter().map(|&(l, m2)| (h.units[l].id.0.clone(), m2)).collect(),
+                outside_m2: a.outside_m2,
+            });
+        }
         match a.leaf {
             None => r.buildings_unassigned.push(b.id.clone()),
             Some(leaf) => {
-                if a.is_cut() {
-                    r.buildings_cut.push(CutBuilding {
-                        building: b.id.clone(),
-                        leaf: h.units[leaf].id.0.clone(),
-                        share: a.share,
-                        others: a.cut_by.iter().map(|&(l, m2)| (h.units[l].id.0.clone(), m2)).collect(),
-                        outside_m2: a.outside_m2,
-                    });
-                }
                 for u in h.chain(leaf) {
                     hh[u] += u64::from(b.households.unwrap_or(0));
                     pop[u] += u64::from(b.population.unwrap_or(0));
@@ -261,6 +280,13 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
             }
         }
     }
+    for (b, a) in buildings.iter().zip(assignment) {
+        if let (true, Some(l)) = (a.explicit, a.leaf) {
+            let footprint_unit = a.footprint_leaf.map(|f| h.units[f].id.0.clone());
+            r.buildings_assigned.push(AssignedBuilding { building: b.id.clone(), unit: h.units[l].id.0.clone(), footprint_unit });
+        }
+    }
+    r.assignments_stale = explicit::resolve(h, buildings).1.into_iter().map(StaleAssignment::from).collect();
     for (i, u) in h.units.iter().enumerate() {
         let norm = cfg.norms.get(&u.level.0).copied();
         let status = match norm {
@@ -292,6 +318,8 @@ pub fn check(h: &Hierarchy, buildings: &[Building], assignment: &[BuildingAssign
     s.buildings = buildings.len();
     s.buildings_unassigned = r.buildings_unassigned.len();
     s.buildings_cut = r.buildings_cut.len();
+    s.buildings_assigned = r.buildings_assigned.len();
+    s.assignments_stale = r.assignments_stale.len();
     s.units_over_norm = r.loads.iter().filter(|l| l.status == "over").count();
     s.units_under_norm = r.loads.iter().filter(|l| l.status == "under").count();
     r

@@ -117,7 +117,8 @@ impl Jurisdiction {
     /// The integrity report of `d` limited to the subtree: loads of the units
     /// inside, gaps under a parent inside, overlaps between two units inside,
     /// units inside lying outside their parent, cut buildings whose leaf is
-    /// inside (with the other leaves inside only); unassigned buildings lie in no unit and are left out. The
+    /// inside (with the other leaves inside only), explicit and stale assignments naming a unit inside;
+    /// unassigned buildings lie in no unit and are left out. The
     /// summary is recounted over what is kept.
     pub fn report(&self, d: &Dataset) -> Report {
         let r = &d.report;
@@ -143,6 +144,8 @@ impl Jurisdiction {
                     c
                 })
                 .collect(),
+            buildings_assigned: r.buildings_assigned.iter().filter(|a| id(&a.unit)).cloned().collect(),
+            assignments_stale: r.assignments_stale.iter().filter(|a| id(&a.unit)).cloned().collect(),
             loads: r.loads.iter().enumerate().filter(|(i, _)| self.unit(*i)).map(|(_, l)| l.clone()).collect(),
         };
         let s = &mut out.summary;
@@ -159,6 +162,8 @@ impl Jurisdiction {
         s.buildings = (0..d.buildings.len()).filter(|&b| self.building(d, b)).count();
         s.buildings_unassigned = 0;
         s.buildings_cut = out.buildings_cut.len();
+        s.buildings_assigned = out.buildings_assigned.len();
+        s.assignments_stale = out.assignments_stale.len();
         s.units_over_norm = out.loads.iter().filter(|l| l.status == "over").count();
         s.units_under_norm = out.loads.iter().filter(|l| l.status == "under").count();
         out

@@ -54,6 +54,11 @@ fn print_report(out: &mut impl Write, d: &Dataset) -> std::io::Result<()> {
     writeln!(out, "  slivers (< {} m wide):         {} ({:.1} m²)", r.sliver_width_m, s.slivers, s.sliver_m2)?;
     writeln!(out, "  buildings: {} — in no leaf {}, cut by a boundary {}", s.buildings, s.buildings_unassigned, s.buildings_cut)?;
     writeln!(out, "  units over their norm {}, under {}", s.units_over_norm, s.units_under_norm)?;
+    writeln!(
+        out,
+        "  buildings assigned explicitly (assigned_buildings): {}, stale assignments {}",
+        s.buildings_assigned, s.assignments_stale
+    )?;
     let mut gaps: Vec<_> = r.gaps.iter().filter(|g| g.kind == GapKind::Gap).collect();
     gaps.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
     for g in gaps.iter().take(10) {
@@ -64,6 +69,9 @@ fn print_report(out: &mut impl Write, d: &Dataset) -> std::io::Result<()> {
     }
     for o in r.outside_parent.iter().take(10) {
         writeln!(out, "  {} outside {}: {:.1} m²", o.unit, o.parent, o.area_m2)?;
+    }
+    for a in r.assignments_stale.iter().take(10) {
+        writeln!(out, "  stale assignment: {} (the building stays in the unit its footprint gives)", a.message)?;
     }
     Ok(())
 }

@@ -110,6 +110,11 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
         ImportFailure::File { .. } => CliError::ImportFile(e),
         ImportFailure::Features { .. } => CliError::ImportFeatures { kind, source: e },
     })?;
+    if let wangge_engine::model::Layer::Units(units) = &imported.layer
+        && let Some(e) = assignment_errors(units)
+    {
+        return Err(CliError::ImportFeatures { kind, source: e });
+    }
     let mut store = Store::open(&a.db.db)?;
     let source = a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     let with_report = matches!(kind, LayerKind::Units | LayerKind::Buildings);
@@ -130,6 +135,24 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     let version = written.map_err(|source| CliError::Write { kind, source })?;
     println!("imported {n} {kind} as version {version} into {} in {:.2} s", a.db.db.display(), started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The problems of the explicit building assignments a units layer carries (`assigned_buildings`), as the
+/// importer's feature errors: a malformed list, a building named by two units, a unit with units below it.
+pub fn assignment_errors(units: &[wangge_engine::model::Unit]) -> Option<ImportFailure> {
+    let mut errors: Vec<crate::import::FeatureError> = wangge_engine::units::explicit::check_layer(units)
+        .into_iter()
+        .map(|(i, p)| crate::import::FeatureError {
+            layer: "units".into(),
+            index: i,
+            id: Some(units[i].id.0.clone()),
+            field: Some(wangge_engine::units::explicit::FIELD.into()),
+            problem: p.to_string(),
+        })
+        .collect();
+    let total = errors.len();
+    errors.truncate(crate::import::MAX_LISTED_ERRORS);
+    (total > 0).then_some(ImportFailure::Features { errors, total })
 }
 
 /// The bar shown while a layer of `len` features is written (hidden below 5,000).

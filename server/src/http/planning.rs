@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -208,13 +208,26 @@ async fn list(State(s): State<Arc<AppState>>, scope: Scope) -> AppResult {
     .await
 }
 
-async fn get(State(s): State<Arc<AppState>>, Path(id): Path<String>, scope: Scope) -> AppResult {
+/// `?units=A,B`: only these units of the draft (the page fetches what an op changed, created or removed).
+#[derive(Debug, serde::Deserialize)]
+struct GetQuery {
+    units: Option<String>,
+}
+
+async fn get(State(s): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Query<GetQuery>, scope: Scope) -> AppResult {
     blocking(move || {
         let st = crate::sync::lock(store_of(&s)?);
         let d = s.dataset();
         require_scenario(&scope, &d, &st, &id)?;
         let (row, draft, log) = plan::load(&st, &id).map_err(fail)?;
-        Ok(Json(plan::view(&row, &draft, &log, &|u| inside(&scope, &d, &draft, u))).into_response())
+        let mut v = plan::view(&row, &draft, &log, &|u| inside(&scope, &d, &draft, u));
+        if let Some(want) = &q.units {
+            let want: std::collections::HashSet<&str> = want.split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
+            if let Some(fs) = v["draft"]["features"].as_array_mut() {
+                fs.retain(|f| f["properties"]["id"].as_str().is_some_and(|i| want.contains(i)));
+            }
+        }
+        Ok(Json(v).into_response())
     })
     .await
 }

@@ -18,6 +18,7 @@ use wangge_engine::model::{Attributes, Level, Unit, UnitId};
 use wangge_engine::model::{Layer, LayerKind};
 use wangge_engine::planning::history::OpLog;
 use wangge_engine::planning::{Change, Draft, Op, PlanError};
+use wangge_engine::units::explicit;
 use wangge_engine::units::integrity::IntegrityConfig;
 
 use crate::store::scenarios::{Publication, ScenarioRow, Written};
@@ -126,18 +127,16 @@ fn decode_draft(id: &str, text: &str) -> Result<Draft> {
     Ok(Draft { units, overrides: s.overrides.into_iter().map(|(b, u)| (b, UnitId(u))).collect() })
 }
 
-/// A stored units layer as a draft: the `assigned_buildings` of each unit become the draft's reassignments.
+/// A stored units layer as a draft: the `assigned_buildings` of each unit become the draft's reassignments
+/// (a malformed one, or a building two units name, is left out: the validation and `wangge check` name it).
 fn units_of(layer: Layer) -> Result<Draft> {
     let Layer::Units(mut units) = layer else {
         return Err(corrupt("the units layer", format!("read back as {}", layer.kind())));
     };
-    let mut overrides = std::collections::BTreeMap::new();
+    let (named, _) = explicit::read(&units);
+    let overrides = named.into_iter().map(|(b, i)| (b, units[i].id.clone())).collect();
     for u in units.iter_mut() {
-        if let Some(Value::Array(bs)) = u.attributes.remove("assigned_buildings") {
-            for b in bs.iter().filter_map(Value::as_str) {
-                overrides.insert(b.to_owned(), u.id.clone());
-            }
-        }
+        u.attributes.remove(explicit::FIELD);
     }
     Ok(Draft { units, overrides })
 }
@@ -244,9 +243,9 @@ pub fn draft_layer(draft: &Draft) -> Layer {
     for u in units.iter_mut() {
         let mine: Vec<Value> = draft.overrides.iter().filter(|(_, to)| **to == u.id).map(|(b, _)| Value::String(b.clone())).collect();
         if mine.is_empty() {
-            u.attributes.remove("assigned_buildings");
+            u.attributes.remove(explicit::FIELD);
         } else {
-            u.attributes.insert("assigned_buildings".into(), Value::Array(mine));
+            u.attributes.insert(explicit::FIELD.into(), Value::Array(mine));
         }
     }
     Layer::Units(units)
@@ -281,6 +280,12 @@ pub fn publish(
         return Err(PlanningError::Bad(format!("{} code problem(s), the first: {p}", problems.len())));
     }
     let layer = draft_layer(&draft);
+    if let Layer::Units(units) = &layer {
+        let problems = explicit::check_layer(units);
+        if let Some((_, p)) = problems.first() {
+            return Err(PlanningError::Bad(format!("{} building reassignment problem(s), the first: {p}", problems.len())));
+        }
+    }
     let p = Publication {
         author: author.to_owned(),
         message: message.to_owned(),

@@ -23,6 +23,7 @@ mod integrity;
 mod malformed;
 mod ogc;
 mod planning;
+mod reassign;
 mod scope_cases;
 mod scope_map;
 mod service;

@@ -20,7 +20,7 @@ use wangge_engine::units::integrity::IntegrityConfig;
 use crate::cli::{ok, p, wangge};
 use crate::common;
 
-async fn send(a: &axum::Router, method: Method, uri: &str, body: Option<Value>, if_match: Option<i64>) -> (StatusCode, Value) {
+pub(crate) async fn send(a: &axum::Router, method: Method, uri: &str, body: Option<Value>, if_match: Option<i64>) -> (StatusCode, Value) {
     let mut b = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1:8080");
     if let Some(r) = if_match {
         b = b.header(header::IF_MATCH, format!("\"{r}\""));
@@ -37,7 +37,7 @@ async fn send(a: &axum::Router, method: Method, uri: &str, body: Option<Value>, 
 }
 
 /// The demo's units and buildings in a store (units version 1) and a state serving them.
-fn demo_state() -> (Arc<AppState>, Vec<Unit>) {
+pub(crate) fn demo_state() -> (Arc<AppState>, Vec<Unit>) {
     let layers = common::demo_layers();
     let mut store = Store::memory().expect("store");
     let mut d = Dataset::empty(IntegrityConfig::default());

@@ -4,7 +4,7 @@
  * as a MapLibre control. The core registers the static themes; a tool panel
  * registers its overlays (heatmap, alliances, …) with `legend.add(entry)`.
  */
-import { DEPTH_COLOURS, DEPTH_FALLBACK, HOUSEHOLD_STOPS, CUT_OUTLINE, PROBLEM_KINDS, COLOURS } from './themes.js';
+import { DEPTH_COLOURS, DEPTH_FALLBACK, HOUSEHOLD_STOPS, CUT_OUTLINE, ASSIGNED_OUTLINE, PROBLEM_KINDS, COLOURS } from './themes.js';
 import { tr } from './i18n.js';
 import { layerShown } from './toggles.js';
 
@@ -64,7 +64,8 @@ export function themeLegend(levels, levelName) {
     { key: 'units', title: tr('网格单元（按层级）', 'Grid units (by level)'), layers: ['units-fill', 'units-line'],
       items: levels.map((l, i) => ({ label: levelName(l), colour: DEPTH_COLOURS[i] || DEPTH_FALLBACK, shape: /** @type {Shape} */ ('outline') })) },
     { key: 'buildings', title: tr('楼栋（按户数）', 'Buildings (by households)'), layers: ['buildings'], ramp: HOUSEHOLD_STOPS, unit: tr('户', ''),
-      items: [{ label: tr('被边界切割的楼栋', 'cut by a unit border'), colour: CUT_OUTLINE, shape: 'outline' }] },
+      items: [{ label: tr('被边界切割的楼栋', 'cut by a unit border'), colour: CUT_OUTLINE, shape: 'outline' },
+        { label: tr('改划到其他单元的楼栋', 'assigned to another unit by a planner'), colour: ASSIGNED_OUTLINE, shape: 'outline' }] },
     { key: 'cameras', title: tr('摄像头', 'Cameras'), layers: ['cameras'],
       items: [{ label: tr('球机（全向）', 'dome (all round)'), colour: COLOURS.cameraDome, shape: 'circle' },
         { label: tr('枪机', 'fixed'), colour: COLOURS.cameraFixed, shape: 'circle' }] },

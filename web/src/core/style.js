@@ -1,7 +1,7 @@
 // @ts-check
 /** The map's style: background, the static thematic layers and their labels (glyphs served by us). */
 import { sourceFor, buildSources } from './sources.js';
-import { THEMES, DEPTH_COLOURS, DEPTH_FALLBACK, HOUSEHOLD_STOPS, CUT_OUTLINE, PROBLEM_KINDS, COLOURS } from './themes.js';
+import { THEMES, DEPTH_COLOURS, DEPTH_FALLBACK, HOUSEHOLD_STOPS, CUT_OUTLINE, ASSIGNED_OUTLINE, PROBLEM_KINDS, COLOURS } from './themes.js';
 
 /** @typedef {import('maplibre-gl').LayerSpecification} LayerSpecification */
 /** @typedef {import('maplibre-gl').ExpressionSpecification} Expr */
@@ -45,7 +45,7 @@ export function buildStyle(info, on) {
     { id: 'roads', type: 'line', ...src('roads'), paint: { 'line-color': COLOURS.road, 'line-width': 1.5 } },
     { id: 'buildings', type: 'fill', ...src('buildings'), minzoom: 13,
       paint: { 'fill-color': expr(['interpolate', ['linear'], ['coalesce', ['get', 'households'], 0], ...HOUSEHOLD_STOPS.flat()]),
-        'fill-outline-color': ['case', ['get', 'cut'], CUT_OUTLINE, '#4a5568'] } },
+        'fill-outline-color': ['case', ['get', 'cut'], CUT_OUTLINE, ['==', ['get', 'assigned'], true], ASSIGNED_OUTLINE, '#4a5568'] } },
     { id: 'camera-gaps', type: 'fill', ...src('camera_gaps'), minzoom: 12,
       paint: { 'fill-color': COLOURS.cameraGap, 'fill-opacity': 0.2 } },
     { id: 'camera-views', type: 'fill', ...src('camera_views'), minzoom: 13,

@@ -28,6 +28,8 @@ export const DEPTH_FALLBACK = '#444';
 /** Building fill by households: [households, colour] stops, interpolated. */
 export const HOUSEHOLD_STOPS = /** @type {[number, string][]} */ ([[0, '#cbd5e0'], [100, '#718096'], [300, '#2d3748']]);
 export const CUT_OUTLINE = '#e53e3e';
+/** Outline of a building a planner assigned to a unit other than the one its footprint lies in. */
+export const ASSIGNED_OUTLINE = '#6b46c1';
 
 /** Integrity problems by kind: [kind, label, fill colour]. */
 export const PROBLEM_KINDS = /** @type {[string, string, string][]} */ ([

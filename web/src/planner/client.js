@@ -52,8 +52,8 @@ async function send(method, url, body) {
 export const plans = {
   /** @returns {Promise<{scenarios: ScenarioMeta[]}>} */
   list: () => getJson('/api/scenarios'),
-  /** @param {string} id @returns {Promise<Scenario>} */
-  get: (id) => getJson(`/api/scenarios/${enc(id)}`),
+  /** The scenario; with `units`, its draft holds only those units. @param {string} id @param {string[]} [units] @returns {Promise<Scenario>} */
+  get: (id, units) => getJson(`/api/scenarios/${enc(id)}${units ? `?units=${units.map(enc).join(',')}` : ''}`),
   /** @param {string} name @param {string} [description] @returns {Promise<ScenarioMeta>} */
   create: (name, description) => send('POST', '/api/scenarios', description ? { name, description } : { name }),
   /** @param {string} id */

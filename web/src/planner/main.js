@@ -4,7 +4,8 @@
  * layer. Its draft is drawn over the shared map; the tools split a unit by a
  * drawn line (points snap to boundary vertices), merge neighbouring units,
  * move a boundary vertex (neighbours sharing it move with it), reassign a
- * building and change a unit's name and code, each an operation on the
+ * building, change a unit's name and code and replace its geometry from an
+ * uploaded GeoJSON file, each an operation on the
  * server with undo and redo. After every edit the validation list and what
  * moves (buildings, households and people from which unit to which, and the
  * change per unit) are shown, linked to the map. Publishing makes the draft
@@ -56,6 +57,20 @@ function halfway(line) {
   return line[0];
 }
 
+/**
+ * The Polygon or MultiPolygon of an uploaded GeoJSON text: a geometry, a feature, or a feature collection of
+ * one feature; else the key of the problem's text. The server checks the geometry itself (closed rings, validity).
+ * @param {string} text @returns {Record<string, unknown> | 'geomNotJson' | 'geomNotAreal'}
+ */
+function arealGeometry(text) {
+  /** @type {any} */
+  let v;
+  try { v = JSON.parse(text); } catch { return 'geomNotJson'; }
+  if (v?.type === 'FeatureCollection') v = Array.isArray(v.features) && v.features.length === 1 ? v.features[0] : null;
+  if (v?.type === 'Feature') v = v.geometry;
+  return v && (v.type === 'Polygon' || v.type === 'MultiPolygon') ? v : 'geomNotAreal';
+}
+
 async function main() {
   translatePage();
   pageHeader({ badge: true });
@@ -79,8 +94,10 @@ async function main() {
   levels.value = info.levels.includes('grid') ? 'grid' : info.levels[info.levels.length - 1] ?? '';
 
   /** @type {{ scenario: Scenario | null, index: VertexIndex | null, tool: Tool, picked: string[], vertex: [number, number] | null,
-   *   building: string | null, busy: boolean, validation: import('./client.js').Validation | null, diff: import('./panels.js').LayerDiff | null }} */
-  const st = { scenario: null, index: null, tool: 'select', picked: [], vertex: null, building: null, busy: false, validation: null, diff: null };
+   *   building: string | null, busy: boolean, validation: import('./client.js').Validation | null, diff: import('./panels.js').LayerDiff | null,
+   *   fetched: number | null }} fetched: units fetched after the last write */
+  const st = { scenario: null, index: null, tool: 'select', picked: [], vertex: null, building: null, busy: false, validation: null, diff: null,
+    fetched: null };
   Object.assign(window, { wanggeMap: map, wanggeMe: me, wanggePlanner: st });
 
   const scenarioSel = selectEl('scenario');
@@ -129,9 +146,9 @@ async function main() {
     /** @type {HTMLButtonElement} */ (byId('redo')).disabled = !(s.can_redo ?? cursor < s.ops.length);
   };
 
-  /** Loads a scenario (its draft, log and checks). @param {string} id @param {import('./client.js').Validation | null} [validation] */
-  const load = async (id, validation) => {
-    const s = await plans.get(id);
+  /** Shows a scenario (its draft, log and checks). @param {Scenario} s @param {import('./client.js').Validation | null} [validation] */
+  const show = async (s, validation) => {
+    const id = s.id;
     st.scenario = s;
     st.index = new VertexIndex(s.draft);
     showDraft(map, s.draft);
@@ -140,6 +157,22 @@ async function main() {
     localStorage.setItem('wangge.planner.scenario', id);
     say(T('ready', { v: info.data_version, name: s.name, rev: s.revision }));
     await refreshChecks(validation);
+  };
+  /** Loads a scenario whole. @param {string} id @param {import('./client.js').Validation | null} [validation] */
+  const load = async (id, validation) => show(await plans.get(id), validation);
+  /**
+   * After a write: fetches only the units the answer names as changed or created and drops the removed ones
+   * from the draft the page holds.
+   * @param {Scenario} s the scenario before the write @param {import('./client.js').OpAnswer} ans
+   */
+  const refetch = async (s, ans) => {
+    const fresh = [...(ans.changed ?? []), ...(ans.created ?? [])];
+    const gone = new Set([...fresh, ...(ans.removed ?? [])]);
+    const next = await plans.get(s.id, fresh);
+    const kept = s.draft.features.filter((f) => !gone.has(String(f.properties?.id)));
+    next.draft = { type: 'FeatureCollection', features: [...kept, ...next.draft.features] };
+    st.fetched = next.draft.features.length - kept.length;
+    await show(next, ans.validation ?? null);
   };
 
   const loadList = async (/** @type {string | null} */ want) => {
@@ -172,7 +205,7 @@ async function main() {
     const t0 = performance.now();
     try {
       const ans = await write();
-      await load(s.id, ans.validation ?? null);
+      await refetch(s, ans);
       say(T('applied', { op: label, ms: fmtNumber(Math.round(performance.now() - t0)) }));
     } catch (e) {
       if (e instanceof StaleError) {
@@ -276,6 +309,16 @@ async function main() {
     if (!unit) return;
     const code = inputEl('attr-code').value.trim();
     apply({ op: 'set_attributes', unit, name: inputEl('attr-name').value, code: code || null }, T('opAttrs', { u: unit })).catch(showError);
+  });
+  const geomFile = inputEl('geom-file');
+  geomFile.addEventListener('change', async () => {
+    const unit = st.picked[0];
+    const file = geomFile.files?.[0];
+    geomFile.value = '';
+    if (!unit || !file) return;
+    const geometry = arealGeometry(await file.text());
+    if (typeof geometry === 'string') { say(T('geomBad', { f: file.name, p: T(geometry) }), true); return; }
+    apply({ op: 'set_geometry', unit, geometry }, T('opGeometry', { u: unit, f: file.name })).catch(showError);
   });
   byId('undo').addEventListener('click', () => { const s = st.scenario; if (s) run(() => plans.undo(s.id, s.revision), tr('撤销', 'undo')).catch(showError); });
   byId('redo').addEventListener('click', () => { const s = st.scenario; if (s) run(() => plans.redo(s.id, s.revision), tr('重做', 'redo')).catch(showError); });

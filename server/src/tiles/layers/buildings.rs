@@ -1,4 +1,5 @@
-//! The `buildings` tile layer: footprints with households, floors, height and the leaf unit they belong to.
+//! The `buildings` tile layer: footprints with households, floors, height and the leaf unit they belong to
+//! (`assigned`: by a unit's `assigned_buildings` rather than the footprint).
 
 use crate::tiles::clip::tile_polygons;
 use crate::tiles::mvt::{LayerBuilder, Prop, TileGeom};
@@ -20,6 +21,7 @@ impl TileSource for Buildings {
             ("floors", "Number"),
             ("height", "Number"),
             ("leaf", "String"),
+            ("assigned", "Boolean"),
             ("cut", "Boolean"),
             ("generated", "Boolean"),
         ]
@@ -48,6 +50,9 @@ impl TileSource for Buildings {
             }
             if let Some(l) = a.leaf {
                 props.push(("leaf", Prop::Str(d.hierarchy.units[l].id.0.clone())));
+            }
+            if a.explicit {
+                props.push(("assigned", Prop::Bool(true)));
             }
             lb.add(Some(i as u64 + 1), &TileGeom::Polygons(tile_polygons(&b.footprint, &tp)), &props);
         }

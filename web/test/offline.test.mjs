@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, normalize, extname } from 'node:path';
 import { demoStore, run, launchBrowser, idle, watch, outside, drawnShare, artifacts } from './harness.mjs';
 
@@ -56,6 +56,7 @@ before(async () => {
   run(['export', '--db', db, '--format', 'site', '--out', env.site]);
   ({ server: env.server, base: env.base, ranges: env.ranges } = await staticServer(env.site));
   env.browser = await launchBrowser();
+  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {

@@ -103,7 +103,8 @@ export function offlineStyle(archives, info, themes) {
   const data = archives.filter((a) => !a.basemap);
   /** @type {Record<string, import('maplibre-gl').VectorSourceSpecification>} */
   const sources = {};
-  for (const a of archives) sources[a.id] = { type: 'vector', url: a.url, ...(a.attribution ? { attribution: a.attribution } : {}) };
+  // the basemap's attribution is the page's own, in its language (basemapAttribution)
+  for (const a of archives) sources[a.id] = { type: 'vector', url: a.url, ...(a.attribution && !a.basemap ? { attribution: a.attribution } : {}) };
   const layers = style.layers.map((l) => {
     if (!('source-layer' in l) || !l['source-layer']) return l;
     const from = data.find((a) => a.layers.includes(/** @type {string} */ (l['source-layer'])));

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Issue 17 import benchmark: N generated buildings (`wangge gen city`, labelled
-# generated) imported into the store from GeoJSON and from a Shapefile (written
-# from the GeoJSON by ogr2ogr, not timed), every validation on, beside GDAL's
-# ogr2ogr (to GeoPackage) and DuckDB spatial's ST_Read (into a table) on the same
-# files in the same run. Wall time and peak resident memory by /usr/bin/time.
-# GeoParquet is not measured: wangge does not read GeoParquet yet.
+# generated) imported into the store from GeoJSON, from a Shapefile (written
+# from the GeoJSON by ogr2ogr, not timed) and from GeoParquet (written from the
+# GeoJSON by DuckDB spatial, not timed), every validation on, beside GDAL's
+# ogr2ogr (to GeoPackage) and DuckDB spatial (ST_Read, or read_parquet for
+# GeoParquet, into a table) on the same files in the same run. Wall time and
+# peak resident memory by /usr/bin/time. Debian's GDAL (3.6) has no Parquet
+# driver, so ogr2ogr has no GeoParquet row.
 # Usage: bash benches/import.sh [N=1000000] [BIN_DIR]  (BIN_DIR holds wangge or
 # wangge-release built with --release; needs gdal-bin and make anchors)
 set -euo pipefail
@@ -21,6 +23,7 @@ GRIDS=$(( N / 20 ))
 N=$(grep -o '[0-9]* buildings' "$OUT/gen.txt" | grep -o '[0-9]*')
 mkdir -p "$OUT/shp"
 [ -f "$OUT/shp/buildings.shp" ] || ogr2ogr -f "ESRI Shapefile" -lco ENCODING=UTF-8 "$OUT/shp/buildings.shp" "$OUT/city/buildings.geojson"
+[ -f "$OUT/buildings.parquet" ] || python3 benches/anchors/import_read.py --to-parquet "$OUT/city/buildings.geojson" "$OUT/buildings.parquet"
 # the grids the buildings are checked against, once; each wangge run starts from a copy
 rm -f "$OUT/base.duckdb"
 "$WANGGE" import --db "$OUT/base.duckdb" --layer units "$OUT/city/grids.geojson" >/dev/null
@@ -33,12 +36,20 @@ measure() { # label, command...
 }
 echo "| $N generated buildings | s | features/s | peak MB |"
 echo "|---|---|---|---|"
-for fmt in geojson shp; do
-  if [ $fmt = geojson ]; then F=$OUT/city/buildings.geojson; else F=$OUT/shp/buildings.shp; fi
+for fmt in geojson shp parquet; do
+  case $fmt in
+    geojson) F=$OUT/city/buildings.geojson ;;
+    shp) F=$OUT/shp/buildings.shp ;;
+    parquet) F=$OUT/buildings.parquet ;;
+  esac
   cp "$OUT/base.duckdb" "$OUT/run.duckdb"
   measure "wangge import ($fmt → store, validated, integrity report)" "$WANGGE" import --db "$OUT/run.duckdb" --layer buildings "$F"
   rm -f "$OUT/run.gpkg"
-  measure "ogr2ogr ($fmt → GeoPackage)" ogr2ogr -f GPKG "$OUT/run.gpkg" "$F"
-  measure "DuckDB spatial ST_Read ($fmt → table)" python3 benches/anchors/import_read.py "$F"
+  if ogrinfo --formats | grep -qi parquet || [ $fmt != parquet ]; then
+    measure "ogr2ogr ($fmt → GeoPackage)" ogr2ogr -f GPKG "$OUT/run.gpkg" "$F"
+  else
+    echo "| ogr2ogr ($fmt → GeoPackage) | not run: this GDAL has no Parquet driver | — | — |"
+  fi
+  measure "DuckDB spatial ($fmt → table)" python3 benches/anchors/import_read.py "$F"
 done
 rm -f "$OUT/run.duckdb" "$OUT/run.gpkg"

@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Anchor for benches/import.sh: DuckDB spatial's ST_Read (GDAL inside DuckDB)
-reading a GeoJSON or Shapefile into a table. Prints the row count.
+"""Anchor for benches/import.sh: DuckDB spatial reading a file into a table —
+ST_Read (GDAL inside DuckDB) for a GeoJSON or Shapefile, read_parquet with
+spatial loaded (its GeoParquet conversion to GEOMETRY) for GeoParquet. Prints
+the row count.
 
     python3 benches/anchors/import_read.py FILE
+    python3 benches/anchors/import_read.py --to-parquet IN.geojson OUT.parquet
+
+The second form (untimed) writes the benchmark's GeoParquet input: DuckDB
+spatial's COPY … (FORMAT parquet) of ST_Read, which writes the `geo` metadata.
 """
 import os
 import sys
@@ -13,5 +19,13 @@ import duckdb_extension_spatial
 con = duckdb.connect()
 con.load_extension(os.path.join(os.path.dirname(duckdb_extension_spatial.__file__), "extensions",
                                 "v" + duckdb.__version__, "spatial.duckdb_extension"))
-con.execute("CREATE TABLE b AS SELECT * FROM ST_Read(?)", [sys.argv[1]])
+if sys.argv[1] == "--to-parquet":
+    src, out = sys.argv[2], sys.argv[3].replace("'", "''")
+    con.execute(f"COPY (SELECT * FROM ST_Read(?)) TO '{out}' (FORMAT parquet)", [src])
+    sys.exit(0)
+f = sys.argv[1]
+if f.endswith(".parquet"):
+    con.execute("CREATE TABLE b AS SELECT * FROM read_parquet(?)", [f])
+else:
+    con.execute("CREATE TABLE b AS SELECT * FROM ST_Read(?)", [f])
 print(con.execute("SELECT count(*) FROM b").fetchone()[0])

@@ -12,6 +12,7 @@ pub mod heat;
 pub mod http;
 pub mod import;
 pub mod live;
+pub mod par;
 pub mod planning;
 pub mod service;
 pub mod sql;

@@ -5,16 +5,18 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::Value;
+use wangge_engine::dataset::Dataset;
 use wangge_engine::geometry::georef::Crs;
 use wangge_engine::geometry::helmert::Helmert;
-use wangge_engine::model::LayerKind;
-use wangge_engine::units::integrity::IntegrityConfig;
+use wangge_engine::model::{Building, Layer, LayerKind};
+use wangge_engine::units::assign::assign_buildings;
+use wangge_engine::units::integrity::{IntegrityConfig, check};
 
 use super::{CliError, DbArg, LayerArg};
 use crate::import::text::encoding_for;
 use crate::import::{ImportFailure, ImportOptions, import_paths, parse_pairs};
 use crate::state::report_for_store;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Flags of `wangge import`.
 #[derive(Debug, Args, Clone)]
@@ -26,7 +28,7 @@ pub struct ImportArgs {
     pub layer: LayerArg,
     /// Coordinate system of the file (converted to WGS84): wgs84, gcj02, bd09, cgcs2000 or EPSG:NNNN
     /// (CGCS2000 4490 and its Gauss-Krüger zones 4491–4554; Xi'an 1980 2327–2390; Beijing 1954
-    /// 21413–21463, 2401–2442). Default: what the file declares (.prj, GeoJSON "crs", GeoPackage), else wgs84.
+    /// 21413–21463, 2401–2442). Default: what the file declares (.prj, GeoJSON "crs", GeoPackage, GeoParquet), else wgs84.
     #[arg(long, env = "WANGGE_CRS", value_parser = parse_crs)]
     pub crs: Option<Box<Crs>>,
     /// Seven-parameter shift to WGS84 for Xi'an 1980 / Beijing 1954: dx,dy,dz,rx,ry,rz,ppm
@@ -48,7 +50,7 @@ pub struct ImportArgs {
     /// Zone of times written without one, e.g. +08:00.
     #[arg(long, env = "WANGGE_TZ", default_value = "+08:00")]
     pub tz: String,
-    /// Files: GeoJSON, CSV, a Shapefile (.shp, a folder or a .zip) or a GeoPackage; several files of one layer form one import.
+    /// Files: GeoJSON, CSV, a Shapefile (.shp, a folder or a .zip), a GeoPackage or GeoParquet; several files of one layer form one import.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
@@ -128,8 +130,10 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     let crs_code = imported.crs.code();
     let crs = crs_code.as_str();
     let bar = write_bar(kind, n);
-    let written = store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| {
-        if with_report { report_for_store(s, &cfg) } else { Ok(None) }
+    let written = store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| match &parsed {
+        Layer::Buildings(b) => report_with_buildings(s, b, &cfg),
+        _ if with_report => report_for_store(s, &cfg),
+        _ => Ok(None),
     });
     bar.finish_and_clear();
     let version = written.map_err(|source| CliError::Write { kind, source })?;
@@ -153,6 +157,29 @@ pub fn assignment_errors(units: &[wangge_engine::model::Unit]) -> Option<ImportF
     let total = errors.len();
     errors.truncate(crate::import::MAX_LISTED_ERRORS);
     (total > 0).then_some(ImportFailure::Features { errors, total })
+}
+
+/// The integrity report of the store's state once `buildings` are its current
+/// buildings (inside the import's transaction): what [`report_for_store`]
+/// computes, from the buildings in hand rather than read back, with the
+/// buildings assigned to the stored units on every core.
+pub fn report_with_buildings(
+    store: &Store,
+    buildings: &[Building],
+    cfg: &IntegrityConfig,
+) -> Result<Option<(i32, i32, String)>, StoreError> {
+    let versions = store.current_versions()?;
+    let mut d = Dataset::empty(cfg.clone());
+    if versions.contains_key(&LayerKind::Units) {
+        d.set(store.read_layer(LayerKind::Units)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    }
+    let h = &d.hierarchy;
+    let parts = crate::par::ranges(buildings.len(), crate::par::MIN_ITEMS, |r| assign_buildings(h, &buildings[r]));
+    let assignment: Vec<_> = parts.into_iter().flatten().collect();
+    let report = check(h, buildings, &assignment, cfg);
+    let json = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let version = |k| versions.get(&k).copied().unwrap_or(0);
+    Ok(Some((version(LayerKind::Units), version(LayerKind::Buildings), json)))
 }
 
 /// The bar shown while a layer of `len` features is written (hidden below 5,000).

@@ -37,7 +37,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Import a layer from GeoJSON, a Shapefile, a GeoPackage (or CSV for point layers) as a new version, all or nothing.
+    /// Import a layer from GeoJSON, a Shapefile, a GeoPackage, GeoParquet (or CSV for point layers) as a new version, all or nothing.
     Import(import::ImportArgs),
     /// Export the current version of a layer.
     Export(export::ExportArgs),

@@ -2,11 +2,11 @@
 //! every problem recorded with the feature and the field it concerns.
 
 use geo::Point;
-use serde_json::Value;
 use wangge_engine::geometry::validate::lonlat_in_range;
 use wangge_engine::model::{Building, Camera, CameraKind, CameraView, Facility, Incident, Level, Metres, Road, Unit, UnitId};
 use wangge_engine::units::hierarchy::{Hierarchy, HierarchyError, infer_parents, outside_parents};
 
+use super::coords::Geom;
 use super::geometry::{areal, lines, point};
 use super::{Ctx, Layer, Raw};
 use wangge_engine::time::parse_time;
@@ -53,12 +53,11 @@ pub(super) fn located(ctx: &mut Ctx, raw: &Raw, id: &Option<String>) -> Option<P
     }
 }
 
-pub(super) fn need_geometry(ctx: &mut Ctx, raw: &Raw, id: &Option<String>) -> Option<Value> {
-    let g = raw.geometry.clone();
-    if g.is_none() {
+pub(super) fn need_geometry<'r>(ctx: &mut Ctx, raw: &'r Raw, id: &Option<String>) -> Option<&'r Geom> {
+    if raw.geometry.is_none() {
         ctx.err(raw, id, Some("geometry"), "missing geometry");
     }
-    g
+    raw.geometry.as_ref()
 }
 
 pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Layer {
@@ -69,7 +68,7 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
         if level.is_none() {
             ctx.err(raw, id, Some("level"), "missing level");
         }
-        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(&g, &ctx.crs) {
+        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(g, &ctx.crs) {
             Ok(m) => Some(m),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);
@@ -130,7 +129,7 @@ pub(super) fn units(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Laye
 pub(super) fn buildings(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Building> {
     let mut out = Vec::new();
     for (raw, id) in raws.iter().zip(ids) {
-        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(&g, &ctx.crs) {
+        let geometry = need_geometry(ctx, raw, id).and_then(|g| match areal(g, &ctx.crs) {
             Ok(m) => Some(m),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);
@@ -287,7 +286,7 @@ pub(super) fn incidents(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> 
 pub(super) fn roads(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>]) -> Vec<Road> {
     let mut out = Vec::new();
     for (raw, id) in raws.iter().zip(ids) {
-        let line = need_geometry(ctx, raw, id).and_then(|g| match lines(&g, &ctx.crs) {
+        let line = need_geometry(ctx, raw, id).and_then(|g| match lines(g, &ctx.crs) {
             Ok(l) => Some(l),
             Err(e) => {
                 ctx.err(raw, id, Some("geometry"), e);

@@ -8,108 +8,15 @@ use std::path::Path;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Map, Number, Value};
 use wangge_engine::geometry::{epsg, wkt};
 
+use super::coords::Geom;
+use super::wkb::Wkb;
 use super::{Parsed, Raw};
 
-struct Wkb<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl Wkb<'_> {
-    fn u32(&mut self, le: bool) -> Result<u32, String> {
-        let s = self.b.get(self.at..self.at + 4).ok_or("WKB ends early")?;
-        self.at += 4;
-        let a = [s[0], s[1], s[2], s[3]];
-        Ok(if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
-    }
-    fn f64(&mut self, le: bool) -> Result<f64, String> {
-        let s = self.b.get(self.at..self.at + 8).ok_or("WKB ends early")?;
-        self.at += 8;
-        let a = [s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]];
-        Ok(if le { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) })
-    }
-    fn points(&mut self, le: bool, dims: usize) -> Result<Vec<[f64; 2]>, String> {
-        let n = self.u32(le)? as usize;
-        if n > self.b.len() / 16 {
-            return Err(format!("WKB claims {n} points, more than the blob holds"));
-        }
-        (0..n)
-            .map(|_| {
-                let p = [self.f64(le)?, self.f64(le)?];
-                for _ in 2..dims {
-                    self.f64(le)?;
-                }
-                Ok(p)
-            })
-            .collect()
-    }
-    /// One geometry as GeoJSON.
-    fn geometry(&mut self, depth: usize) -> Result<Value, String> {
-        if depth > 3 {
-            return Err("WKB nested too deeply".into());
-        }
-        let le = match self.b.get(self.at) {
-            Some(1) => true,
-            Some(0) => false,
-            _ => return Err("WKB: bad byte-order mark".into()),
-        };
-        self.at += 1;
-        let t = self.u32(le)?;
-        let (mut z, mut m) = (t & 0x8000_0000 != 0, t & 0x4000_0000 != 0);
-        if t & 0x2000_0000 != 0 {
-            self.u32(le)?; // EWKB SRID
-        }
-        let base = t & 0x0FFF_FFFF;
-        let kind = match base / 1000 {
-            1 => {
-                z = true;
-                base % 1000
-            }
-            2 => {
-                m = true;
-                base % 1000
-            }
-            3 => {
-                (z, m) = (true, true);
-                base % 1000
-            }
-            _ => base,
-        };
-        let dims = 2 + usize::from(z) + usize::from(m);
-        let sub = |s: &mut Self, want: &str| -> Result<Vec<Value>, String> {
-            let n = s.u32(le)? as usize;
-            (0..n.min(s.b.len()))
-                .map(|_| s.geometry(depth + 1).map(|g| g["coordinates"].clone()))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("{want}: {e}"))
-        };
-        Ok(match kind {
-            1 => {
-                let p = [self.f64(le)?, self.f64(le)?];
-                for _ in 2..dims {
-                    self.f64(le)?;
-                }
-                json!({"type": "Point", "coordinates": p})
-            }
-            2 => json!({"type": "LineString", "coordinates": self.points(le, dims)?}),
-            3 => {
-                let n = self.u32(le)? as usize;
-                let rings = (0..n.min(self.b.len())).map(|_| self.points(le, dims)).collect::<Result<Vec<_>, _>>()?;
-                json!({"type": "Polygon", "coordinates": rings})
-            }
-            4 => json!({"type": "MultiPoint", "coordinates": sub(self, "multipoint")?}),
-            5 => json!({"type": "MultiLineString", "coordinates": sub(self, "multilinestring")?}),
-            6 => json!({"type": "MultiPolygon", "coordinates": sub(self, "multipolygon")?}),
-            k => return Err(format!("WKB geometry type {k} is not supported (points, lines, polygons and their multis are)")),
-        })
-    }
-}
-
-/// A GeoPackage geometry blob as GeoJSON (`None` for an empty geometry).
-fn gpkg_geometry(b: &[u8]) -> Result<Option<Value>, String> {
+/// A GeoPackage geometry blob as a raw geometry (`None` for an empty geometry).
+fn gpkg_geometry(b: &[u8]) -> Result<Option<Geom>, String> {
     if b.len() < 8 || &b[..2] != b"GP" {
         return Err("not a GeoPackage geometry (no \"GP\" header)".into());
     }
@@ -124,8 +31,7 @@ fn gpkg_geometry(b: &[u8]) -> Result<Option<Value>, String> {
         4 => 64,
         e => return Err(format!("bad envelope code {e}")),
     };
-    let mut w = Wkb { b, at: 8 + envelope };
-    w.geometry(0).map(Some)
+    Wkb::new(b, 8 + envelope).geometry(0).map(Some)
 }
 
 fn quote(id: &str) -> String {

@@ -2,11 +2,12 @@
 //! feature index and id, field and problem. Nothing here touches the store:
 //! a file either yields a whole valid layer or the list of what is wrong.
 //!
-//! GeoJSON FeatureCollections, Shapefiles (`.shp`, a folder or a `.zip`) and
-//! GeoPackages for every layer; CSV with lon/lat columns for point layers.
+//! GeoJSON FeatureCollections, Shapefiles (`.shp`, a folder or a `.zip`),
+//! GeoPackages and GeoParquet for every layer; CSV with lon/lat columns for
+//! point layers. FlatGeobuf is refused with the conversion to use.
 //! Text in UTF-8 or GBK/GB18030 (`text`). Coordinates are converted to WGS 84
 //! from the CRS given (`--crs`) or declared by the file (`.prj`, GeoJSON
-//! `crs`, `gpkg_spatial_ref_sys`): GCJ-02, BD-09, CGCS2000 and Gauss–Krüger
+//! `crs`, `gpkg_spatial_ref_sys`, GeoParquet `geo` metadata): GCJ-02, BD-09, CGCS2000 and Gauss–Krüger
 //! zones (`resolve`, engine `geometry::georef`).
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,16 +19,21 @@ use wangge_engine::geometry::georef::Crs;
 use wangge_engine::geometry::helmert::Helmert;
 use wangge_engine::model::{Attributes, LayerKind};
 
+mod coords;
 mod dbf;
 mod features;
+mod geojson;
 mod geometry;
+mod geoparquet;
 mod gpkg;
 mod resolve;
 mod shapefile;
 mod shp;
 mod source;
 pub mod text;
+mod wkb;
 
+use coords::Geom;
 use features::{buildings, cameras, facilities, incidents, roads, units};
 
 /// How many problems an import lists before it only counts them.
@@ -126,7 +132,7 @@ pub use wangge_engine::model::Layer;
 /// A GeoJSON Polygon or MultiPolygon geometry in WGS84, checked as the importer checks a
 /// unit's (arrays of positions, closed rings, coordinate ranges, OGC validity); the problem in words.
 pub fn areal_geometry(g: &Value) -> Result<geo::MultiPolygon<f64>, String> {
-    geometry::areal(g, &Crs::default())
+    geometry::areal(&Geom::from_value(g), &Crs::default())
 }
 
 /// A validated layer with the CRS its coordinates were converted from and
@@ -145,11 +151,11 @@ struct Parsed {
     notes: Vec<String>,
 }
 
-/// A feature before validation: its properties and raw GeoJSON geometry.
+/// A feature before validation: its properties and raw geometry.
 struct Raw {
     index: usize,
     props: Map<String, Value>,
-    geometry: Option<Value>,
+    geometry: Option<Geom>,
 }
 
 struct Ctx<'a> {
@@ -165,12 +171,12 @@ impl Ctx<'_> {
             layer: self.opts.layer.as_str().to_owned(),
             index: raw.index,
             id: id.clone(),
-            field: field.map(|f| self.source_name(f)),
+            field: field.map(|f| self.source_name(f).to_owned()),
             problem: problem.into(),
         });
     }
-    fn source_name(&self, canon: &str) -> String {
-        self.opts.fields.get(canon).cloned().unwrap_or_else(|| canon.to_owned())
+    fn source_name<'s>(&'s self, canon: &'s str) -> &'s str {
+        self.opts.fields.get(canon).map_or(canon, String::as_str)
     }
     /// The value of one of our fields (through the mapping), null and "" as absent.
     fn get<'r>(&'r self, raw: &'r Raw, canon: &str) -> Option<&'r Value> {
@@ -179,7 +185,7 @@ impl Ctx<'_> {
             Value::String(s) => !s.trim().is_empty(),
             _ => true,
         };
-        raw.props.get(&self.source_name(canon)).filter(present).or_else(|| self.opts.defaults.get(canon).filter(present))
+        raw.props.get(self.source_name(canon)).filter(present).or_else(|| self.opts.defaults.get(canon).filter(present))
     }
     fn string(&self, raw: &Raw, canon: &str) -> Option<String> {
         self.get(raw, canon).map(|v| match v {
@@ -216,12 +222,15 @@ impl Ctx<'_> {
         }
     }
     fn attributes(&self, raw: &Raw, used: &[&str]) -> Attributes {
-        let used: Vec<String> = used.iter().map(|u| self.source_name(u)).collect();
-        raw.props.iter().filter(|(k, _)| !used.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        raw.props
+            .iter()
+            .filter(|(k, _)| !used.iter().any(|u| self.source_name(u) == k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
-/// Read a file (GeoJSON, Shapefile, GeoPackage, or CSV for point layers) into a validated layer.
+/// Read a file (GeoJSON, Shapefile, GeoPackage, GeoParquet, or CSV for point layers) into a validated layer.
 pub fn read_path(path: &Path, opts: &ImportOptions) -> Result<Layer, ImportFailure> {
     read_paths(&[path], opts)
 }
@@ -291,12 +300,23 @@ fn parse_text(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Res
         }
         return Ok(Parsed { raws: out, crs: None, notes: Vec::new() });
     }
-    let v: Value = serde_json::from_str(text).map_err(|e| file_err(format!("not valid JSON: {e}")))?;
+    let (raws, crs) = match geojson::read(text) {
+        Some(read) => read.map_err(file_err)?,
+        None => general_geojson(text).map_err(file_err)?,
+    };
+    let crs = resolve::geojson_member(crs.as_ref()).map_err(file_err)?.map(|c| (c, format!("{name} (its \"crs\" member)")));
+    Ok(Parsed { raws, crs, notes: Vec::new() })
+}
+
+/// A GeoJSON document read as a general JSON value (the messages for documents
+/// [`geojson::read`] does not take): its features and its `crs` member.
+fn general_geojson(text: &str) -> geojson::Read {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        return Err(file_err("not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")".into()));
+        return Err("not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")".into());
     }
     let Some(features) = v.get("features").and_then(Value::as_array) else {
-        return Err(file_err("FeatureCollection without a \"features\" array".into()));
+        return Err("FeatureCollection without a \"features\" array".into());
     };
     let mut out = Vec::with_capacity(features.len());
     for (i, f) in features.iter().enumerate() {
@@ -308,10 +328,9 @@ fn parse_text(text: &str, is_csv: bool, name: &str, opts: &ImportOptions) -> Res
         if let Some(fid) = f.get("id") {
             props.entry("id").or_insert_with(|| fid.clone());
         }
-        out.push(Raw { index: i, props, geometry: f.get("geometry").filter(|g| !g.is_null()).cloned() });
+        out.push(Raw { index: i, props, geometry: f.get("geometry").filter(|g| !g.is_null()).map(Geom::from_value) });
     }
-    let crs = resolve::geojson_member(&v).map_err(file_err)?.map(|c| (c, format!("{name} (its \"crs\" member)")));
-    Ok(Parsed { raws: out, crs, notes: Vec::new() })
+    Ok((out, v.get("crs").filter(|c| !c.is_null()).cloned()))
 }
 
 fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, ImportFailure> {
@@ -335,11 +354,11 @@ fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, 
     }
     let layer = match opts.layer {
         LayerKind::Units => units(&mut ctx, &raws, &ids),
-        LayerKind::Buildings => Layer::Buildings(buildings(&mut ctx, &raws, &ids)),
-        LayerKind::Cameras => Layer::Cameras(cameras(&mut ctx, &raws, &ids)),
-        LayerKind::Facilities => Layer::Facilities(facilities(&mut ctx, &raws, &ids)),
-        LayerKind::Incidents => Layer::Incidents(incidents(&mut ctx, &raws, &ids)),
-        LayerKind::Roads => Layer::Roads(roads(&mut ctx, &raws, &ids)),
+        LayerKind::Buildings => Layer::Buildings(in_parallel(&mut ctx, &raws, &ids, buildings)),
+        LayerKind::Cameras => Layer::Cameras(in_parallel(&mut ctx, &raws, &ids, cameras)),
+        LayerKind::Facilities => Layer::Facilities(in_parallel(&mut ctx, &raws, &ids, facilities)),
+        LayerKind::Incidents => Layer::Incidents(in_parallel(&mut ctx, &raws, &ids, incidents)),
+        LayerKind::Roads => Layer::Roads(in_parallel(&mut ctx, &raws, &ids, roads)),
     };
     // unit codes (GB/T 30428.1): checked by the engine's planning::codes
     if let (true, Layer::Units(us)) = (ctx.errors.is_empty(), &layer) {
@@ -349,6 +368,8 @@ fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, 
             ctx.errors.push(FeatureError { layer: "units".into(), index, id: Some(p.unit), field: Some("code".into()), problem });
         }
     }
+    // freeing a million property maps takes a while: another thread does it
+    std::thread::spawn(move || drop(raws));
     if ctx.errors.is_empty() {
         return Ok(layer);
     }
@@ -358,6 +379,26 @@ fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, 
     let total = errors.len();
     errors.truncate(MAX_LISTED_ERRORS);
     Err(ImportFailure::Features { errors, total })
+}
+
+type Check<T> = fn(&mut Ctx, &[Raw], &[Option<String>]) -> Vec<T>;
+
+/// `check` over the features split into one run of consecutive features per
+/// core (every check of these layers concerns one feature alone); the features
+/// and the problems come back in file order, as from one run.
+fn in_parallel<T: Send>(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>], check: Check<T>) -> Vec<T> {
+    let (opts, crs) = (ctx.opts, ctx.crs);
+    let parts = crate::par::ranges(raws.len(), crate::par::MIN_ITEMS, |r| {
+        let mut c = Ctx { opts, crs, errors: Vec::new() };
+        let out = check(&mut c, &raws[r.clone()], &ids[r]);
+        (out, c.errors)
+    });
+    let mut out = Vec::with_capacity(raws.len());
+    for (features, errors) in parts {
+        out.extend(features);
+        ctx.errors.extend(errors);
+    }
+    out
 }
 
 /// Parse `a=b` pairs of `--field` flags.

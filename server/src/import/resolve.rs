@@ -12,23 +12,10 @@ use wangge_engine::geometry::validate::lonlat_in_range;
 use super::{ImportFailure, ImportOptions, Parsed, Raw};
 
 /// The CRS of a GeoJSON `crs` member (GeoJSON 2008: `{"type": "name", "properties": {"name": "EPSG:4549"}}`).
-pub(super) fn geojson_member(v: &Value) -> Result<Option<Crs>, String> {
-    let Some(c) = v.get("crs").filter(|c| !c.is_null()) else { return Ok(None) };
+pub(super) fn geojson_member(c: Option<&Value>) -> Result<Option<Crs>, String> {
+    let Some(c) = c.filter(|c| !c.is_null()) else { return Ok(None) };
     let name = c.pointer("/properties/name").and_then(Value::as_str).ok_or("the \"crs\" member has no properties.name")?;
     Crs::parse(name).map(Some).map_err(|e| format!("the \"crs\" member: {e}"))
-}
-
-/// The first position of a GeoJSON geometry.
-fn first_position(g: &Value) -> Option<(f64, f64)> {
-    let mut c = g.get("coordinates")?;
-    loop {
-        let a = c.as_array()?;
-        match (a.first()?, a.get(1)) {
-            (Value::Array(_), _) => c = a.first()?,
-            (x, Some(y)) => return Some((x.as_f64()?, y.as_f64()?)),
-            _ => return None,
-        }
-    }
 }
 
 /// The first coordinate of each of the first 100 features (geometry, else the lon/lat fields).
@@ -44,7 +31,7 @@ fn first_coordinates(raws: &[Raw], opts: &ImportOptions) -> Vec<(f64, f64)> {
     raws.iter()
         .take(100)
         .filter_map(|r| match &r.geometry {
-            Some(g) => first_position(g),
+            Some(g) => g.first_position(),
             None => Some((field(r, "lon")?, field(r, "lat")?)),
         })
         .collect()

@@ -1,4 +1,4 @@
-//! ESRI Shapefile geometries (`.shp`) read into GeoJSON geometries in the
+//! ESRI Shapefile geometries (`.shp`) read into raw geometries (`coords`) in the
 //! file's own coordinates (the CRS conversion and validation come after).
 //!
 //! Method: one sequential pass over the records (the `.shx` index is not
@@ -10,7 +10,7 @@
 //! O(holes × outer rings × vertices) grouping.
 //! Reference: ESRI Shapefile Technical Description (July 1998).
 
-use serde_json::{Value, json};
+use super::coords::{Coords, Geom};
 
 fn i32_be(b: &[u8], at: usize) -> Option<i32> {
     b.get(at..at + 4).map(|s| i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
@@ -85,31 +85,37 @@ fn parts(c: &[u8], multipoint: bool) -> Option<Vec<Ring>> {
     Some(out)
 }
 
-fn record(c: &[u8]) -> Result<Option<Value>, String> {
+/// Positions as stored: flat unless empty.
+fn flat(r: Ring) -> Coords {
+    if r.is_empty() { Coords::List(Vec::new()) } else { Coords::Ring(r) }
+}
+
+fn record(c: &[u8]) -> Result<Option<Geom>, String> {
     let short = || "the record is shorter than its shape needs".to_string();
     let kind = i32_le(c, 0).ok_or_else(short)?;
     Ok(Some(match kind {
         0 => return Ok(None),
-        1 | 11 | 21 => json!({"type": "Point", "coordinates": [f64_le(c, 4).ok_or_else(short)?, f64_le(c, 12).ok_or_else(short)?]}),
+        1 | 11 | 21 => Geom::new("Point", Coords::Pos([f64_le(c, 4).ok_or_else(short)?, f64_le(c, 12).ok_or_else(short)?])),
         8 | 18 | 28 => {
             let p = parts(c, true).ok_or_else(short)?.concat();
-            if p.len() == 1 { json!({"type": "Point", "coordinates": p[0]}) } else { json!({"type": "MultiPoint", "coordinates": p}) }
+            if p.len() == 1 { Geom::new("Point", Coords::Pos(p[0])) } else { Geom::new("MultiPoint", flat(p)) }
         }
         3 | 13 | 23 => {
-            let p = parts(c, false).ok_or_else(short)?;
+            let mut p = parts(c, false).ok_or_else(short)?;
             if p.len() == 1 {
-                json!({"type": "LineString", "coordinates": p[0]})
+                Geom::new("LineString", flat(p.remove(0)))
             } else {
-                json!({"type": "MultiLineString", "coordinates": p})
+                Geom::new("MultiLineString", Coords::List(p.into_iter().map(flat).collect()))
             }
         }
         5 | 15 | 25 => {
             let rings: Vec<Ring> = parts(c, false).ok_or_else(short)?.into_iter().filter(|r| !r.is_empty()).collect();
+            let polygon = |p: Vec<Ring>| Coords::List(p.into_iter().map(flat).collect());
             let mut polys = group(rings);
             if polys.len() == 1 {
-                json!({"type": "Polygon", "coordinates": polys.remove(0)})
+                Geom::new("Polygon", polygon(polys.remove(0)))
             } else {
-                json!({"type": "MultiPolygon", "coordinates": polys})
+                Geom::new("MultiPolygon", Coords::List(polys.into_iter().map(polygon).collect()))
             }
         }
         31 => return Err("MultiPatch shapes are not supported".into()),
@@ -119,7 +125,7 @@ fn record(c: &[u8]) -> Result<Option<Value>, String> {
 
 /// The geometries of a `.shp` (one per record, `None` for null shapes), or the
 /// problem with the file and the byte offset where it is.
-pub fn read(b: &[u8], file: &str) -> Result<Vec<Option<Value>>, String> {
+pub fn read(b: &[u8], file: &str) -> Result<Vec<Option<Geom>>, String> {
     if i32_be(b, 0) != Some(9994) || b.len() < 100 {
         return Err(format!("{file}: not a Shapefile (.shp files start with the file code 9994 and a 100-byte header)"));
     }

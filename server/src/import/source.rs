@@ -1,10 +1,10 @@
 //! Which reader a path needs: a folder or `.zip` (a Shapefile in it), `.shp`,
-//! `.gpkg`, `.csv`, else GeoJSON; text files decoded by `text`.
+//! `.gpkg`, `.parquet` (GeoParquet), `.csv`, else GeoJSON; text files decoded by `text`.
 
 use std::path::Path;
 
 use super::text::{Chosen, decode_file};
-use super::{ImportFailure, ImportOptions, Parsed, gpkg, parse_text, shapefile};
+use super::{ImportFailure, ImportOptions, Parsed, geoparquet, gpkg, parse_text, shapefile};
 
 fn ext_is(p: &Path, e: &str) -> bool {
     p.extension().is_some_and(|x| x.eq_ignore_ascii_case(e))
@@ -32,8 +32,11 @@ pub(super) fn read(p: &Path, opts: &ImportOptions) -> Result<Parsed, ImportFailu
     if ext_is(p, "gpkg") {
         return gpkg::parse(p, layer).map_err(whole);
     }
-    if ext_is(p, "fgb") || ext_is(p, "parquet") {
-        return Err(fail("FlatGeobuf and GeoParquet are not read yet: convert with `ogr2ogr -f GPKG out.gpkg FILE`".into()));
+    if ext_is(p, "parquet") || ext_is(p, "geoparquet") {
+        return geoparquet::parse(p).map_err(whole);
+    }
+    if ext_is(p, "fgb") {
+        return Err(fail("FlatGeobuf is not read: convert with `ogr2ogr -f GPKG out.gpkg FILE` (or to GeoParquet)".into()));
     }
     let bytes = std::fs::read(p).map_err(|e| fail(format!("cannot read: {e}")))?;
     let given = opts.encoding.map(|encoding| Chosen { encoding, from: "given by --encoding" });

@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use duckdb::params;
-use geo::{BoundingRect, Geometry};
+use geo::{BoundingRect, Geometry, Point};
 use serde_json::Value;
-use wangge_engine::model::LayerKind;
+use wangge_engine::model::{Attributes, LayerKind};
 
 use super::{Ctx, Result, Store, h3_cell};
-use crate::wkb;
+use crate::{par, wkb};
 use wangge_engine::model::Layer;
 
 /// How far a layer write has got.
@@ -43,7 +43,7 @@ pub struct VersionInfo {
     pub created_at: String,
 }
 
-fn attrs_json(a: &wangge_engine::model::Attributes) -> String {
+fn attrs_json(a: &Attributes) -> String {
     serde_json::to_string(a).unwrap_or_else(|_| "{}".into())
 }
 
@@ -52,6 +52,16 @@ fn bbox4(g: &Geometry<f64>) -> [Option<f64>; 4] {
         Some(r) => [Some(r.min().x), Some(r.min().y), Some(r.max().x), Some(r.max().y)],
         None => [None; 4],
     }
+}
+
+/// A feature with an extent as stored: WKB, attribute JSON and bbox.
+fn shape(g: Geometry<f64>, a: &Attributes) -> (Vec<u8>, String, [Option<f64>; 4]) {
+    (wkb::encode(&g), attrs_json(a), bbox4(&g))
+}
+
+/// A point feature as stored: WKB, attribute JSON and H3 cell.
+fn spot(p: Point<f64>, a: &Attributes) -> (Vec<u8>, String, Option<u64>) {
+    (wkb::encode(&Geometry::Point(p)), attrs_json(a), h3_cell(p))
 }
 
 impl Store {
@@ -136,11 +146,12 @@ impl Store {
         };
         let feature = |i: usize, id: &str| format!("writing {kind} {id} (feature {i}) as version {version}");
         let mut app = self.conn.appender(kind.as_str()).ctx(|| format!("writing {kind} version {version}"))?;
+        // the WKB, bbox and attribute JSON of every feature are encoded on every core; the
+        // appender then takes the rows in order
         match layer {
             Layer::Units(v) => {
-                for (i, u) in v.iter().enumerate() {
-                    let g = Geometry::MultiPolygon(u.geometry.clone());
-                    let b = bbox4(&g);
+                let enc = par::map(v, |u| shape(Geometry::MultiPolygon(u.geometry.clone()), &u.attributes));
+                for (i, (u, (g, a, b))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
                         i as i32,
@@ -148,8 +159,8 @@ impl Store {
                         u.parent.as_ref().map(|p| p.0.clone()),
                         u.level.0,
                         u.name,
-                        attrs_json(&u.attributes),
-                        wkb::encode(&g),
+                        a,
+                        g,
                         b[0],
                         b[1],
                         b[2],
@@ -160,9 +171,8 @@ impl Store {
                 }
             }
             Layer::Buildings(v) => {
-                for (i, x) in v.iter().enumerate() {
-                    let g = Geometry::MultiPolygon(x.footprint.clone());
-                    let b = bbox4(&g);
+                let enc = par::map(v, |x| shape(Geometry::MultiPolygon(x.footprint.clone()), &x.attributes));
+                for (i, (x, (g, a, b))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
                         i as i32,
@@ -171,8 +181,8 @@ impl Store {
                         x.population,
                         x.floors,
                         x.height.map(|h| h.0),
-                        attrs_json(&x.attributes),
-                        wkb::encode(&g),
+                        a,
+                        g,
                         b[0],
                         b[1],
                         b[2],
@@ -183,7 +193,8 @@ impl Store {
                 }
             }
             Layer::Cameras(v) => {
-                for (i, c) in v.iter().enumerate() {
+                let enc = par::map(v, |c| spot(c.position, &c.attributes));
+                for (i, (c, (g, a, h3))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
                         i as i32,
@@ -193,36 +204,27 @@ impl Store {
                         c.view.range_m.0,
                         c.view.height_m.0,
                         c.kind.as_str(),
-                        attrs_json(&c.attributes),
-                        wkb::encode(&Geometry::Point(c.position)),
+                        a,
+                        g,
                         c.position.x(),
                         c.position.y(),
-                        h3_cell(c.position)
+                        h3
                     ])
                     .ctx(|| feature(i, &c.id))?;
                     tick(i);
                 }
             }
             Layer::Facilities(v) => {
-                for (i, f) in v.iter().enumerate() {
-                    app.append_row(params![
-                        version,
-                        i as i32,
-                        f.id,
-                        f.kind,
-                        f.name,
-                        attrs_json(&f.attributes),
-                        wkb::encode(&Geometry::Point(f.position)),
-                        f.position.x(),
-                        f.position.y(),
-                        h3_cell(f.position)
-                    ])
-                    .ctx(|| feature(i, &f.id))?;
+                let enc = par::map(v, |f| spot(f.position, &f.attributes));
+                for (i, (f, (g, a, h3))) in v.iter().zip(&enc).enumerate() {
+                    app.append_row(params![version, i as i32, f.id, f.kind, f.name, a, g, f.position.x(), f.position.y(), h3])
+                        .ctx(|| feature(i, &f.id))?;
                     tick(i);
                 }
             }
             Layer::Incidents(v) => {
-                for (i, x) in v.iter().enumerate() {
+                let enc = par::map(v, |x| spot(x.position, &x.attributes));
+                for (i, (x, (g, a, h3))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
                         i as i32,
@@ -230,22 +232,20 @@ impl Store {
                         x.category,
                         x.occurred_at,
                         x.status,
-                        attrs_json(&x.attributes),
-                        wkb::encode(&Geometry::Point(x.position)),
+                        a,
+                        g,
                         x.position.x(),
                         x.position.y(),
-                        h3_cell(x.position)
+                        h3
                     ])
                     .ctx(|| feature(i, &x.id))?;
                     tick(i);
                 }
             }
             Layer::Roads(v) => {
-                for (i, r) in v.iter().enumerate() {
-                    let g = Geometry::MultiLineString(r.line.clone());
-                    let b = bbox4(&g);
-                    app.append_row(params![version, i as i32, r.id, attrs_json(&r.attributes), wkb::encode(&g), b[0], b[1], b[2], b[3]])
-                        .ctx(|| feature(i, &r.id))?;
+                let enc = par::map(v, |r| shape(Geometry::MultiLineString(r.line.clone()), &r.attributes));
+                for (i, (r, (g, a, b))) in v.iter().zip(&enc).enumerate() {
+                    app.append_row(params![version, i as i32, r.id, a, g, b[0], b[1], b[2], b[3]]).ctx(|| feature(i, &r.id))?;
                     tick(i);
                 }
             }

@@ -18,6 +18,7 @@ mod http;
 mod import_errors;
 mod import_formats;
 mod import_fuzz;
+mod import_geoparquet;
 mod incidents;
 mod integrity;
 mod malformed;

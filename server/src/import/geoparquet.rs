@@ -1,0 +1,216 @@
+//! GeoParquet 1.0 and 1.1 files (<https://geoparquet.org/releases/v1.1.0/>)
+//! read with DuckDB's Parquet reader on an in-memory connection: the `geo`
+//! key-value metadata names the primary geometry column (WKB; the GeoArrow
+//! encodings of 1.1 are refused with a message) and its CRS — PROJJSON with an
+//! `id` (EPSG or OGC:CRS84), absent meaning OGC:CRS84, `null` meaning unknown
+//! (then the projected-coordinates check applies). Every other column becomes
+//! a property: numbers, booleans and text as they are, decimals as doubles,
+//! timestamps with a zone as epoch seconds, anything else as DuckDB's text of
+//! it; other binary columns are skipped, and a null is an absent property (a
+//! Parquet column exists in every row). O(rows).
+//!
+//! DuckDB's own GeoParquet conversion is switched off: it needs the spatial
+//! extension, which the bundled DuckDB does not have; the geometry column is
+//! read as its WKB bytes.
+
+use std::path::Path;
+
+use duckdb::Connection;
+use duckdb::types::ValueRef;
+use serde_json::{Map, Number, Value};
+use wangge_engine::geometry::georef::Crs;
+
+use super::wkb::Wkb;
+use super::{Parsed, Raw};
+
+fn quote_text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The CRS of a GeoParquet column's `crs` member: `None` when it is `null` (unknown).
+fn column_crs(col: &Value) -> Result<Option<Crs>, String> {
+    let c = match col.get("crs") {
+        None => return Crs::parse("OGC:CRS84").map(Some),
+        Some(Value::Null) => return Ok(None),
+        Some(c) => c,
+    };
+    let named = match c {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => match o.get("id") {
+            Some(id) => {
+                let auth = id.get("authority").and_then(Value::as_str).unwrap_or("");
+                let code = match id.get("code") {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => String::new(),
+                };
+                format!("{auth}:{code}")
+            }
+            None => {
+                let name = o.get("name").and_then(Value::as_str).unwrap_or("without a name");
+                return Err(format!(
+                    "its PROJJSON CRS ({name}) has no \"id\" (authority and code) wangge could match: give the CRS with --crs EPSG:NNNN"
+                ));
+            }
+        },
+        other => return Err(format!("the \"crs\" of the geometry column is neither PROJJSON nor null: {other}")),
+    };
+    Crs::parse(&named).map(Some).map_err(|e| format!("the CRS of the geometry column: {e}"))
+}
+
+/// The primary geometry column and its CRS from the `geo` metadata.
+fn geo_column(geo: &str) -> Result<(String, Option<Crs>), String> {
+    let v: Value = serde_json::from_str(geo).map_err(|e| format!("the \"geo\" metadata is not JSON: {e}"))?;
+    let primary = v.get("primary_column").and_then(Value::as_str).ok_or("the \"geo\" metadata names no primary_column")?;
+    let col = v
+        .pointer(&format!("/columns/{}", primary.replace('~', "~0").replace('/', "~1")))
+        .ok_or_else(|| format!("the \"geo\" metadata does not describe its primary column {primary:?}"))?;
+    let encoding = col.get("encoding").and_then(Value::as_str).unwrap_or("");
+    if !encoding.eq_ignore_ascii_case("WKB") {
+        return Err(format!(
+            "the geometry column {primary:?} is encoded as {encoding:?}; wangge reads WKB GeoParquet (write it with WKB encoding, \
+             e.g. GeoPandas to_parquet(geometry_encoding=\"WKB\"))"
+        ));
+    }
+    Ok((primary.to_owned(), column_crs(col)?))
+}
+
+/// The select expression of a column of DuckDB type `ty` (`None`: skipped).
+fn select(name: &str, ty: &str) -> Option<String> {
+    let q = quote_ident(name);
+    let t = ty.to_ascii_uppercase();
+    let plain = ["BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE"];
+    Some(if plain.contains(&t.as_str()) || t == "VARCHAR" {
+        q
+    } else if t == "BLOB" {
+        return None;
+    } else if t.starts_with("DECIMAL") || t == "HUGEINT" || t == "UHUGEINT" {
+        format!("CAST({q} AS DOUBLE)")
+    } else if t == "TIMESTAMP WITH TIME ZONE" {
+        // an instant (stored as UTC): read as plain UTC time, since the zone functions need ICU,
+        // which the bundled DuckDB does not have
+        format!("CAST(epoch(CAST({q} AS TIMESTAMP)) AS BIGINT)")
+    } else {
+        format!("CAST({q} AS VARCHAR)")
+    })
+}
+
+fn json_value(v: ValueRef<'_>) -> Result<Value, String> {
+    let f = |x: f64| Number::from_f64(x).map_or(Value::Null, Value::Number);
+    Ok(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Boolean(b) => Value::Bool(b),
+        ValueRef::TinyInt(i) => Value::from(i),
+        ValueRef::SmallInt(i) => Value::from(i),
+        ValueRef::Int(i) => Value::from(i),
+        ValueRef::BigInt(i) => Value::from(i),
+        ValueRef::UTinyInt(i) => Value::from(i),
+        ValueRef::USmallInt(i) => Value::from(i),
+        ValueRef::UInt(i) => Value::from(i),
+        ValueRef::UBigInt(i) => Value::from(i),
+        ValueRef::Float(x) => f(f64::from(x)),
+        ValueRef::Double(x) => f(x),
+        ValueRef::Text(t) => {
+            Value::String(std::str::from_utf8(t).map_err(|e| format!("text is not UTF-8 (Parquet text must be): {e}"))?.to_owned())
+        }
+        other => return Err(format!("a value of an unexpected type: {other:?}")),
+    })
+}
+
+/// The features of a GeoParquet file and the CRS its metadata declares.
+pub fn parse(path: &Path) -> Result<Parsed, String> {
+    let name = path.display().to_string();
+    let db = |e: duckdb::Error| format!("{name}: {e}");
+    let conn = Connection::open_in_memory().map_err(db)?;
+    conn.execute_batch("SET enable_geoparquet_conversion = false").map_err(db)?;
+    let file = quote_text(&name);
+    let geo: Option<String> = conn
+        .prepare(&format!("SELECT decode(value) FROM parquet_kv_metadata({file}) WHERE decode(key) = 'geo'"))
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.next().transpose())
+        .map_err(|e| format!("{name}: not a readable Parquet file: {e}"))?;
+    let geo = geo.ok_or_else(|| {
+        format!("{name}: a Parquet file without GeoParquet \"geo\" metadata: it has no geometry column wangge can recognise")
+    })?;
+    let (geom_col, crs) = geo_column(&geo).map_err(|e| format!("{name}: {e}"))?;
+    let columns: Vec<(String, String)> = conn
+        .prepare(&format!("DESCRIBE SELECT * FROM read_parquet({file})"))
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(db)?;
+    let Some((_, gty)) = columns.iter().find(|(c, _)| *c == geom_col) else {
+        return Err(format!("{name}: the \"geo\" metadata names the column {geom_col:?}, which the file does not have"));
+    };
+    if !gty.eq_ignore_ascii_case("BLOB") {
+        return Err(format!("{name}: the geometry column {geom_col:?} holds {gty}, not WKB bytes"));
+    }
+    let props: Vec<(&String, String)> =
+        columns.iter().filter(|(c, _)| *c != geom_col).filter_map(|(c, t)| select(c, t).map(|s| (c, s))).collect();
+    let mut exprs: Vec<String> = props.iter().map(|(_, s)| s.clone()).collect();
+    exprs.push(quote_ident(&geom_col));
+    let mut stmt = conn.prepare(&format!("SELECT {} FROM read_parquet({file})", exprs.join(", "))).map_err(db)?;
+    let mut rows = stmt.query([]).map_err(db)?;
+    let g = props.len();
+    let mut raws = Vec::new();
+    while let Some(row) = rows.next().map_err(db)? {
+        let index = raws.len();
+        let mut map = Map::new();
+        for (i, (c, _)) in props.iter().enumerate() {
+            let v = row.get_ref(i).map_err(db)?;
+            let v = json_value(v).map_err(|e| format!("{name}: feature {index}, column {c}: {e}"))?;
+            if !v.is_null() {
+                map.insert((*c).clone(), v);
+            }
+        }
+        let geometry = match row.get_ref(g).map_err(db)? {
+            ValueRef::Blob(b) if !b.is_empty() => {
+                Some(Wkb::new(b, 0).geometry(0).map_err(|e| format!("{name}: feature {index}, column {geom_col}: {e}"))?)
+            }
+            _ => None,
+        };
+        raws.push(Raw { index, props: map, geometry });
+    }
+    let crs = crs.map(|c| (c, format!("{name} (its GeoParquet \"geo\" metadata)")));
+    Ok(Parsed { raws, crs, notes: Vec::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn crs_members() {
+        let wgs84 = Crs::parse("OGC:CRS84").expect("crs84");
+        assert_eq!(column_crs(&json!({"encoding": "WKB"})), Ok(Some(wgs84)), "absent: OGC:CRS84");
+        assert_eq!(column_crs(&json!({"crs": null})), Ok(None), "null: unknown");
+        let gk = json!({"crs": {"type": "ProjectedCRS", "name": "CGCS2000 / 3-degree Gauss-Kruger CM 120E", "id": {"authority": "EPSG", "code": 4549}}});
+        assert_eq!(column_crs(&gk), Ok(Some(Crs::parse("EPSG:4549").expect("4549"))));
+        let ogc = json!({"crs": {"id": {"authority": "OGC", "code": "CRS84"}}});
+        assert_eq!(column_crs(&ogc), Ok(Some(wgs84)));
+        let Err(e) = column_crs(&json!({"crs": {"name": "a local grid"}})) else { panic!("no id") };
+        assert!(e.contains("a local grid") && e.contains("--crs"), "{e}");
+        assert!(column_crs(&json!({"crs": {"id": {"authority": "EPSG", "code": 3857}}})).is_err(), "a CRS wangge does not convert");
+    }
+
+    #[test]
+    fn metadata_names_the_column_and_refuses_other_encodings() {
+        let (c, crs) = geo_column(r#"{"version":"1.0.0","primary_column":"geom","columns":{"geom":{"encoding":"WKB"}}}"#).expect("ok");
+        assert_eq!((c.as_str(), crs.is_some()), ("geom", true));
+        let e = geo_column(r#"{"primary_column":"g","columns":{"g":{"encoding":"polygon"}}}"#).expect_err("geoarrow");
+        assert!(e.contains("\"polygon\"") && e.contains("WKB"), "{e}");
+        assert!(geo_column(r#"{"primary_column":"g","columns":{}}"#).is_err());
+        assert!(geo_column("not json").is_err());
+    }
+
+    #[test]
+    fn column_selects() {
+        assert_eq!(select("a", "BIGINT").as_deref(), Some("\"a\""));
+        assert_eq!(select("b", "BLOB"), None);
+        assert_eq!(select("c", "DECIMAL(9,2)").as_deref(), Some("CAST(\"c\" AS DOUBLE)"));
+        assert_eq!(select("t", "TIMESTAMP WITH TIME ZONE").as_deref(), Some("CAST(epoch(CAST(\"t\" AS TIMESTAMP)) AS BIGINT)"));
+        assert_eq!(select("d", "DATE").as_deref(), Some("CAST(\"d\" AS VARCHAR)"));
+    }
+}

@@ -1,6 +1,8 @@
 // The live lifecycle's memory without a page: a served copy of a store, incidents POSTed at a steady rate on the
 // wall clock (concurrently) and, unless `noclose`, each resolved on the spot CLOSE seconds later; the server's RSS
-// (/proc/PID/status VmRSS) every 20 s. Tells the server's growth per case from the page's (benches/screen_soak.mjs).
+// (/proc/PID/status VmRSS) every 20 s, and the server's own memory line (the store's DuckDB memory by tag, its file
+// and WAL: store/memory.rs) as it logs it every 20 s. Tells the server's growth per case from the page's
+// (benches/screen_soak.mjs), and DuckDB's share of it. Extra env for the server (e.g. MALLOC_ARENA_MAX) passes through.
 //
 // Usage: node benches/live_memory.mjs BIN STORE [minutes 4] [rate 20] [close 20] [close|noclose]
 import { spawn } from 'node:child_process';
@@ -8,8 +10,15 @@ import { readFileSync, copyFileSync, rmSync } from 'node:fs';
 const [bin, db, minutes = '4', rate = '20', closeAfter = '20', mode = 'close'] = process.argv.slice(2);
 const copy = `/tmp/live-memory-${Date.now()}.duckdb`;
 copyFileSync(db, copy);
-const server = spawn(bin, ['serve', '--db', copy, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(bin, ['serve', '--db', copy, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'],
+  env: { ...process.env, WANGGE_MEMORY_LOG_S: process.env.WANGGE_MEMORY_LOG_S ?? '20', RUST_LOG: process.env.RUST_LOG ?? 'warn,wangge::cli::serve=info' } });
+const t00 = Date.now();
 const base = await new Promise((res) => { let e = ''; server.stderr.on('data', (d) => { e += d; const m = e.match(/serving the map at (http:\/\/127\.0\.0\.1:\d+)\//); if (m) res(m[1]); }); });
+let tail = '';
+server.stderr.on('data', (d) => {
+  tail += d; const lines = tail.split('\n'); tail = lines.pop();
+  for (const l of lines) { const m = l.match(/memory: (.*)/); if (m) console.log(((Date.now() - t00) / 1000).toFixed(0), 's server', m[1]); }
+});
 const rss = () => Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
 const info = await (await fetch(`${base}/api/layers`)).json();
 const [w, s, e, n] = info.bounds;

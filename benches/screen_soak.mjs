@@ -2,7 +2,8 @@
 // 1920×1080, incidents POSTed at a steady rate (and a sensor alarm raised and cleared every few minutes), and
 // every minute: the page's JS heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage),
 // its DOM nodes and JS event listeners (CDP Performance.getMetrics), the live features on its map, and the
-// server's RSS (/proc/PID/status VmRSS). Writes one JSON line per sample and a summary (start, end, max and
+// server's RSS (/proc/PID/status VmRSS) and the store's DuckDB memory as the server last logged it (its `memory:` line,
+// once a minute: server/src/store/memory.rs). Writes one JSON line per sample and a summary (start, end, max and
 // the least-squares slope per hour, over all samples and after the first 10 minutes).
 //
 // Incidents are paced on the wall clock (a late timer catches up; posts run concurrently), and each is resolved on the
@@ -46,6 +47,18 @@ const base = await new Promise((res, rej) => {
   server.on('exit', (c) => rej(new Error(`server exited ${c}: ${err}`)));
 });
 log('serving', base, 'pid', server.pid);
+// the server's last `memory:` line: DuckDB's memory (bytes) and the whole line
+let store = { duckdb: null, line: null };
+let errTail = '';
+server.stderr.on('data', (d) => {
+  errTail += d;
+  const lines = errTail.split('\n');
+  errTail = lines.pop();
+  for (const l of lines) {
+    const m = l.match(/memory: (.*?duckdb_mb=([\d.]+).*)$/);
+    if (m) store = { duckdb: Number(m[2]) * 1e6, line: m[1] };
+  }
+});
 
 // where incidents happen: the positions of the store's generated incidents, else the district's bounds
 const taxonomy = await (await fetch(`${base}/api/taxonomy`)).json();
@@ -153,11 +166,11 @@ const sample = async (minute) => {
     ticker: document.querySelectorAll('#s-ticker li').length, dom: document.getElementsByTagName('*').length, stream: window.wanggeScreen.stream.state(),
     open: document.querySelector('#k-open .v')?.textContent }));
   const s = { minute, at: new Date().toISOString(), heap_used: heap.usedSize, heap_total: heap.totalSize, nodes: m.Nodes,
-    js_heap_used_metric: m.JSHeapUsedSize, listeners: m.JSEventListeners, documents: m.Documents, server_rss: rss(), posted, failed,
+    js_heap_used_metric: m.JSHeapUsedSize, listeners: m.JSEventListeners, documents: m.Documents, server_rss: rss(), store_duckdb: store.duckdb, store_line: store.line, posted, failed,
     closed, close_failed: closeFailed, evaluated, rate_achieved: posted / Math.max(1, (Date.now() - started) / 1000), why: { ...why }, ...pageState };
   samples.push(s);
   appendFileSync(samplesFile, `${JSON.stringify(s)}\n`);
-  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes} (in the document ${s.dom}), listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB, posted ${posted} (${s.rate_achieved.toFixed(2)}/s), failed ${failed}, closed ${closed} (failed ${closeFailed}), evaluated ${evaluated}, live ${s.live}, stream ${s.stream}`);
+  log(`min ${minute}: heap ${(s.heap_used / 1e6).toFixed(2)} MB, nodes ${s.nodes} (in the document ${s.dom}), listeners ${s.listeners}, rss ${(s.server_rss / 1e6).toFixed(1)} MB (duckdb ${s.store_duckdb == null ? '?' : (s.store_duckdb / 1e6).toFixed(1)} MB), posted ${posted} (${s.rate_achieved.toFixed(2)}/s), failed ${failed}, closed ${closed} (failed ${closeFailed}), evaluated ${evaluated}, live ${s.live}, stream ${s.stream}`);
 };
 
 // heap snapshots (after a GC) at the samples --snapshots names ("3,9"), to compare what grew: benches/heap_diff.mjs
@@ -208,6 +221,7 @@ const summary = {
   rate_achieved: samples.length ? samples[samples.length - 1].rate_achieved : null, close_after_s: closeAfter / 1000,
   heap_used: stats('heap_used'), heap_used_after_10min: stats('heap_used', 10),
   server_rss: stats('server_rss'), server_rss_after_10min: stats('server_rss', 10),
+  store_duckdb: stats('store_duckdb'), store_duckdb_after_10min: stats('store_duckdb', 10),
   nodes: stats('nodes'), listeners: stats('listeners'), samples: samplesFile,
 };
 writeFileSync(summaryFile, JSON.stringify(summary, null, 2));

@@ -38,6 +38,14 @@ pub struct ServeArgs {
     /// Longest a read-only SQL statement (POST /api/sql) may run, in milliseconds; cancelled after it.
     #[arg(long, env = "WANGGE_SQL_TIMEOUT_MS", default_value_t = 5000)]
     pub sql_timeout_ms: u64,
+    /// Log the process's resident size and the store's DuckDB memory every this many seconds (0: never).
+    #[arg(long, env = "WANGGE_MEMORY_LOG_S", default_value_t = 60)]
+    pub memory_log_s: u64,
+    /// Memory the store's DuckDB may hold (its buffer pool: table data, indexes, updates not yet checkpointed),
+    /// (DuckDB's units: 256MB, 1GB); past it DuckDB evicts cached blocks and spills. Without it DuckDB keeps every
+    /// block it read or wrote up to 80 % of RAM, which a server taking incidents all day sees as growth.
+    #[arg(long, env = "WANGGE_STORE_MEMORY_LIMIT", default_value = "256MB")]
+    pub store_memory_limit: String,
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -82,11 +90,25 @@ pub enum ServeError {
 
 /// Serve until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let ServeArgs { db, addr, web, taxonomy, timeout, body_limit, shutdown_timeout, rate_limit, sql_timeout_ms, check } = args;
+    let ServeArgs {
+        db,
+        addr,
+        web,
+        taxonomy,
+        timeout,
+        body_limit,
+        shutdown_timeout,
+        rate_limit,
+        sql_timeout_ms,
+        memory_log_s,
+        store_memory_limit,
+        check,
+    } = args;
     // a taxonomy that does not parse stops start-up before anything is loaded
     let taxonomy = crate::http::taxonomy::load(taxonomy.as_deref())?;
     let web = web.map_or(WebSource::Embedded, WebSource::Dir);
     let store = Store::open(&db.db)?;
+    store.limit_memory(&store_memory_limit)?;
     let started = std::time::Instant::now();
     let d = crate::state::load(&store, check.config().map_err(|e| ServeError::Config(e.to_string()))?)?;
     eprintln!(
@@ -142,6 +164,16 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
                 }
             }
         });
+        if let Some(store) = state.store.clone().filter(|_| memory_log_s > 0) {
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(memory_log_s));
+                loop {
+                    every.tick().await;
+                    let s = store.clone();
+                    let _ = tokio::task::spawn_blocking(move || crate::store::memory::log(&s)).await;
+                }
+            });
+        }
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let on_signal = state.clone();
         let server = axum::serve(listener, crate::http::app(state)).with_graceful_shutdown(async move {

@@ -10,6 +10,7 @@
 pub mod geoparquet;
 pub mod incidents;
 pub mod layers;
+pub mod memory;
 pub mod migrate;
 pub mod people;
 mod read;

@@ -1,0 +1,122 @@
+//! What the store's DuckDB holds in memory, beside the process's resident
+//! size: `duckdb_memory()` (the buffer manager's memory by tag: base tables,
+//! ART indexes, in-memory updates, hash tables, …) and `pragma_database_size`
+//! (file, WAL, buffer memory and its limit), read on the store's own
+//! connection. `wangge serve` logs it once a minute ([`MemoryReport`]'s
+//! `Display`), so a soak can tell the store's growth from the rest of the
+//! server's (benches/live_memory.mjs reads those lines).
+
+use super::{Ctx, Result, Store};
+
+/// DuckDB's memory by tag and the database's sizes, as DuckDB reports them.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryReport {
+    /// Tag (`BASE_TABLE`, `ART_INDEX`, …) → bytes in memory, the tags using any.
+    pub tags: Vec<(String, u64)>,
+    /// The sum of `tags`.
+    pub total: u64,
+    /// `pragma_database_size`: the file, the WAL, the buffer memory in use and its limit (DuckDB's own text).
+    pub database_size: String,
+    pub wal_size: String,
+    pub memory_usage: String,
+    pub memory_limit: String,
+}
+
+impl std::fmt::Display for MemoryReport {
+    /// `duckdb 12.3 MB (BASE_TABLE 10.1, ART_INDEX 2.2), file 50 MiB, wal 3 MiB, limit 19 GiB`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "duckdb {:.1} MB (", mb(self.total))?;
+        for (n, (tag, b)) in self.tags.iter().enumerate() {
+            write!(f, "{}{tag} {:.1}", if n > 0 { ", " } else { "" }, mb(*b))?;
+        }
+        write!(f, "), file {}, wal {}, buffers {}, limit {}", self.database_size, self.wal_size, self.memory_usage, self.memory_limit)
+    }
+}
+
+/// Bytes in MB (10⁶).
+pub fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+/// The process's resident set size in bytes (`VmRSS` of /proc/self/status; None where there is none).
+pub fn rss_bytes() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = s.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Log the resident size and the store's DuckDB memory (one line, at info; a warning when they cannot be read).
+pub fn log(store: &std::sync::Mutex<Store>) {
+    let rss_mb = rss_bytes().map_or(f64::NAN, mb);
+    match crate::sync::lock(store).memory_report() {
+        Ok(m) => tracing::info!(target: "wangge::cli::serve", rss_mb, duckdb_mb = mb(m.total), "memory: rss {rss_mb:.1} MB, {m}"),
+        Err(e) => tracing::warn!(target: "wangge::cli::serve", rss_mb, error = %e, "memory: the store's could not be read"),
+    }
+}
+
+impl Store {
+    /// Let DuckDB hold at most `limit` (`256MB`, `1GB`: DuckDB's units) for this store; past it, it evicts
+    /// cached blocks and spills. A limit DuckDB does not read is refused with its message.
+    pub fn limit_memory(&self, limit: &str) -> Result<()> {
+        let what = || format!("setting the store's memory limit to {limit:?}");
+        self.conn.execute_batch(&format!("SET memory_limit = '{}'", limit.replace('\'', "''"))).ctx(what)
+    }
+
+    /// What DuckDB holds in memory for this store, by tag, and the database's sizes.
+    pub fn memory_report(&self) -> Result<MemoryReport> {
+        let what = || "reading DuckDB's memory".to_owned();
+        let mut q = self
+            .conn
+            .prepare("SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY 2 DESC")
+            .ctx(what)?;
+        let tags: Vec<(String, u64)> = q
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+            .and_then(|m| m.collect::<duckdb::Result<_>>())
+            .ctx(what)?;
+        let total = tags.iter().map(|(_, b)| b).sum();
+        let (database_size, wal_size, memory_usage, memory_limit) = self
+            .conn
+            .query_row(
+                "SELECT database_size::VARCHAR, wal_size::VARCHAR, memory_usage::VARCHAR, memory_limit::VARCHAR
+                 FROM pragma_database_size() WHERE database_name = current_database()",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .ctx(what)?;
+        Ok(MemoryReport { tags, total, database_size, wal_size, memory_usage, memory_limit })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_sums_the_tags_and_names_the_sizes() {
+        let s = Store::memory().expect("memory");
+        s.conn.execute_batch("INSERT INTO sensor_readings SELECT 'S', i, i, NULL, NULL FROM range(200000) t(i)").expect("rows");
+        let m = s.memory_report().expect("report");
+        assert_eq!(m.total, m.tags.iter().map(|(_, b)| b).sum::<u64>());
+        assert!(m.total > 0, "200,000 rows in memory take some: {m}");
+        assert!(!m.memory_limit.is_empty(), "{m}");
+        assert!(m.to_string().starts_with("duckdb "), "{m}");
+    }
+
+    #[test]
+    fn a_memory_limit_is_set_and_a_bad_one_refused() {
+        let s = Store::memory().expect("memory");
+        s.limit_memory("64MB").expect("64MB");
+        let m = s.memory_report().expect("report");
+        assert!(m.memory_limit.contains("MiB") || m.memory_limit.contains("MB"), "{m}");
+        assert!(m.memory_limit.starts_with("6"), "64 MB, or 61 MiB: {m}");
+        let e = s.limit_memory("lots").expect_err("not a size");
+        assert!(e.to_string().contains("lots"), "{e}");
+    }
+
+    #[test]
+    fn the_resident_size_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(rss_bytes().is_some_and(|b| b > 1 << 20));
+        }
+    }
+}

@@ -44,7 +44,7 @@ pub struct ServeArgs {
     /// Memory the store's DuckDB may hold (its buffer pool: table data, indexes, updates not yet checkpointed),
     /// (DuckDB's units: 256MB, 1GB); past it DuckDB evicts cached blocks and spills. Without it DuckDB keeps every
     /// block it read or wrote up to 80 % of RAM, which a server taking incidents all day sees as growth.
-    #[arg(long, env = "WANGGE_STORE_MEMORY_LIMIT", default_value = "256MB")]
+    #[arg(long, env = "WANGGE_STORE_MEMORY_LIMIT", default_value = "1GB")]
     pub store_memory_limit: String,
     #[command(flatten)]
     pub check: CheckArgs,

@@ -67,10 +67,11 @@ impl Coords {
 
     /// An array of these elements, stored flat where it can be.
     pub(super) fn collect(items: Vec<Coords>) -> Coords {
-        if items.len() >= 2 && items.iter().all(|c| matches!(c, Coords::Num(_))) {
-            if let (Coords::Num(x), Coords::Num(y)) = (&items[0], &items[1]) {
-                return Coords::Pos([*x, *y]);
-            }
+        if items.len() >= 2
+            && items.iter().all(|c| matches!(c, Coords::Num(_)))
+            && let (Coords::Num(x), Coords::Num(y)) = (&items[0], &items[1])
+        {
+            return Coords::Pos([*x, *y]);
         }
         if !items.is_empty() && items.iter().all(|c| matches!(c, Coords::Pos(_))) {
             return Coords::Ring(items.into_iter().filter_map(|c| if let Coords::Pos(p) = c { Some(p) } else { None }).collect());

@@ -69,7 +69,14 @@ test('a planner splits a grid, sees validation and households moved, publishes, 
   const created = [...ids(after)].filter((i) => !ids(before).has(i));
   assert.equal(created.length, 2, `two new grids, got ${created}`);
   assert.ok(!ids(after).has(target.id), 'the split grid is gone from the draft');
-  assert.equal(await page.evaluate(() => window.wanggePlanner.fetched), 2, 'after the split the page fetched the two pieces only');
+  // after the split the page fetched only what the op named: the two pieces and the old grid's children, now under them
+  const [fetched, named] = await page.evaluate(() => [window.wanggePlanner.fetched, window.wanggePlanner.named]);
+  const parentAfter = new Map(after.draft.features.map((f) => [f.properties.id, f.properties.parent_id]));
+  const children = before.draft.features.filter((f) => f.properties.parent_id === target.id).map((f) => f.properties.id);
+  assert.equal(fetched, named.length, 'the page fetched what the op named');
+  assert.deepEqual([...named].sort(), [...created, ...children].sort(), 'the op named the pieces and the old grid\'s children');
+  assert.ok(children.every((c) => created.includes(parentAfter.get(c))), 'the children now lie under the pieces');
+  assert.ok(fetched < after.draft.features.length / 10, `not the whole draft: ${fetched} of ${after.draft.features.length}`);
 
   // validation shown
   const summary = await page.locator('#val-view .summary').textContent();
@@ -154,12 +161,16 @@ test('a planner reassigns a building to the next grid, publishes, and the main m
     null, { timeout: 60000 });
   const before = await page.evaluate(() => window.wanggePlanner.scenario);
 
-  // a building with households wholly in grid A, and B: another grid of A's community
-  const grids = before.draft.features.filter((f) => f.properties.level === 'grid');
-  const figures = new Map((await (await fetch(`${env.base}/api/units?level=grid`)).json()).units.map((u) => [u.id, u]));
+  // a building with households wholly in leaf unit A (a building grid), and B: another leaf under A's parent
+  const parents = new Set(before.draft.features.map((f) => f.properties.parent_id));
+  const leaves = before.draft.features.filter((f) => !parents.has(f.properties.id));
+  const figures = new Map();
+  for (const level of new Set(leaves.map((f) => f.properties.level))) {
+    for (const u of (await (await fetch(`${env.base}/api/units?level=${level}`)).json()).units) figures.set(u.id, u);
+  }
   let pick = null;
-  for (const a of grids.filter((g) => (figures.get(g.properties.id)?.buildings ?? 0) > 0)) {
-    const b = grids.find((g) => g.properties.id !== a.properties.id && g.properties.parent_id === a.properties.parent_id && pointIn(g.geometry));
+  for (const a of leaves.filter((g) => (figures.get(g.properties.id)?.buildings ?? 0) > 0)) {
+    const b = leaves.find((g) => g.properties.id !== a.properties.id && g.properties.parent_id === a.properties.parent_id && pointIn(g.geometry));
     if (!b) continue;
     const [w, s, e, n] = bbox(a.geometry);
     const fc = await (await fetch(`${env.base}/api/features/buildings?bbox=${w},${s},${e},${n}`)).json();
@@ -171,7 +182,7 @@ test('a planner reassigns a building to the next grid, publishes, and the main m
   const [aId, bId, bldId] = [a.properties.id, b.properties.id, building.properties.id];
   const households = building.properties.households;
 
-  // the tool: click the building (zoomed onto it), then a point inside grid B
+  // the tool: click the building (zoomed onto it), then a point inside B (the edit level stays 'grid': the tool takes the leaf)
   await page.click('[data-tool=reassign]');
   const bb = bbox(building.geometry);
   await page.evaluate(([w, s, e, n]) => window.wanggeMap.fitBounds([[w, s], [e, n]], { padding: 300, animate: false }), bb);

@@ -95,9 +95,9 @@ async function main() {
 
   /** @type {{ scenario: Scenario | null, index: VertexIndex | null, tool: Tool, picked: string[], vertex: [number, number] | null,
    *   building: string | null, busy: boolean, validation: import('./client.js').Validation | null, diff: import('./panels.js').LayerDiff | null,
-   *   fetched: number | null }} fetched: units fetched after the last write */
+   *   fetched: number | null, named: string[] }} fetched: units fetched after the last write; named: the units its answer named changed or created */
   const st = { scenario: null, index: null, tool: 'select', picked: [], vertex: null, building: null, busy: false, validation: null, diff: null,
-    fetched: null };
+    fetched: null, named: [] };
   Object.assign(window, { wanggeMap: map, wanggeMe: me, wanggePlanner: st });
 
   const scenarioSel = selectEl('scenario');
@@ -112,6 +112,13 @@ async function main() {
   const unitAt = (pt) => {
     const hit = map.queryRenderedFeatures([pt.x, pt.y], { layers: ['plan-fill'] }).find((f) => f.properties?.level === levels.value);
     return hit?.properties ? { id: String(hit.properties.id), name: String(hit.properties.name ?? ''), code: hit.properties.code ?? '' } : null;
+  };
+  /** The leaf unit (one no unit of the draft names as parent) at a screen point, whatever the edit level:
+   * a building is reassigned to a leaf only. @param {{ x: number, y: number }} pt */
+  const leafAt = (pt) => {
+    const parents = new Set((st.scenario?.draft.features ?? []).map((f) => f.properties?.parent_id).filter((p) => p != null).map(String));
+    const hit = map.queryRenderedFeatures([pt.x, pt.y], { layers: ['plan-fill'] }).find((f) => f.properties?.id != null && !parents.has(String(f.properties.id)));
+    return hit?.properties ? String(hit.properties.id) : null;
   };
 
   const fitTo = (/** @type {import('./client.js').Location | null | undefined} */ loc) => {
@@ -172,6 +179,7 @@ async function main() {
     const kept = s.draft.features.filter((f) => !gone.has(String(f.properties?.id)));
     next.draft = { type: 'FeatureCollection', features: [...kept, ...next.draft.features] };
     st.fetched = next.draft.features.length - kept.length;
+    st.named = fresh;
     await show(next, ans.validation ?? null);
   };
 
@@ -288,13 +296,13 @@ async function main() {
         showPickedBuilding(map, st.building);
         hint.textContent = T('hintReassignTo', { b: st.building });
       } else {
-        const u = unitAt(e.point);
-        if (!u) return;
+        const to = leafAt(e.point);
+        if (!to) return;
         const b = st.building;
         st.building = null;
         showPickedBuilding(map, null);
         hint.textContent = T('hintReassign');
-        apply({ op: 'reassign_building', building: b, to: u.id }, T('opReassign', { b, u: u.id })).catch(showError);
+        apply({ op: 'reassign_building', building: b, to }, T('opReassign', { b, u: to })).catch(showError);
       }
     }
   });

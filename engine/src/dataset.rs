@@ -47,6 +47,8 @@ pub struct Dataset {
     pub roads: Vec<Road>,
     pub locator: PointLocator,
     pub building_assignment: Vec<BuildingAssignment>,
+    /// The buildings assigned by a unit's `assigned_buildings` rather than their footprint, ascending.
+    pub explicit_buildings: Vec<usize>,
     /// The deepest unit holding each incident.
     pub incident_unit: Vec<Option<usize>>,
     /// Incidents per unit, counted up the chain.
@@ -85,6 +87,7 @@ impl Dataset {
             incidents: Vec::new(),
             roads: Vec::new(),
             building_assignment: Vec::new(),
+            explicit_buildings: Vec::new(),
             incident_unit: Vec::new(),
             unit_incidents: Vec::new(),
             unit_area_m2: Vec::new(),
@@ -125,6 +128,7 @@ impl Dataset {
         self.incident_index = PolygonIndex::new(self.incidents.iter().map(|c| point_rect(c.position)));
         self.road_index = PolygonIndex::new(self.roads.iter().map(|r| r.line.bounding_rect()));
         self.building_assignment = assign_buildings(h, &self.buildings);
+        self.explicit_buildings = self.building_assignment.iter().enumerate().filter(|(_, a)| a.explicit).map(|(b, _)| b).collect();
         let pts: Vec<(f64, f64)> = self.incidents.iter().map(|i| (i.position.x(), i.position.y())).collect();
         self.incident_unit = self.locator.locate_all(&pts);
         self.unit_incidents = vec![0; h.len()];

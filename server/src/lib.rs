@@ -12,7 +12,6 @@ pub mod heat;
 pub mod http;
 pub mod import;
 pub mod live;
-pub mod par;
 pub mod planning;
 pub mod service;
 pub mod sql;

@@ -182,11 +182,10 @@ pub fn figures(d: &Dataset, area: &AreaShape, j: &Jurisdiction) -> AreaFigures {
         AreaShape::Unit { subtree, .. } => {
             // the buildings whose leaf lies in the subtree: those meeting its box, and those assigned to it
             // explicitly (a unit's `assigned_buildings`) wherever their footprints lie
-            let explicit = d.building_assignment.iter().enumerate().filter(|(_, a)| a.explicit).map(|(b, _)| b);
             let mut v: Vec<usize> = d
                 .building_index
                 .query_rect(bb)
-                .chain(explicit)
+                .chain(d.explicit_buildings.iter().copied())
                 .filter(|&b| subtree.leaf(d.building_assignment.get(b).and_then(|a| a.leaf)))
                 .collect();
             v.sort_unstable();

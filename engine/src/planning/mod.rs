@@ -340,6 +340,14 @@ fn note_reassigned(change: &mut Change, before: &BTreeMap<String, UnitId>, after
     }
 }
 
+/// Which units differ between two drafts: [`layer_change`] of their units, plus the kept units that gain or lose
+/// a reassigned building (what an undo changed, as [`apply`] reports it for the op).
+pub fn draft_change(before: &Draft, after: &Draft) -> Change {
+    let mut change = layer_change(&before.units, &after.units);
+    note_reassigned(&mut change, &before.overrides, &after.overrides);
+    change
+}
+
 /// Which units differ between two layers (by id: geometry, parent, level, name or attributes).
 pub fn layer_change(old: &[Unit], new: &[Unit]) -> Change {
     let by_id: BTreeMap<&str, &Unit> = old.iter().map(|u| (u.id.0.as_str(), u)).collect();

@@ -267,12 +267,13 @@ pub fn assign_buildings(h: &Hierarchy, buildings: &[Building]) -> Vec<BuildingAs
     out
 }
 
-/// Assign each building to the leaf unit holding most of its footprint, ignoring explicit assignments.
+/// Assign each building to the leaf unit holding most of its footprint, ignoring explicit assignments
+/// (on every core; the result in building order).
 pub fn assign_by_footprint(h: &Hierarchy, buildings: &[Building]) -> Vec<BuildingAssignment> {
     let leaves = h.leaves();
     let index = PolygonIndex::new(leaves.iter().map(|&i| h.units[i].geometry.bounding_rect()));
-    let prepared: Vec<PreparedPolygon> = leaves.iter().map(|&i| PreparedPolygon::new(&h.units[i].geometry)).collect();
-    buildings.iter().map(|b| assign_one(h, &leaves, &index, &prepared, &b.footprint)).collect()
+    let prepared = prepare_all(&leaves.iter().map(|&i| &h.units[i].geometry).collect::<Vec<_>>());
+    crate::geometry::par::map(buildings, 8_192, |b| assign_one(h, &leaves, &index, &prepared, &b.footprint))
 }
 
 fn assign_one(

@@ -172,11 +172,17 @@ pub fn resolve(h: &Hierarchy, buildings: &[Building]) -> (Vec<(usize, usize)>, V
     if named.is_empty() {
         return (Vec::new(), stale);
     }
-    let by_id: HashMap<&str, usize> = buildings.iter().enumerate().map(|(i, b)| (b.id.as_str(), i)).collect();
+    // one pass over the buildings against the (few) named ids
+    let want: HashMap<&str, usize> = named.keys().enumerate().map(|(k, b)| (b.as_str(), k)).collect();
+    let mut at: Vec<Option<usize>> = vec![None; want.len()];
+    for (i, b) in buildings.iter().enumerate() {
+        if let Some(&k) = want.get(b.id.as_str()) {
+            at[k].get_or_insert(i);
+        }
+    }
     let mut ok = Vec::with_capacity(named.len());
-    for (b, i) in named {
-        let found = by_id.get(b.as_str()).copied();
-        match judge(h, &b, &h.units[i].id, found.is_some()) {
+    for ((b, i), found) in named.iter().zip(at) {
+        match judge(h, b, &h.units[*i].id, found.is_some()) {
             Ok(leaf) => ok.extend(found.map(|k| (k, leaf))),
             Err(p) => stale.push(p),
         }

@@ -112,11 +112,6 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
         ImportFailure::File { .. } => CliError::ImportFile(e),
         ImportFailure::Features { .. } => CliError::ImportFeatures { kind, source: e },
     })?;
-    if let wangge_engine::model::Layer::Units(units) = &imported.layer
-        && let Some(e) = assignment_errors(units)
-    {
-        return Err(CliError::ImportFeatures { kind, source: e });
-    }
     let mut store = Store::open(&a.db.db)?;
     let source = a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     let with_report = matches!(kind, LayerKind::Units | LayerKind::Buildings);
@@ -141,28 +136,9 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The problems of the explicit building assignments a units layer carries (`assigned_buildings`), as the
-/// importer's feature errors: a malformed list, a building named by two units, a unit with units below it.
-pub fn assignment_errors(units: &[wangge_engine::model::Unit]) -> Option<ImportFailure> {
-    let mut errors: Vec<crate::import::FeatureError> = wangge_engine::units::explicit::check_layer(units)
-        .into_iter()
-        .map(|(i, p)| crate::import::FeatureError {
-            layer: "units".into(),
-            index: i,
-            id: Some(units[i].id.0.clone()),
-            field: Some(wangge_engine::units::explicit::FIELD.into()),
-            problem: p.to_string(),
-        })
-        .collect();
-    let total = errors.len();
-    errors.truncate(crate::import::MAX_LISTED_ERRORS);
-    (total > 0).then_some(ImportFailure::Features { errors, total })
-}
-
 /// The integrity report of the store's state once `buildings` are its current
 /// buildings (inside the import's transaction): what [`report_for_store`]
-/// computes, from the buildings in hand rather than read back, with the
-/// buildings assigned to the stored units on every core.
+/// computes, from the buildings in hand rather than read back.
 pub fn report_with_buildings(
     store: &Store,
     buildings: &[Building],
@@ -174,8 +150,7 @@ pub fn report_with_buildings(
         d.set(store.read_layer(LayerKind::Units)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     }
     let h = &d.hierarchy;
-    let parts = crate::par::ranges(buildings.len(), crate::par::MIN_ITEMS, |r| assign_buildings(h, &buildings[r]));
-    let assignment: Vec<_> = parts.into_iter().flatten().collect();
+    let assignment = assign_buildings(h, buildings);
     let report = check(h, buildings, &assignment, cfg);
     let json = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let version = |k| versions.get(&k).copied().unwrap_or(0);

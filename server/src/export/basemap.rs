@@ -90,7 +90,7 @@ fn grown(r: Rect<f64>, f: f64) -> Rect<f64> {
 
 /// The box minus the land.
 pub fn water(bbox: Rect<f64>, land: &[Area]) -> MultiPolygon<f64> {
-    let all = land.iter().fold(MultiPolygon::new(vec![]), |acc, a| acc.union(&a.geometry));
+    let all = geo::unary_union(land.iter().flat_map(|a| a.geometry.0.iter()));
     MultiPolygon::new(vec![bbox.to_polygon()]).difference(&all)
 }
 

@@ -179,7 +179,7 @@ async fn create(State(s): State<Arc<AppState>>, scope: Scope, body: String) -> A
         let row = plan::create(&st, name, &scope.actor.name, scope.actor.unit.as_deref(), description).map_err(fail)?;
         let (row, draft, log) = plan::load(&st, &row.id).map_err(fail)?;
         let d = s.dataset();
-        let view = plan::view(&row, &draft, &log, &|id| inside(&scope, &d, &draft, id));
+        let view = plan::view(&row, &draft, &log, &|id| inside(&scope, &d, &draft, id), None);
         Ok((StatusCode::CREATED, Json(view)).into_response())
     })
     .await
@@ -220,14 +220,9 @@ async fn get(State(s): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Q
         let d = s.dataset();
         require_scenario(&scope, &d, &st, &id)?;
         let (row, draft, log) = plan::load(&st, &id).map_err(fail)?;
-        let mut v = plan::view(&row, &draft, &log, &|u| inside(&scope, &d, &draft, u));
-        if let Some(want) = &q.units {
-            let want: std::collections::HashSet<&str> = want.split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
-            if let Some(fs) = v["draft"]["features"].as_array_mut() {
-                fs.retain(|f| f["properties"]["id"].as_str().is_some_and(|i| want.contains(i)));
-            }
-        }
-        Ok(Json(v).into_response())
+        let want: Option<std::collections::HashSet<&str>> =
+            q.units.as_deref().map(|w| w.split(',').map(str::trim).filter(|x| !x.is_empty()).collect());
+        Ok(Json(plan::view(&row, &draft, &log, &|u| inside(&scope, &d, &draft, u), want.as_ref())).into_response())
     })
     .await
 }

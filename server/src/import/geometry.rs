@@ -2,7 +2,7 @@
 //! problem of a bad one in words (which ring, which position); coordinates are converted from
 //! the file's CRS to WGS84 (a coordinate the CRS cannot hold is the feature's problem).
 
-use geo::{Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use wangge_engine::geometry::georef::Crs;
 use wangge_engine::geometry::validate::polygon_problems;
 
@@ -74,11 +74,7 @@ pub(super) fn areal(g: &Geom, crs: &Crs) -> Result<MultiPolygon<f64>, String> {
     if mp.0.is_empty() {
         return Err("empty MultiPolygon: a unit or building needs at least one polygon".into());
     }
-    // one polygon: its own problems are all there are (`polygon_problems` would validate it twice)
-    let problems: Vec<String> = match mp.0.as_slice() {
-        [one] => one.validation_errors().iter().map(ToString::to_string).collect(),
-        _ => polygon_problems(&mp),
-    };
+    let problems = polygon_problems(&mp);
     if !problems.is_empty() {
         return Err(format!("invalid polygon: {}", problems.join("; ")));
     }

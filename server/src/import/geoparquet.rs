@@ -22,14 +22,7 @@ use wangge_engine::geometry::georef::Crs;
 
 use super::wkb::Wkb;
 use super::{Parsed, Raw};
-
-fn quote_text(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
+use crate::store::geoparquet::{quote_ident, quote_text};
 
 /// The CRS of a GeoParquet column's `crs` member: `None` when it is `null` (unknown).
 fn column_crs(col: &Value) -> Result<Option<Crs>, String> {
@@ -62,8 +55,9 @@ fn column_crs(col: &Value) -> Result<Option<Crs>, String> {
     Crs::parse(&named).map(Some).map_err(|e| format!("the CRS of the geometry column: {e}"))
 }
 
-/// The primary geometry column and its CRS from the `geo` metadata.
-fn geo_column(geo: &str) -> Result<(String, Option<Crs>), String> {
+/// The primary geometry column, its CRS and its covering columns (GeoParquet 1.1 `covering`, e.g. a `bbox`
+/// struct: derived from the geometry, not attributes) from the `geo` metadata.
+fn geo_column(geo: &str) -> Result<(String, Option<Crs>, Vec<String>), String> {
     let v: Value = serde_json::from_str(geo).map_err(|e| format!("the \"geo\" metadata is not JSON: {e}"))?;
     let primary = v.get("primary_column").and_then(Value::as_str).ok_or("the \"geo\" metadata names no primary_column")?;
     let col = v
@@ -76,7 +70,18 @@ fn geo_column(geo: &str) -> Result<(String, Option<Crs>), String> {
              e.g. GeoPandas to_parquet(geometry_encoding=\"WKB\"))"
         ));
     }
-    Ok((primary.to_owned(), column_crs(col)?))
+    // covering: {"bbox": {"xmin": ["bbox", "xmin"], …}}: the first element of each path is a column
+    let covering = col
+        .get("covering")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|c| c.values())
+        .filter_map(Value::as_object)
+        .flat_map(|parts| parts.values())
+        .filter_map(|path| path.get(0).and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
+    Ok((primary.to_owned(), column_crs(col)?, covering))
 }
 
 /// The select expression of a column of DuckDB type `ty` (`None`: skipped).
@@ -135,7 +140,7 @@ pub fn parse(path: &Path) -> Result<Parsed, String> {
     let geo = geo.ok_or_else(|| {
         format!("{name}: a Parquet file without GeoParquet \"geo\" metadata: it has no geometry column wangge can recognise")
     })?;
-    let (geom_col, crs) = geo_column(&geo).map_err(|e| format!("{name}: {e}"))?;
+    let (geom_col, crs, covering) = geo_column(&geo).map_err(|e| format!("{name}: {e}"))?;
     let columns: Vec<(String, String)> = conn
         .prepare(&format!("DESCRIBE SELECT * FROM read_parquet({file})"))
         .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
@@ -147,7 +152,7 @@ pub fn parse(path: &Path) -> Result<Parsed, String> {
         return Err(format!("{name}: the geometry column {geom_col:?} holds {gty}, not WKB bytes"));
     }
     let props: Vec<(&String, String)> =
-        columns.iter().filter(|(c, _)| *c != geom_col).filter_map(|(c, t)| select(c, t).map(|s| (c, s))).collect();
+        columns.iter().filter(|(c, _)| *c != geom_col && !covering.contains(c)).filter_map(|(c, t)| select(c, t).map(|s| (c, s))).collect();
     let mut exprs: Vec<String> = props.iter().map(|(_, s)| s.clone()).collect();
     exprs.push(quote_ident(&geom_col));
     let mut stmt = conn.prepare(&format!("SELECT {} FROM read_parquet({file})", exprs.join(", "))).map_err(db)?;
@@ -197,8 +202,14 @@ mod tests {
 
     #[test]
     fn metadata_names_the_column_and_refuses_other_encodings() {
-        let (c, crs) = geo_column(r#"{"version":"1.0.0","primary_column":"geom","columns":{"geom":{"encoding":"WKB"}}}"#).expect("ok");
-        assert_eq!((c.as_str(), crs.is_some()), ("geom", true));
+        let (c, crs, covering) =
+            geo_column(r#"{"version":"1.0.0","primary_column":"geom","columns":{"geom":{"encoding":"WKB"}}}"#).expect("ok");
+        assert_eq!((c.as_str(), crs.is_some(), covering.len()), ("geom", true, 0));
+        // GeoParquet 1.1: a bbox covering column is derived from the geometry, never an attribute
+        let meta = r#"{"version":"1.1.0","primary_column":"geometry","columns":{"geometry":{"encoding":"WKB","covering":{"bbox":{
+            "xmin":["bbox","xmin"],"ymin":["bbox","ymin"],"xmax":["bbox","xmax"],"ymax":["bbox","ymax"]}}}}}"#;
+        let (_, _, covering) = geo_column(meta).expect("ok");
+        assert_eq!(covering.iter().map(String::as_str).collect::<std::collections::BTreeSet<_>>(), ["bbox"].into());
         let e = geo_column(r#"{"primary_column":"g","columns":{"g":{"encoding":"polygon"}}}"#).expect_err("geoarrow");
         assert!(e.contains("\"polygon\"") && e.contains("WKB"), "{e}");
         assert!(geo_column(r#"{"primary_column":"g","columns":{}}"#).is_err());

@@ -367,9 +367,18 @@ fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, 
             let problem = format!("code {}: {}", p.code, p.problem);
             ctx.errors.push(FeatureError { layer: "units".into(), index, id: Some(p.unit), field: Some("code".into()), problem });
         }
+        // explicit building assignments (`assigned_buildings`): a malformed list, a building named by two units,
+        // a unit with units below it
+        for (i, p) in wangge_engine::units::explicit::check_layer(us) {
+            let index = raws.get(i).map_or(i, |r| r.index);
+            let field = Some(wangge_engine::units::explicit::FIELD.into());
+            ctx.errors.push(FeatureError { layer: "units".into(), index, id: Some(us[i].id.0.clone()), field, problem: p.to_string() });
+        }
     }
-    // freeing a million property maps takes a while: another thread does it
-    std::thread::spawn(move || drop(raws));
+    // freeing a million property maps takes a while: another thread does it (here when none can start)
+    if raws.len() >= PARALLEL_FROM {
+        let _ = std::thread::Builder::new().spawn(move || drop(raws));
+    }
     if ctx.errors.is_empty() {
         return Ok(layer);
     }
@@ -383,12 +392,15 @@ fn build_layer(raws: Vec<Raw>, opts: &ImportOptions, crs: Crs) -> Result<Layer, 
 
 type Check<T> = fn(&mut Ctx, &[Raw], &[Option<String>]) -> Vec<T>;
 
+/// Below this many features the checks stay on one thread (a thread costs more than small work).
+const PARALLEL_FROM: usize = 8_192;
+
 /// `check` over the features split into one run of consecutive features per
 /// core (every check of these layers concerns one feature alone); the features
 /// and the problems come back in file order, as from one run.
 fn in_parallel<T: Send>(ctx: &mut Ctx, raws: &[Raw], ids: &[Option<String>], check: Check<T>) -> Vec<T> {
     let (opts, crs) = (ctx.opts, ctx.crs);
-    let parts = crate::par::ranges(raws.len(), crate::par::MIN_ITEMS, |r| {
+    let parts = wangge_engine::geometry::par::ranges(raws.len(), PARALLEL_FROM, |r| {
         let mut c = Ctx { opts, crs, errors: Vec::new() };
         let out = check(&mut c, &raws[r.clone()], &ids[r]);
         (out, c.errors)

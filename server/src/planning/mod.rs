@@ -11,6 +11,7 @@
 
 pub mod review;
 
+use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -222,7 +223,7 @@ pub fn undo(store: &Store, id: &str, based_on: i64, guard: Guard<'_>) -> Result<
     check_revision(&row, based_on)?;
     let base = base_draft(store, row.base_version)?;
     let prev = log.undo(&base)?;
-    let change = wangge_engine::planning::layer_change(&draft.units, &prev.units);
+    let change = wangge_engine::planning::draft_change(&draft, &prev);
     guard(&draft, &prev, &change)?;
     save(store, row, based_on, prev, log, change)
 }
@@ -239,14 +240,21 @@ pub fn redo(store: &Store, id: &str, based_on: i64, guard: Guard<'_>) -> Result<
 /// The scenario's draft units as a layer: building reassignments are kept on the units they point to, as the
 /// attribute `assigned_buildings` (a sorted list of building ids).
 pub fn draft_layer(draft: &Draft) -> Layer {
-    let mut units = draft.units.clone();
+    draft_units(draft, &|_| true)
+}
+
+/// [`draft_layer`]'s units for which `keep` holds.
+fn draft_units(draft: &Draft, keep: &dyn Fn(&str) -> bool) -> Layer {
+    let mut by_unit: HashMap<&str, Vec<Value>> = HashMap::new();
+    for (b, to) in &draft.overrides {
+        by_unit.entry(to.0.as_str()).or_default().push(Value::String(b.clone()));
+    }
+    let mut units: Vec<Unit> = draft.units.iter().filter(|u| keep(&u.id.0)).cloned().collect();
     for u in units.iter_mut() {
-        let mine: Vec<Value> = draft.overrides.iter().filter(|(_, to)| **to == u.id).map(|(b, _)| Value::String(b.clone())).collect();
-        if mine.is_empty() {
-            u.attributes.remove(explicit::FIELD);
-        } else {
-            u.attributes.insert(explicit::FIELD.into(), Value::Array(mine));
-        }
+        match by_unit.remove(u.id.0.as_str()) {
+            Some(mine) => u.attributes.insert(explicit::FIELD.into(), Value::Array(mine)),
+            None => u.attributes.remove(explicit::FIELD),
+        };
     }
     Layer::Units(units)
 }
@@ -320,10 +328,11 @@ pub fn meta(row: &ScenarioRow, log: &OpLog) -> Value {
     })
 }
 
-/// The scenario in full: figures, the op log and the draft units (only those `keep` accepts) as GeoJSON.
-pub fn view(row: &ScenarioRow, draft: &Draft, log: &OpLog, keep: &dyn Fn(&str) -> bool) -> Value {
-    let Layer::Units(units) = draft_layer(draft) else { return Value::Null };
-    let features: Vec<Value> = units.iter().filter(|u| keep(&u.id.0)).map(|u| crate::geojson_out::unit_feature(u, vec![])).collect();
+/// The scenario: figures, the op log and the draft units as GeoJSON (those `keep` accepts and, when given, in
+/// `only`: the page fetches what an op named); the reassignments of the units `keep` accepts.
+pub fn view(row: &ScenarioRow, draft: &Draft, log: &OpLog, keep: &dyn Fn(&str) -> bool, only: Option<&HashSet<&str>>) -> Value {
+    let Layer::Units(units) = draft_units(draft, &|u| keep(u) && only.is_none_or(|w| w.contains(u))) else { return Value::Null };
+    let features: Vec<Value> = units.iter().map(|u| crate::geojson_out::unit_feature(u, vec![])).collect();
     let mut v = meta(row, log);
     v["ops"] = serde_json::to_value(&log.ops).unwrap_or(Value::Null);
     v["draft"] = json!({"type": "FeatureCollection", "features": features});

@@ -70,11 +70,13 @@ pub fn geo_metadata(t: &GeoTable) -> String {
     json!({"version": "1.1.0", "primary_column": GEOMETRY_COLUMN, "columns": {GEOMETRY_COLUMN: col}}).to_string()
 }
 
-fn quote_ident(s: &str) -> String {
+/// `s` as a quoted SQL identifier.
+pub(crate) fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn quote_text(s: &str) -> String {
+/// `s` as a quoted SQL string literal.
+pub(crate) fn quote_text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 

@@ -16,8 +16,12 @@ use serde_json::Value;
 use wangge_engine::model::{Attributes, LayerKind};
 
 use super::{Ctx, Result, Store, h3_cell};
-use crate::{par, wkb};
+use crate::wkb;
+use wangge_engine::geometry::par;
 use wangge_engine::model::Layer;
+
+/// Below this many features the encoding stays on one thread.
+const PARALLEL_FROM: usize = 8_192;
 
 /// How far a layer write has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +154,7 @@ impl Store {
         // appender then takes the rows in order
         match layer {
             Layer::Units(v) => {
-                let enc = par::map(v, |u| shape(Geometry::MultiPolygon(u.geometry.clone()), &u.attributes));
+                let enc = par::map(v, PARALLEL_FROM, |u| shape(Geometry::MultiPolygon(u.geometry.clone()), &u.attributes));
                 for (i, (u, (g, a, b))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
@@ -171,7 +175,7 @@ impl Store {
                 }
             }
             Layer::Buildings(v) => {
-                let enc = par::map(v, |x| shape(Geometry::MultiPolygon(x.footprint.clone()), &x.attributes));
+                let enc = par::map(v, PARALLEL_FROM, |x| shape(Geometry::MultiPolygon(x.footprint.clone()), &x.attributes));
                 for (i, (x, (g, a, b))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
@@ -193,7 +197,7 @@ impl Store {
                 }
             }
             Layer::Cameras(v) => {
-                let enc = par::map(v, |c| spot(c.position, &c.attributes));
+                let enc = par::map(v, PARALLEL_FROM, |c| spot(c.position, &c.attributes));
                 for (i, (c, (g, a, h3))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
@@ -215,7 +219,7 @@ impl Store {
                 }
             }
             Layer::Facilities(v) => {
-                let enc = par::map(v, |f| spot(f.position, &f.attributes));
+                let enc = par::map(v, PARALLEL_FROM, |f| spot(f.position, &f.attributes));
                 for (i, (f, (g, a, h3))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![version, i as i32, f.id, f.kind, f.name, a, g, f.position.x(), f.position.y(), h3])
                         .ctx(|| feature(i, &f.id))?;
@@ -223,7 +227,7 @@ impl Store {
                 }
             }
             Layer::Incidents(v) => {
-                let enc = par::map(v, |x| spot(x.position, &x.attributes));
+                let enc = par::map(v, PARALLEL_FROM, |x| spot(x.position, &x.attributes));
                 for (i, (x, (g, a, h3))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![
                         version,
@@ -243,7 +247,7 @@ impl Store {
                 }
             }
             Layer::Roads(v) => {
-                let enc = par::map(v, |r| shape(Geometry::MultiLineString(r.line.clone()), &r.attributes));
+                let enc = par::map(v, PARALLEL_FROM, |r| shape(Geometry::MultiLineString(r.line.clone()), &r.attributes));
                 for (i, (r, (g, a, b))) in v.iter().zip(&enc).enumerate() {
                     app.append_row(params![version, i as i32, r.id, a, g, b[0], b[1], b[2], b[3]]).ctx(|| feature(i, &r.id))?;
                     tick(i);

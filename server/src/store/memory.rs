@@ -59,7 +59,7 @@ impl Store {
     /// cached blocks and spills. A limit DuckDB does not read is refused with its message.
     pub fn limit_memory(&self, limit: &str) -> Result<()> {
         let what = || format!("setting the store's memory limit to {limit:?}");
-        self.conn.execute_batch(&format!("SET memory_limit = '{}'", limit.replace('\'', "''"))).ctx(what)
+        self.conn.execute_batch(&format!("SET memory_limit = {}", super::geoparquet::quote_text(limit))).ctx(what)
     }
 
     /// What DuckDB holds in memory for this store, by tag, and the database's sizes.

@@ -79,7 +79,14 @@ async fn a_published_reassignment_moves_the_building_everywhere_and_rollback_ret
         u["households_after"].as_i64().unwrap_or(0) - u["households_before"].as_i64().unwrap_or(0)
     };
     assert_eq!((unit_delta(&from_id), unit_delta(&to_id)), (-(hh as i64), hh as i64), "{m}");
-    let (s, v) = send(&a, Method::POST, &format!("/api/scenarios/{id}/publish"), Some(json!({"revision": 1})), None).await;
+    // undo and redo name the unit whose reassigned buildings change, as the op did (what the page fetches
+    // again, and what the caller's jurisdiction is checked on)
+    for (step, revision) in [("undo", 1), ("redo", 2)] {
+        let (s, v) = send(&a, Method::POST, &format!("/api/scenarios/{id}/{step}"), None, Some(revision)).await;
+        assert_eq!(s, StatusCode::OK, "{step}");
+        assert_eq!(v["changed"], json!([to_id]), "{step}: {}", v["changed"]);
+    }
+    let (s, v) = send(&a, Method::POST, &format!("/api/scenarios/{id}/publish"), Some(json!({"revision": 3})), None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["version"], 2);
 

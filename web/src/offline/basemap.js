@@ -47,6 +47,11 @@ export function basemapLayers(source) {
       filter: ['any', ['==', ['get', 'kind'], 'area'], ['<=', ['get', 'depth'], 1]],
       paint: { 'text-color': ['match', ['get', 'kind'], 'area', BASEMAP_COLOURS.area, BASEMAP_COLOURS.place],
         'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
+    // communities (depth 2) once zoomed in far enough to tell them apart
+    { id: 'basemap-places-community', type: 'symbol', ...s, 'source-layer': 'places', minzoom: 14,
+      layout: { 'text-field': ['get', 'name'], 'text-font': TEXT_FONT, 'text-max-width': 7, 'text-size': 11 },
+      filter: ['all', ['!=', ['get', 'kind'], 'area'], ['==', ['get', 'depth'], 2]],
+      paint: { 'text-color': BASEMAP_COLOURS.place, 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
   ];
 }
 

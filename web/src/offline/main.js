@@ -6,7 +6,8 @@
  * the folder's `site.json`, or from local files chosen with the file picker
  * (read in the browser: no server at all). An archive whose layers are the
  * basemap's (`land`, `water`, …) is drawn under the others; the data layers
- * get the main map's style. Every request stays in the page's own folder.
+ * get the main map's style. Every request stays on the page's own origin (an archive URL
+ * elsewhere is refused).
  */
 import { PMTiles, Protocol, FileSource } from 'pmtiles';
 import { createMap, defaultThemes, maplibregl } from '../core/map.js';
@@ -52,7 +53,15 @@ const folder = () => location.href.replace(/[?#].*$/, '').replace(/[^/]*$/, '');
  * @returns {Promise<Archive>}
  */
 async function open(from, i) {
-  const p = typeof from === 'string' ? new PMTiles(new URL(from, folder()).href) : new PMTiles(new FileSource(from));
+  let src;
+  if (typeof from === 'string') {
+    const url = new URL(from, folder());
+    if (url.origin !== location.origin) {
+      throw new Error(tr(`只打开本站的瓦片包：${url.href} 不在 ${location.origin}`, `only archives of this site are opened: ${url.href} is not on ${location.origin}`));
+    }
+    src = url.href;
+  } else src = new FileSource(from);
+  const p = new PMTiles(src);
   protocol.add(p);
   const [h, meta] = await Promise.all([p.getHeader(), p.getMetadata()]);
   const m = /** @type {{ vector_layers?: { id: string }[], name?: string, version?: unknown, generated?: boolean, attribution?: string }} */ (meta ?? {});

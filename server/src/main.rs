@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// mimalloc rather than glibc's malloc: freed memory goes back to the OS instead of staying in per-thread arenas,
+/// so a server running for days keeps its resident size flat (benches/RESULTS.md, issue 14 soak).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // RUST_LOG wins; by default warnings, and the request log of `wangge serve` at info
     tracing_subscriber::fmt()

@@ -134,7 +134,10 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     };
     // the server keeps the store: camera edits over HTTP become new layer versions
     let state = crate::http::AppState::open(d, store, Options { web, taxonomy, limits })?;
-    let rt = tokio::runtime::Runtime::new()?;
+    // blocking work (store, tiles, queries) on a bounded pool: every store call waits for one lock, so more threads
+    // than this only queue there while each holds a stack and allocator state
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads((4 * cores).max(8)).build()?;
     let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|source| ServeError::Listen { addr: addr.clone(), source })?;
         let local = listener.local_addr()?;
@@ -165,12 +168,13 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
             }
         });
         if let Some(store) = state.store.clone().filter(|_| memory_log_s > 0) {
+            let app = state.clone();
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(Duration::from_secs(memory_log_s));
                 loop {
                     every.tick().await;
-                    let s = store.clone();
-                    let _ = tokio::task::spawn_blocking(move || crate::store::memory::log(&s)).await;
+                    let (s, a) = (store.clone(), app.clone());
+                    let _ = tokio::task::spawn_blocking(move || crate::store::memory::log(&s, a.tiles.weight() + a.heat.weight())).await;
                 }
             });
         }

@@ -54,6 +54,11 @@ pub use access::{Action, Routes, Scope};
 pub use assets::WebSource;
 use error::AppError;
 
+/// Bytes of rendered tiles the server keeps (layer tiles and gzipped composites).
+const TILE_CACHE_BYTES: u64 = 96 << 20;
+/// Bytes of heat cells the server keeps (one entry per query: kind, versions, filter, resolution, scope).
+const HEAT_CACHE_BYTES: u64 = 32 << 20;
+
 /// The body limit of the bulk incident route (a day's CSV of a city).
 pub const BULK_BODY_LIMIT: usize = 256 << 20;
 
@@ -246,8 +251,8 @@ impl AppState {
             data: RwLock::new(Arc::new(d)),
             store,
             live,
-            tiles: crate::tiles::TileCache::new(20_000),
-            heat: crate::tiles::HeatCache::new(64),
+            tiles: crate::tiles::TileCache::new(TILE_CACHE_BYTES),
+            heat: crate::tiles::HeatCache::new(HEAT_CACHE_BYTES),
             web: opts.web,
             limits: opts.limits,
             shutdown: tokio::sync::watch::Sender::new(false),

@@ -45,11 +45,19 @@ pub fn rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Log the resident size and the store's DuckDB memory (one line, at info; a warning when they cannot be read).
-pub fn log(store: &std::sync::Mutex<Store>) {
+/// Log the resident size, the store's DuckDB memory and `caches` bytes of the server's own caches (one line, at
+/// info; a warning when the store's cannot be read).
+pub fn log(store: &std::sync::Mutex<Store>, caches: u64) {
     let rss_mb = rss_bytes().map_or(f64::NAN, mb);
+    let caches_mb = mb(caches);
     match crate::sync::lock(store).memory_report() {
-        Ok(m) => tracing::info!(target: "wangge::cli::serve", rss_mb, duckdb_mb = mb(m.total), "memory: rss {rss_mb:.1} MB, {m}"),
+        Ok(m) => tracing::info!(
+            target: "wangge::cli::serve",
+            rss_mb,
+            duckdb_mb = mb(m.total),
+            caches_mb,
+            "memory: rss {rss_mb:.1} MB, caches {caches_mb:.1} MB, {m}"
+        ),
         Err(e) => tracing::warn!(target: "wangge::cli::serve", rss_mb, error = %e, "memory: the store's could not be read"),
     }
 }

@@ -136,13 +136,33 @@ pub struct TileCache {
     composites: moka::sync::Cache<CompositeKey, Bytes>,
 }
 
+/// What an entry costs beside its bytes (key, map slot, Arc), roughly.
+const ENTRY_OVERHEAD: u32 = 128;
+
+fn weight(bytes: usize) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX).saturating_add(ENTRY_OVERHEAD)
+}
+
 impl TileCache {
-    /// A cache of at most `capacity` layer tiles.
-    pub fn new(capacity: u64) -> TileCache {
+    /// A cache of at most `bytes` of tiles: three quarters for layer tiles (raw and gzipped), a quarter for
+    /// gzipped composites. Bounded by bytes, not entries: tiles of live layers are keyed by the live version, so
+    /// a server taking incidents all day fills any cache, and a bound in entries of unequal size bounds nothing.
+    pub fn new(bytes: u64) -> TileCache {
         TileCache {
-            tiles: moka::sync::Cache::builder().max_capacity(capacity).support_invalidation_closures().build(),
-            composites: moka::sync::Cache::new(capacity / 8 + 1),
+            tiles: moka::sync::Cache::builder()
+                .max_capacity(bytes / 4 * 3)
+                .weigher(|_: &TileKey, t: &Option<Arc<LayerTile>>| weight(t.as_ref().map_or(0, |t| t.raw.len() + t.gzip.len())))
+                .support_invalidation_closures()
+                .build(),
+            composites: moka::sync::Cache::builder().max_capacity(bytes / 4).weigher(|_: &CompositeKey, b: &Bytes| weight(b.len())).build(),
         }
+    }
+
+    /// The bytes the cache holds (after pending maintenance), as its weigher counts them.
+    pub fn weight(&self) -> u64 {
+        self.tiles.run_pending_tasks();
+        self.composites.run_pending_tasks();
+        self.tiles.weighted_size() + self.composites.weighted_size()
     }
 
     /// The gzipped composite under `key`, built by `build` (the concatenated raw tile) when not cached.
@@ -203,8 +223,19 @@ pub struct HeatCache {
 }
 
 impl HeatCache {
-    pub fn new(capacity: u64) -> HeatCache {
-        HeatCache { cells: moka::sync::Cache::new(capacity) }
+    /// A cache of at most `bytes` of cells (their properties counted by size).
+    pub fn new(bytes: u64) -> HeatCache {
+        let weigher = |_: &HeatKey, v: &Arc<Vec<HeatCell>>| {
+            let props: usize = v.iter().map(|(_, p)| p.len()).sum();
+            weight(v.len() * std::mem::size_of::<HeatCell>() + props * std::mem::size_of::<(&str, super::mvt::Prop)>())
+        };
+        HeatCache { cells: moka::sync::Cache::builder().max_capacity(bytes).weigher(weigher).build() }
+    }
+
+    /// The bytes the cache holds (after pending maintenance), as its weigher counts them.
+    pub fn weight(&self) -> u64 {
+        self.cells.run_pending_tasks();
+        self.cells.weighted_size()
     }
 
     /// The cells under `key`, computed by `compute` when not cached (errors are not cached).
@@ -228,7 +259,7 @@ mod tests {
 
     #[test]
     fn invalidate_drops_the_touched_tiles_of_the_named_layers_only() {
-        let c = TileCache::new(1000);
+        let c = TileCache::new(1 << 20);
         let spot = geo::Rect::new((120.35, 36.06), (120.351, 36.061));
         let (xs, ys) = tiles_covering(spot, 15);
         let (x, y) = (*xs.start(), *ys.start());
@@ -248,6 +279,20 @@ mod tests {
         }
         // the tile over the spot and its neighbour are rendered again; the far one and the other layer are kept
         assert_eq!(rendered, vec![true, true, false, false]);
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_its_bytes() {
+        let cap = 1 << 20;
+        let c = TileCache::new(cap);
+        // tiles under ever new keys, as a live layer's tiles are after every incident: 10 MB offered
+        let noise = |i: u32| (0..10_000u32).map(|k| (k.wrapping_mul(2_654_435_761).wrapping_add(i) >> 13) as u8).collect::<Vec<u8>>();
+        for i in 0..1000 {
+            c.get_with(key("incidents", 15, i, 0), || Some(noise(i)));
+        }
+        let w = c.weight();
+        assert!(w <= cap / 4 * 3, "{w} bytes held, cap {}", cap / 4 * 3);
+        assert!(w > cap / 4, "the cache is used: {w}");
     }
 
     #[test]

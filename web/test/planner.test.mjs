@@ -26,19 +26,25 @@ function bbox(geometry) {
   return b;
 }
 
-test('a planner splits a grid, sees validation and households moved, publishes, and the main map shows the new grids', async () => {
+/** Opens /planner at 1920×1080 and creates scenario `name` from the published layer; answers the page, what it
+ * requested and the new scenario. */
+async function newScenario(name) {
   const page = await env.browser.newPage({ viewport: { width: 1920, height: 1080 } });
   const seen = watch(page, { cancels: true });
   await page.goto(`${env.base}/planner`);
   await idle(page);
   await page.waitForFunction(() => window.wanggePlanner !== undefined && document.getElementById('status').textContent !== '');
-
-  // a new scenario from the published layer
-  await page.fill('#sc-name', '切分测试');
+  await page.fill('#sc-name', name);
   await page.click('#sc-create');
-  await page.waitForFunction(() => window.wanggePlanner.scenario?.name === '切分测试' && document.getElementById('val-view').dataset.revision !== '',
-    null, { timeout: 60000 });
+  await page.waitForFunction((n) => window.wanggePlanner.scenario?.name === n && document.getElementById('val-view').dataset.revision !== '',
+    name, { timeout: 60000 });
   const before = await page.evaluate(() => window.wanggePlanner.scenario);
+  return { page, seen, before };
+}
+
+test('a planner splits a grid, sees validation and households moved, publishes, and the main map shows the new grids', async () => {
+  // a new scenario from the published layer
+  const { page, seen, before } = await newScenario('切分测试');
   assert.equal(before.base_version >= 1, true, 'based on a published version');
 
   // the grid to split: a simple (one-part) grid with the most households in the published layer
@@ -150,16 +156,7 @@ function pointIn(geometry) {
 }
 
 test('a planner reassigns a building to the next grid, publishes, and the main map and unit panel put it there', async () => {
-  const page = await env.browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  const seen = watch(page, { cancels: true });
-  await page.goto(`${env.base}/planner`);
-  await idle(page);
-  await page.waitForFunction(() => window.wanggePlanner !== undefined && document.getElementById('status').textContent !== '');
-  await page.fill('#sc-name', '改划测试');
-  await page.click('#sc-create');
-  await page.waitForFunction(() => window.wanggePlanner.scenario?.name === '改划测试' && document.getElementById('val-view').dataset.revision !== '',
-    null, { timeout: 60000 });
-  const before = await page.evaluate(() => window.wanggePlanner.scenario);
+  const { page, seen, before } = await newScenario('改划测试');
 
   // a building with households wholly in leaf unit A (a building grid), and B: another leaf under A's parent
   const parents = new Set(before.draft.features.map((f) => f.properties.parent_id));

@@ -4,7 +4,8 @@
 # from the GeoJSON by ogr2ogr, not timed) and from GeoParquet (written from the
 # GeoJSON by DuckDB spatial, not timed), every validation on, beside GDAL's
 # ogr2ogr (to GeoPackage) and DuckDB spatial (ST_Read, or read_parquet for
-# GeoParquet, into a table) on the same files in the same run. Wall time and
+# GeoParquet, into a table of a DuckDB file: every tool writes a file) on the
+# same files in the same run. Wall time and
 # peak resident memory by /usr/bin/time. Debian's GDAL (3.6) has no Parquet
 # driver, so ogr2ogr has no GeoParquet row.
 # Usage: bash benches/import.sh [N=1000000] [BIN_DIR]  (BIN_DIR holds wangge or
@@ -50,6 +51,7 @@ for fmt in geojson shp parquet; do
   else
     echo "| ogr2ogr ($fmt → GeoPackage) | not run: this GDAL has no Parquet driver | — | — |"
   fi
-  measure "DuckDB spatial ($fmt → table)" python3 benches/anchors/import_read.py "$F"
+  rm -f "$OUT/anchor.duckdb" "$OUT/anchor.duckdb.wal"
+  measure "DuckDB spatial ($fmt → table in a DuckDB file)" python3 benches/anchors/import_read.py "$F" "$OUT/anchor.duckdb"
 done
-rm -f "$OUT/run.duckdb" "$OUT/run.gpkg"
+rm -f "$OUT/run.duckdb" "$OUT/run.gpkg" "$OUT/anchor.duckdb"

@@ -3,7 +3,9 @@
 use clap::Parser;
 
 /// mimalloc rather than glibc's malloc: freed memory goes back to the OS instead of staying in per-thread arenas,
-/// so a server running for days keeps its resident size flat (benches/RESULTS.md, issue 14 soak).
+/// so a server running for days keeps its resident size flat (benches/RESULTS.md, issue 14 soak). Built with `no_thp`:
+/// with transparent huge pages every touched 2 MB region was resident whole, and imports spent a third of their time
+/// zeroing them.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// block it read or wrote up to 80 % of RAM, which a server taking incidents all day sees as growth.
     #[arg(long, env = "WANGGE_STORE_MEMORY_LIMIT", default_value = "1GB")]
     pub store_memory_limit: String,
+    /// Checkpoint the store every this many seconds (0: only when DuckDB's WAL passes its own threshold), so cases
+    /// taken all day move from the WAL into the file, where the buffer pool may evict them under its limit.
+    #[arg(long, env = "WANGGE_CHECKPOINT_S", default_value_t = 300)]
+    pub checkpoint_s: u64,
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -102,6 +106,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
         sql_timeout_ms,
         memory_log_s,
         store_memory_limit,
+        checkpoint_s,
         check,
     } = args;
     // a taxonomy that does not parse stops start-up before anything is loaded
@@ -175,6 +180,20 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
                     every.tick().await;
                     let (s, a) = (store.clone(), app.clone());
                     let _ = tokio::task::spawn_blocking(move || crate::store::memory::log(&s, a.tiles.weight() + a.heat.weight())).await;
+                }
+            });
+        }
+        if let Some(store) = state.store.clone().filter(|_| checkpoint_s > 0) {
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(checkpoint_s));
+                every.tick().await; // the first tick is now: the store was just opened
+                loop {
+                    every.tick().await;
+                    let s = store.clone();
+                    let done = tokio::task::spawn_blocking(move || crate::sync::lock(&s).checkpoint()).await;
+                    if let Ok(Err(e)) = done {
+                        tracing::warn!(error = %e, "store not checkpointed; trying again in {checkpoint_s} s");
+                    }
                 }
             });
         }

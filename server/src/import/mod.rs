@@ -248,7 +248,9 @@ pub fn import_paths(paths: &[&Path], opts: &ImportOptions) -> Result<Imported, I
     let mut crs: Option<(Crs, String)> = None;
     for p in paths {
         let name = p.display().to_string();
+        let t = std::time::Instant::now();
         let parsed = source::read(p, opts)?;
+        tracing::debug!(file = %name, features = parsed.raws.len(), s = t.elapsed().as_secs_f64(), "import: read");
         let c = resolve::crs(opts, &parsed, &name)?;
         if let Some((first, first_name)) = &crs
             && *first != c
@@ -266,7 +268,9 @@ pub fn import_paths(paths: &[&Path], opts: &ImportOptions) -> Result<Imported, I
     }
     let crs = crs.map(|c| c.0).unwrap_or_default();
     notes.extend(crs.note());
+    let t = std::time::Instant::now();
     let layer = build_layer(raws, opts, crs)?;
+    tracing::debug!(s = t.elapsed().as_secs_f64(), "import: validated");
     Ok(Imported { layer, crs, notes })
 }
 

@@ -121,9 +121,13 @@ impl Store {
         progress: &mut dyn FnMut(Progress),
         report: impl FnOnce(&Store) -> Result<Option<(i32, i32, String)>>,
     ) -> Result<i32> {
-        self.transaction(&format!("writing {}", layer.kind()), |s| {
+        let t = std::time::Instant::now();
+        let v = self.transaction(&format!("writing {}", layer.kind()), |s| {
             let v = s.write_rows(layer, source, crs, progress)?;
-            if let Some((uv, bv, json)) = report(s)? {
+            tracing::debug!(s = t.elapsed().as_secs_f64(), "import: rows written");
+            let r = report(s)?;
+            tracing::debug!(s = t.elapsed().as_secs_f64(), "import: integrity report");
+            if let Some((uv, bv, json)) = r {
                 s.conn
                     .execute(
                         "INSERT INTO integrity_reports (units_version, buildings_version, report) VALUES (?, ?, ?)",
@@ -132,7 +136,9 @@ impl Store {
                     .ctx(|| format!("storing the integrity report of units version {uv} and buildings version {bv}"))?;
             }
             Ok(v)
-        })
+        })?;
+        tracing::debug!(s = t.elapsed().as_secs_f64(), "import: committed");
+        Ok(v)
     }
 
     /// The rows and the version row of a new version (inside the caller's transaction).
@@ -149,6 +155,7 @@ impl Store {
             }
         };
         let feature = |i: usize, id: &str| format!("writing {kind} {id} (feature {i}) as version {version}");
+        let started = std::time::Instant::now();
         let mut app = self.conn.appender(kind.as_str()).ctx(|| format!("writing {kind} version {version}"))?;
         // the WKB, bbox and attribute JSON of every feature are encoded on every core; the
         // appender then takes the rows in order
@@ -254,6 +261,7 @@ impl Store {
                 }
             }
         }
+        tracing::debug!(s = started.elapsed().as_secs_f64(), "import: rows encoded and appended");
         app.flush().ctx(|| format!("writing {kind} version {version}"))?;
         drop(app);
         self.conn

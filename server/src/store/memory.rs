@@ -70,6 +70,12 @@ impl Store {
         self.conn.execute_batch(&format!("SET memory_limit = {}", super::geoparquet::quote_text(limit))).ctx(what)
     }
 
+    /// Write what the WAL holds into the database file (DuckDB's `CHECKPOINT`): committed rows become ordinary
+    /// blocks that the buffer pool may evict under its limit, and the WAL a restart replays shrinks to nothing.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.execute_batch("CHECKPOINT").ctx(|| "checkpointing the store".to_owned())
+    }
+
     /// What DuckDB holds in memory for this store, by tag, and the database's sizes.
     pub fn memory_report(&self) -> Result<MemoryReport> {
         let what = || "reading DuckDB's memory".to_owned();
@@ -119,6 +125,17 @@ mod tests {
         assert!(m.memory_limit.starts_with("6"), "64 MB, or 61 MiB: {m}");
         let e = s.limit_memory("lots").expect_err("not a size");
         assert!(e.to_string().contains("lots"), "{e}");
+    }
+
+    #[test]
+    fn a_checkpoint_empties_the_wal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&dir.path().join("s.duckdb")).expect("open");
+        s.conn.execute_batch("INSERT INTO sensor_readings SELECT 'S', i, i, NULL, NULL FROM range(20000) t(i)").expect("rows");
+        let before = s.memory_report().expect("report").wal_size;
+        assert_ne!(before, "0 bytes", "the rows are in the WAL first");
+        s.checkpoint().expect("checkpoint");
+        assert_eq!(s.memory_report().expect("report").wal_size, "0 bytes");
     }
 
     #[test]

@@ -169,6 +169,9 @@ test('the screen: loads offline, shows a new case within 1 s, flashes an alarm, 
   const id2 = `SCREEN-AFTER-${Date.now()}`;
   assert.equal((await post('/api/incidents', { id: id2, lon: place.lon, lat: place.lat, category: '环境卫生' })).status, 201);
   await page.waitForSelector(`#s-ticker li[data-id="${id2}"]`, { timeout: 10000 });
+  // the error the dead server caused is gone from the footer once the connection is back
+  assert.equal(await page.$eval('#s-note', (n) => n.dataset.error ?? ''), '');
+  assert.doesNotMatch(await page.$eval('#s-note', (n) => n.textContent ?? ''), /错误|Error/);
   await page.screenshot({ path: join(artifacts, 'screen-restarted.png') });
 
   // the event stream was cut on purpose (the kill): its failures and the reconnection attempts while the server was down

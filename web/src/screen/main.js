@@ -78,7 +78,10 @@ async function main() {
   el('s-lang').append(languageSwitch());
   el('s-note').textContent = T('note');
   const status = el('s-conn');
-  const showError = (/** @type {unknown} */ e) => { el('s-note').textContent = T('error', { m: e instanceof Error ? e.message : String(e) }); };
+  // a failed fetch shows in the footer until the live connection is back (a restarted server: the resync then refetches)
+  const note = el('s-note');
+  const showError = (/** @type {unknown} */ e) => { note.dataset.error = '1'; note.textContent = T('error', { m: e instanceof Error ? e.message : String(e) }); };
+  const clearError = () => { if (note.dataset.error) { delete note.dataset.error; note.textContent = T('note'); } };
   let me = await whoAmI();
   if (!me) me = await askLogin();
   // a session that expires or is revoked (a wall screen runs for days): the login again, then the page anew
@@ -187,7 +190,7 @@ async function main() {
       kpi: (k) => { if (!unitId) panels.kpi(k); },
     },
     resync: () => { refetchSummary(); refetchLive(); refetchSensors(); },
-    status: (st) => { status.dataset.state = st; status.textContent = T(st); },
+    status: (st) => { status.dataset.state = st; status.textContent = T(st); if (st === 'live') clearError(); },
     // the browser gave up on the stream: a 401 means the session is gone (else the server is away: the backoff retries)
     closed: () => { fetch('/api/me').then((r) => { if (r.status === 401) expired(); }).catch(() => {}); },
   });

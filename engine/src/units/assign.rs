@@ -20,7 +20,7 @@ use crate::geometry::index::PolygonIndex;
 use crate::geometry::projection::LocalProjection;
 use crate::model::Building;
 use crate::units::hierarchy::Hierarchy;
-use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Point};
+use geo::{Area, BooleanOps, BoundingRect, Coord, Intersects, Line, MultiPolygon, Point, Rect};
 
 /// Area outside its leaf above which a building counts as cut by a boundary.
 pub const CUT_TOLERANCE_M2: f64 = 1.0;
@@ -111,6 +111,26 @@ impl PreparedPolygon {
             }
         }
         inside
+    }
+
+    /// Whether any edge of the polygon meets (crosses or touches) an edge of the rings of `fp`, whose
+    /// bounds are `r`; only the edges of the bands `r` spans whose boxes reach `r` are tested.
+    pub fn meets_rings(&self, fp: &MultiPolygon<f64>, r: Rect<f64>) -> bool {
+        if r.max().y < self.ymin || r.min().y > self.ymax {
+            return false;
+        }
+        let nb = self.band_starts.len() - 1;
+        let band_of = |y: f64| (((y - self.ymin) / self.band_h).max(0.0) as usize).min(nb - 1);
+        let (b0, b1) = (band_of(r.min().y.max(self.ymin)), band_of(r.max().y.min(self.ymax)));
+        let edges = &self.band_edges[self.band_starts[b0] as usize..self.band_starts[b1 + 1] as usize];
+        edges.iter().any(|&i| {
+            let ([x1, y1], [x2, y2]) = (self.pts[i as usize], self.pts[i as usize + 1]);
+            if x1.max(x2) < r.min().x || x1.min(x2) > r.max().x || y1.max(y2) < r.min().y || y1.min(y2) > r.max().y {
+                return false;
+            }
+            let e = Line::new((x1, y1), (x2, y2));
+            fp.0.iter().any(|p| std::iter::once(p.exterior()).chain(p.interiors()).any(|ring| ring.lines().any(|l| l.intersects(&e))))
+        })
     }
 }
 
@@ -288,17 +308,16 @@ fn assign_one(
         return none;
     };
     let cands: Vec<usize> = index.query_rect(r).collect();
-    // fast path: one candidate holding every vertex, and no candidate edge
-    // can cross a footprint whose vertices all lie inside one polygon unless
-    // another candidate's box also reaches the footprint
-    if cands.len() == 1 {
-        let k = cands[0];
-        if fp.0.iter().all(|p| p.exterior().coords().all(|c| prepared[k].contains(c.x, c.y)))
-            && !ring_edges_cross(&h.units[leaves[k]].geometry, r)
-        {
-            return BuildingAssignment::by_footprint(Some(leaves[k]), 1.0, Vec::new(), 0.0);
-        }
+    // fast path: the footprint wholly inside one leaf and meeting no other
+    if let Some(k) = sole_holder(h, leaves, &cands, prepared, fp, r) {
+        return BuildingAssignment::by_footprint(Some(leaves[k]), 1.0, Vec::new(), 0.0);
     }
+    by_overlay(h, leaves, &cands, fp, r)
+}
+
+/// The shares of the footprint (bounds `r`) in each candidate leaf by overlay, in a local metric projection.
+fn by_overlay(h: &Hierarchy, leaves: &[usize], cands: &[usize], fp: &MultiPolygon<f64>, r: Rect<f64>) -> BuildingAssignment {
+    let none = BuildingAssignment::by_footprint(None, 0.0, Vec::new(), 0.0);
     let proj = LocalProjection::for_rect(r);
     let fpm = proj.project_multi(fp);
     let total = fpm.unsigned_area();
@@ -321,6 +340,40 @@ fn assign_one(
             (total - inside).max(0.0),
         ),
     }
+}
+
+/// The one candidate that holds the whole footprint (bounds `r`) when no other meets its inside: then
+/// the overlay's shares are that candidate's 1 and nothing else. `None` when that is not certain.
+///
+/// With no candidate edge meeting a footprint edge and no candidate vertex inside `r` (so no candidate
+/// ring lies inside the footprint), each part of the footprint lies wholly inside or wholly outside each
+/// candidate, which its first vertex then tells.
+fn sole_holder(
+    h: &Hierarchy,
+    leaves: &[usize],
+    cands: &[usize],
+    prepared: &[PreparedPolygon],
+    fp: &MultiPolygon<f64>,
+    r: Rect<f64>,
+) -> Option<usize> {
+    let mut holder = None;
+    for &k in cands {
+        if ring_edges_cross(&h.units[leaves[k]].geometry, r) || prepared[k].meets_rings(fp, r) {
+            return None;
+        }
+        let mut parts = fp.0.iter().map(|p| p.exterior().0.first().is_some_and(|c| prepared[k].contains(c.x, c.y)));
+        let first = parts.next()?;
+        if parts.any(|inside| inside != first) {
+            return None; // some parts inside, some outside: the overlay weighs them
+        }
+        if first {
+            if holder.is_some() {
+                return None; // overlapping leaves: the overlay shares the footprint
+            }
+            holder = Some(k);
+        }
+    }
+    holder
 }
 
 /// Whether any vertex of the polygon's rings lies strictly inside the rect
@@ -442,6 +495,73 @@ mod tests {
         assert_eq!(r.summary.assignments_stale, 2);
         // the review's starting point ignores the attribute
         assert_eq!(assign_by_footprint(&h, &buildings), geometric);
+    }
+
+    /// A footprint of `n` parts 200 m apart (valid: they never overlap): rotated rectangles and L shapes
+    /// of 4–80 m from `c` (degrees).
+    fn random_footprint(rng: &mut ChaCha8Rng, c: Coord<f64>, n: usize) -> MultiPolygon<f64> {
+        let m = 1.0 / 111_000.0;
+        MultiPolygon(
+            (0..n)
+                .map(|k| {
+                    let (w, d) = (rng.random_range(4.0..80.0) * m, rng.random_range(4.0..40.0) * m);
+                    let a: f64 = rng.random_range(0.0..std::f64::consts::PI);
+                    let o = Coord { x: c.x + k as f64 * 200.0 * m, y: c.y };
+                    let shape: Vec<(f64, f64)> = if rng.random_bool(0.5) {
+                        vec![(0.0, 0.0), (w, 0.0), (w, d), (0.0, d)]
+                    } else {
+                        vec![(0.0, 0.0), (w, 0.0), (w, d / 2.0), (w / 2.0, d / 2.0), (w / 2.0, d), (0.0, d)]
+                    };
+                    let ring: Vec<Coord<f64>> = shape
+                        .iter()
+                        .map(|&(x, y)| Coord { x: o.x + x * a.cos() - y * a.sin(), y: o.y + x * a.sin() + y * a.cos() })
+                        .collect();
+                    geo::Polygon::new(geo::LineString::from(ring), vec![])
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_fast_path_gives_what_the_overlay_gives() {
+        // leaves that tile, a leaf with a hole, and two that overlap (each box meets several others)
+        let mut units = two_level().units;
+        let hole = units[5].geometry.bounding_rect().expect("rect");
+        let (c, w) = (hole.center(), hole.width() / 6.0);
+        units[5].geometry.0[0].interiors_push(Rect::new((c.x - w, c.y - w), (c.x + w, c.y + w)).to_polygon().exterior().clone());
+        let mut extra = units[8].clone();
+        extra.id = "overlapping".into();
+        let r8 = extra.geometry.bounding_rect().expect("rect");
+        extra.geometry = MultiPolygon(vec![Rect::new(r8.center(), Coord { x: r8.max().x + r8.width() / 2.0, y: r8.max().y }).to_polygon()]);
+        units.push(extra);
+        let h = Hierarchy::build(units).expect("valid");
+        let leaves = h.leaves();
+        let index = PolygonIndex::new(leaves.iter().map(|&i| h.units[i].geometry.bounding_rect()));
+        let prepared = prepare_all(&leaves.iter().map(|&i| &h.units[i].geometry).collect::<Vec<_>>());
+        let bb = h.units[1..].iter().filter_map(|u| u.geometry.bounding_rect()).reduce(crate::geometry::index::rect_union);
+        let bb = bb.expect("non-empty");
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let (mut fast, mut checked) = (0, 0);
+        for _ in 0..6_000 {
+            let c = Coord { x: rng.random_range(bb.min().x..bb.max().x), y: rng.random_range(bb.min().y..bb.max().y) };
+            let parts = if rng.random_bool(0.1) { 2 } else { 1 };
+            let fp = random_footprint(&mut rng, c, parts);
+            let r = fp.bounding_rect().expect("rect");
+            let cands: Vec<usize> = index.query_rect(r).collect();
+            let got = assign_one(&h, &leaves, &index, &prepared, &fp);
+            let want = by_overlay(&h, &leaves, &cands, &fp, r);
+            if sole_holder(&h, &leaves, &cands, &prepared, &fp, r).is_some() {
+                fast += 1;
+            }
+            checked += 1;
+            assert_eq!(got.leaf, want.leaf, "{fp:?}");
+            assert!((got.share - want.share).abs() < 1e-6, "{got:?} vs {want:?}");
+            assert_eq!(got.cut_by.iter().map(|c| c.0).collect::<Vec<_>>(), want.cut_by.iter().map(|c| c.0).collect::<Vec<_>>());
+            assert!((got.outside_m2 - want.outside_m2).abs() < 1e-3, "{got:?} vs {want:?}");
+            assert_eq!(got.is_cut(), want.is_cut());
+        }
+        // the fast path is taken for most footprints, the overlay for the rest
+        assert!(fast > checked / 2 && fast < checked, "{fast} of {checked}");
     }
 
     #[test]

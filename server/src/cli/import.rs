@@ -125,10 +125,27 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     let crs_code = imported.crs.code();
     let crs = crs_code.as_str();
     let bar = write_bar(kind, n);
-    let written = store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| match &parsed {
-        Layer::Buildings(b) => report_with_buildings(s, b, &cfg),
-        _ if with_report => report_for_store(s, &cfg),
-        _ => Ok(None),
+    // the buildings' integrity report needs only the stored units and the buildings in hand:
+    // it is computed on its own thread while the rows are written, and joined inside the transaction
+    let units = match &parsed {
+        Layer::Buildings(_) => Some(stored_units(&store, &cfg).map_err(|source| CliError::Write { kind, source })?),
+        _ => None,
+    };
+    let written = std::thread::scope(|scope| {
+        let pending = match (&parsed, &units) {
+            (Layer::Buildings(b), Some(u)) => Some(scope.spawn(|| buildings_report(u, b, &cfg))),
+            _ => None,
+        };
+        store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| match pending {
+            Some(thread) => {
+                let json = thread.join().map_err(|_| StoreError::Corrupt("the integrity report's thread failed".into()))??;
+                let versions = s.current_versions()?;
+                let version = |k| versions.get(&k).copied().unwrap_or(0);
+                Ok(Some((version(LayerKind::Units), version(LayerKind::Buildings), json)))
+            }
+            None if with_report => report_for_store(s, &cfg),
+            None => Ok(None),
+        })
     });
     bar.finish_and_clear();
     let version = written.map_err(|source| CliError::Write { kind, source })?;
@@ -136,25 +153,22 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The integrity report of the store's state once `buildings` are its current
-/// buildings (inside the import's transaction): what [`report_for_store`]
-/// computes, from the buildings in hand rather than read back.
-pub fn report_with_buildings(
-    store: &Store,
-    buildings: &[Building],
-    cfg: &IntegrityConfig,
-) -> Result<Option<(i32, i32, String)>, StoreError> {
-    let versions = store.current_versions()?;
+/// The store's current units as a dataset (its hierarchy), for a buildings import's report.
+fn stored_units(store: &Store, cfg: &IntegrityConfig) -> Result<Dataset, StoreError> {
     let mut d = Dataset::empty(cfg.clone());
-    if versions.contains_key(&LayerKind::Units) {
+    if store.current_versions()?.contains_key(&LayerKind::Units) {
         d.set(store.read_layer(LayerKind::Units)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     }
-    let h = &d.hierarchy;
+    Ok(d)
+}
+
+/// The integrity report (JSON) of `units` once `buildings` are the current buildings: what
+/// [`report_for_store`] computes, from the buildings in hand rather than read back.
+fn buildings_report(units: &Dataset, buildings: &[Building], cfg: &IntegrityConfig) -> Result<String, StoreError> {
+    let h = &units.hierarchy;
     let assignment = assign_buildings(h, buildings);
     let report = check(h, buildings, &assignment, cfg);
-    let json = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let version = |k| versions.get(&k).copied().unwrap_or(0);
-    Ok(Some((version(LayerKind::Units), version(LayerKind::Buildings), json)))
+    serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// The bar shown while a layer of `len` features is written (hidden below 5,000).

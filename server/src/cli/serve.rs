@@ -161,41 +161,17 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
         tracing::info!(%local, "serving");
         // 督办: overdue cases are urged every second, whether or not anyone is watching
         let urging = state.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                every.tick().await;
-                let s = urging.clone();
-                let raised = tokio::task::spawn_blocking(move || s.live.raise_urges(crate::auth::now())).await;
-                if let Ok(Err(e)) = raised {
-                    tracing::warn!(error = %e, "overdue cases not urged; trying again in a second");
-                }
-            }
-        });
+        every(Duration::from_secs(1), true, "overdue cases not urged", move || urging.live.raise_urges(crate::auth::now()).map(drop));
         if let Some(store) = state.store.clone().filter(|_| memory_log_s > 0) {
             let app = state.clone();
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(memory_log_s));
-                loop {
-                    every.tick().await;
-                    let (s, a) = (store.clone(), app.clone());
-                    let _ = tokio::task::spawn_blocking(move || crate::store::memory::log(&s, a.tiles.weight() + a.heat.weight())).await;
-                }
+            every(Duration::from_secs(memory_log_s), true, "memory not logged", move || {
+                crate::store::memory::log(&store, app.tiles.weight() + app.heat.weight());
+                Ok::<(), std::convert::Infallible>(())
             });
         }
         if let Some(store) = state.store.clone().filter(|_| checkpoint_s > 0) {
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(checkpoint_s));
-                every.tick().await; // the first tick is now: the store was just opened
-                loop {
-                    every.tick().await;
-                    let s = store.clone();
-                    let done = tokio::task::spawn_blocking(move || crate::sync::lock(&s).checkpoint()).await;
-                    if let Ok(Err(e)) = done {
-                        tracing::warn!(error = %e, "store not checkpointed; trying again in {checkpoint_s} s");
-                    }
-                }
-            });
+            // not at the start: the store was just opened
+            every(Duration::from_secs(checkpoint_s), false, "store not checkpointed", move || crate::sync::lock(&store).checkpoint());
         }
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let on_signal = state.clone();
@@ -246,6 +222,30 @@ async fn shutdown_signal() -> &'static str {
         () = ctrl_c => "Ctrl-C",
         () = term => "SIGTERM",
     }
+}
+
+/// Runs `job` on a blocking thread every `period` (the first time now when `at_start`), one run at a
+/// time; a failure is logged as `what` and the job runs again at the next tick.
+fn every<E: std::fmt::Display + Send + 'static>(
+    period: Duration,
+    at_start: bool,
+    what: &'static str,
+    job: impl Fn() -> Result<(), E> + Send + Sync + 'static,
+) {
+    let job = std::sync::Arc::new(job);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        if !at_start {
+            ticks.tick().await; // an interval's first tick is at once
+        }
+        loop {
+            ticks.tick().await;
+            let j = job.clone();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || j()).await {
+                tracing::warn!(error = %e, "{what}; trying again in {} s", period.as_secs());
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! a property: numbers, booleans and text as they are, decimals as doubles,
 //! timestamps with a zone as epoch seconds, anything else as DuckDB's text of
 //! it; other binary columns are skipped, and a null is an absent property (a
-//! Parquet column exists in every row). O(rows).
+//! Parquet column exists in every row). DuckDB hands the rows over as Arrow
+//! batches, which become features on every core. O(rows).
 //!
 //! DuckDB's own GeoParquet conversion is switched off: it needs the spatial
 //! extension, which the bundled DuckDB does not have; the geometry column is
@@ -16,9 +17,13 @@
 use std::path::Path;
 
 use duckdb::Connection;
-use duckdb::types::ValueRef;
+use duckdb::arrow::array::{Array, AsArray, RecordBatch};
+use duckdb::arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
 use serde_json::{Map, Number, Value};
 use wangge_engine::geometry::georef::Crs;
+use wangge_engine::geometry::par;
 
 use super::wkb::Wkb;
 use super::{Parsed, Raw};
@@ -104,26 +109,67 @@ fn select(name: &str, ty: &str) -> Option<String> {
     })
 }
 
-fn json_value(v: ValueRef<'_>) -> Result<Value, String> {
+/// The value of row `i` of a column (the types `select` leaves: numbers, booleans, text).
+fn json_value(a: &dyn Array, i: usize) -> Result<Value, String> {
+    if a.is_null(i) {
+        return Ok(Value::Null);
+    }
     let f = |x: f64| Number::from_f64(x).map_or(Value::Null, Value::Number);
-    Ok(match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Boolean(b) => Value::Bool(b),
-        ValueRef::TinyInt(i) => Value::from(i),
-        ValueRef::SmallInt(i) => Value::from(i),
-        ValueRef::Int(i) => Value::from(i),
-        ValueRef::BigInt(i) => Value::from(i),
-        ValueRef::UTinyInt(i) => Value::from(i),
-        ValueRef::USmallInt(i) => Value::from(i),
-        ValueRef::UInt(i) => Value::from(i),
-        ValueRef::UBigInt(i) => Value::from(i),
-        ValueRef::Float(x) => f(f64::from(x)),
-        ValueRef::Double(x) => f(x),
-        ValueRef::Text(t) => {
-            Value::String(std::str::from_utf8(t).map_err(|e| format!("text is not UTF-8 (Parquet text must be): {e}"))?.to_owned())
-        }
-        other => return Err(format!("a value of an unexpected type: {other:?}")),
+    Ok(match a.data_type() {
+        DataType::Boolean => Value::Bool(a.as_boolean().value(i)),
+        DataType::Int8 => Value::from(a.as_primitive::<Int8Type>().value(i)),
+        DataType::Int16 => Value::from(a.as_primitive::<Int16Type>().value(i)),
+        DataType::Int32 => Value::from(a.as_primitive::<Int32Type>().value(i)),
+        DataType::Int64 => Value::from(a.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt8 => Value::from(a.as_primitive::<UInt8Type>().value(i)),
+        DataType::UInt16 => Value::from(a.as_primitive::<UInt16Type>().value(i)),
+        DataType::UInt32 => Value::from(a.as_primitive::<UInt32Type>().value(i)),
+        DataType::UInt64 => Value::from(a.as_primitive::<UInt64Type>().value(i)),
+        DataType::Float32 => f(f64::from(a.as_primitive::<Float32Type>().value(i))),
+        DataType::Float64 => f(a.as_primitive::<Float64Type>().value(i)),
+        DataType::Utf8 => Value::String(a.as_string::<i32>().value(i).to_owned()),
+        DataType::LargeUtf8 => Value::String(a.as_string::<i64>().value(i).to_owned()),
+        DataType::Utf8View => Value::String(a.as_string_view().value(i).to_owned()),
+        other => return Err(format!("a value of an unexpected type: {other}")),
     })
+}
+
+/// The WKB bytes of row `i` of the geometry column (`None`: null or empty).
+fn wkb_bytes(a: &dyn Array, i: usize) -> Result<Option<&[u8]>, String> {
+    if a.is_null(i) {
+        return Ok(None);
+    }
+    let b = match a.data_type() {
+        DataType::Binary => a.as_binary::<i32>().value(i),
+        DataType::LargeBinary => a.as_binary::<i64>().value(i),
+        DataType::BinaryView => a.as_binary_view().value(i),
+        other => return Err(format!("the geometry arrives as {other}, not bytes")),
+    };
+    Ok((!b.is_empty()).then_some(b))
+}
+
+/// The features of one batch of rows, the first at file position `start`: the property columns
+/// `props` (in select order), then the geometry column.
+fn batch_raws(batch: &RecordBatch, start: usize, props: &[&String], name: &str, geom_col: &str) -> Result<Vec<Raw>, String> {
+    let cols = batch.columns();
+    let geom = cols.get(props.len()).ok_or_else(|| format!("{name}: the geometry column {geom_col} was not read"))?;
+    let mut out = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let index = start + row;
+        let mut map = Map::new();
+        for (c, col) in props.iter().zip(cols) {
+            let v = json_value(col.as_ref(), row).map_err(|e| format!("{name}: feature {index}, column {c}: {e}"))?;
+            if !v.is_null() {
+                map.insert((*c).clone(), v);
+            }
+        }
+        let geometry = match wkb_bytes(geom.as_ref(), row).map_err(|e| format!("{name}: {e}"))? {
+            Some(b) => Some(Wkb::new(b, 0).geometry(0).map_err(|e| format!("{name}: feature {index}, column {geom_col}: {e}"))?),
+            None => None,
+        };
+        out.push(Raw { index, props: map, geometry });
+    }
+    Ok(out)
 }
 
 /// The features of a GeoParquet file and the CRS its metadata declares.
@@ -156,26 +202,21 @@ pub fn parse(path: &Path) -> Result<Parsed, String> {
     let mut exprs: Vec<String> = props.iter().map(|(_, s)| s.clone()).collect();
     exprs.push(quote_ident(&geom_col));
     let mut stmt = conn.prepare(&format!("SELECT {} FROM read_parquet({file})", exprs.join(", "))).map_err(db)?;
-    let mut rows = stmt.query([]).map_err(db)?;
-    let g = props.len();
-    let mut raws = Vec::new();
-    while let Some(row) = rows.next().map_err(db)? {
-        let index = raws.len();
-        let mut map = Map::new();
-        for (i, (c, _)) in props.iter().enumerate() {
-            let v = row.get_ref(i).map_err(db)?;
-            let v = json_value(v).map_err(|e| format!("{name}: feature {index}, column {c}: {e}"))?;
-            if !v.is_null() {
-                map.insert((*c).clone(), v);
-            }
-        }
-        let geometry = match row.get_ref(g).map_err(db)? {
-            ValueRef::Blob(b) if !b.is_empty() => {
-                Some(Wkb::new(b, 0).geometry(0).map_err(|e| format!("{name}: feature {index}, column {geom_col}: {e}"))?)
-            }
-            _ => None,
-        };
-        raws.push(Raw { index, props: map, geometry });
+    // DuckDB reads the file into Arrow batches; their rows become features on every core
+    let batches: Vec<RecordBatch> = stmt.query_arrow([]).map_err(db)?.collect();
+    let mut start = 0;
+    let placed: Vec<(usize, &RecordBatch)> = batches
+        .iter()
+        .map(|b| {
+            start += b.num_rows();
+            (start - b.num_rows(), b)
+        })
+        .collect();
+    let names: Vec<&String> = props.iter().map(|(c, _)| *c).collect();
+    let parts = par::map(&placed, 2, |(start, b)| batch_raws(b, *start, &names, &name, &geom_col));
+    let mut raws = Vec::with_capacity(start);
+    for part in parts {
+        raws.extend(part?);
     }
     let crs = crs.map(|c| (c, format!("{name} (its GeoParquet \"geo\" metadata)")));
     Ok(Parsed { raws, crs, notes: Vec::new() })

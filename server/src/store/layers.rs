@@ -10,10 +10,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use std::sync::Arc;
+
+use duckdb::arrow::array::{ArrayRef, BinaryArray, Float64Array, Int32Array, RecordBatch, StringArray};
+use duckdb::arrow::datatypes::{Field, Schema};
 use duckdb::params;
 use geo::{BoundingRect, Geometry, Point};
 use serde_json::Value;
-use wangge_engine::model::{Attributes, LayerKind};
+use wangge_engine::model::{Attributes, Building, LayerKind};
 
 use super::{Ctx, Result, Store, h3_cell};
 use crate::wkb;
@@ -58,14 +62,54 @@ fn bbox4(g: &Geometry<f64>) -> [Option<f64>; 4] {
     }
 }
 
+/// What a feature with an extent is stored as: WKB, attribute JSON and bbox.
+type Encoded = (Vec<u8>, String, [Option<f64>; 4]);
+
 /// A feature with an extent as stored: WKB, attribute JSON and bbox.
-fn shape(g: Geometry<f64>, a: &Attributes) -> (Vec<u8>, String, [Option<f64>; 4]) {
+fn shape(g: Geometry<f64>, a: &Attributes) -> Encoded {
     (wkb::encode(&g), attrs_json(a), bbox4(&g))
 }
 
 /// A point feature as stored: WKB, attribute JSON and H3 cell.
 fn spot(p: Point<f64>, a: &Attributes) -> (Vec<u8>, String, Option<u64>) {
     (wkb::encode(&Geometry::Point(p)), attrs_json(a), h3_cell(p))
+}
+
+/// Rows a buildings batch takes (DuckDB's appender cuts it into vectors of 2,048).
+const BATCH_ROWS: usize = 65_536;
+
+/// Buildings `start…` of a new version as one Arrow batch in the columns of the `buildings` table.
+fn buildings_batch(version: i32, start: usize, xs: &[Building], es: &[Encoded]) -> duckdb::Result<RecordBatch> {
+    let conversion = |e: String| duckdb::Error::ToSqlConversionFailure(e.into());
+    let int = |v: Option<u32>, field: &str, id: &str| {
+        v.map(|n| i32::try_from(n).map_err(|_| conversion(format!("building {id}: {field} {n} is more than the store holds")))).transpose()
+    };
+    let (mut households, mut population, mut floors) = (Vec::new(), Vec::new(), Vec::new());
+    for x in xs {
+        households.push(int(x.households, "households", &x.id)?);
+        population.push(int(x.population, "population", &x.id)?);
+        floors.push(int(x.floors, "floors", &x.id)?);
+    }
+    let seq = i32::try_from(start + xs.len()).map_err(|_| conversion(format!("more than {} buildings", i32::MAX)))?;
+    let bound = |i: usize| -> ArrayRef { Arc::new(Float64Array::from(es.iter().map(|e| e.2[i]).collect::<Vec<_>>())) };
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int32Array::from(vec![version; xs.len()])),
+        Arc::new(Int32Array::from_iter_values(seq - xs.len() as i32..seq)),
+        Arc::new(StringArray::from_iter_values(xs.iter().map(|x| x.id.as_str()))),
+        Arc::new(Int32Array::from(households)),
+        Arc::new(Int32Array::from(population)),
+        Arc::new(Int32Array::from(floors)),
+        Arc::new(Float64Array::from(xs.iter().map(|x| x.height.map(|h| h.0)).collect::<Vec<_>>())),
+        Arc::new(StringArray::from_iter_values(es.iter().map(|e| e.1.as_str()))),
+        Arc::new(BinaryArray::from_iter_values(es.iter().map(|e| e.0.as_slice()))),
+        bound(0),
+        bound(1),
+        bound(2),
+        bound(3),
+    ];
+    let names = ["version", "seq", "id", "households", "population", "floors", "height", "attrs", "geom", "xmin", "ymin", "xmax", "ymax"];
+    let fields: Vec<Field> = names.iter().zip(&columns).map(|(n, c)| Field::new(*n, c.data_type().clone(), true)).collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 impl Store {
@@ -183,24 +227,19 @@ impl Store {
             }
             Layer::Buildings(v) => {
                 let enc = par::map(v, PARALLEL_FROM, |x| shape(Geometry::MultiPolygon(x.footprint.clone()), &x.attributes));
-                for (i, (x, (g, a, b))) in v.iter().zip(&enc).enumerate() {
-                    app.append_row(params![
-                        version,
-                        i as i32,
-                        x.id,
-                        x.households,
-                        x.population,
-                        x.floors,
-                        x.height.map(|h| h.0),
-                        a,
-                        g,
-                        b[0],
-                        b[1],
-                        b[2],
-                        b[3]
-                    ])
-                    .ctx(|| feature(i, &x.id))?;
-                    tick(i);
+                // whole columns through the Arrow appender: a call per column and batch instead of 13 a row
+                for (k, (xs, es)) in v.chunks(BATCH_ROWS).zip(enc.chunks(BATCH_ROWS)).enumerate() {
+                    let start = k * BATCH_ROWS;
+                    let rows = || {
+                        format!(
+                            "writing {kind} {}–{} (features {start}–{}) as version {version}",
+                            xs[0].id,
+                            xs[xs.len() - 1].id,
+                            start + xs.len() - 1
+                        )
+                    };
+                    app.append_record_batch(buildings_batch(version, start, xs, es).ctx(rows)?).ctx(rows)?;
+                    tick(start + xs.len() - 1);
                 }
             }
             Layer::Cameras(v) => {

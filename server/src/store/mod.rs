@@ -252,6 +252,40 @@ mod tests {
     }
 
     #[test]
+    fn buildings_go_in_as_arrow_batches_and_come_back_the_same() {
+        use wangge_engine::model::{Building, Layer, LayerKind, Metres};
+        // more than one batch, every optional field both present and absent
+        let b = |i: usize| Building {
+            id: format!("B{i}"),
+            footprint: geo::MultiPolygon(vec![
+                geo::Rect::new((120.0 + i as f64 * 1e-6, 36.0), (120.00001 + i as f64 * 1e-6, 36.00001)).to_polygon(),
+            ]),
+            households: (!i.is_multiple_of(3)).then_some(i as u32 % 500),
+            population: (!i.is_multiple_of(5)).then_some(i as u32 % 1500),
+            floors: (!i.is_multiple_of(7)).then_some(1 + i as u32 % 30),
+            height: (i.is_multiple_of(2)).then_some(Metres(i as f64 % 90.0 + 0.5)),
+            attributes: if i.is_multiple_of(4) {
+                [("名称".to_owned(), serde_json::json!(format!("楼{i}")))].into()
+            } else {
+                Default::default()
+            },
+        };
+        let buildings: Vec<Building> = (0..70_000).map(b).collect();
+        let mut s = Store::memory().expect("memory");
+        let v = s.write_layer(&Layer::Buildings(buildings.clone()), "test", "wgs84", |_| Ok(None)).expect("write");
+        let Layer::Buildings(back) = s.read_layer(LayerKind::Buildings).expect("read") else { panic!("buildings") };
+        let fields =
+            |x: &Building| (x.id.clone(), x.households, x.population, x.floors, x.height, x.attributes.clone(), x.footprint.clone());
+        assert_eq!(back.iter().map(fields).collect::<Vec<_>>(), buildings.iter().map(fields).collect::<Vec<_>>(), "version {v}");
+        // a count the store's INTEGER cannot hold is refused with the building named, and nothing is written
+        let mut big = buildings[..3].to_vec();
+        big[1].households = Some(u32::MAX);
+        let e = s.write_layer(&Layer::Buildings(big), "test", "wgs84", |_| Ok(None)).expect_err("too many households");
+        assert!(e.to_string().contains("building B1: households 4294967295"), "{e}");
+        assert_eq!(s.row_counts().expect("counts")["buildings"], 70_000);
+    }
+
+    #[test]
     fn a_version_with_missing_or_orphan_rows_is_named() {
         let s = Store::memory().expect("memory");
         assert!(s.version_problems().expect("check").is_empty());

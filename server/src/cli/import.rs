@@ -128,14 +128,11 @@ pub fn run(a: ImportArgs) -> Result<(), CliError> {
     // the buildings' integrity report needs only the stored units and the buildings in hand:
     // it is computed on its own thread while the rows are written, and joined inside the transaction
     let units = match &parsed {
-        Layer::Buildings(_) => Some(stored_units(&store, &cfg).map_err(|source| CliError::Write { kind, source })?),
+        Layer::Buildings(b) => Some((b, stored_units(&store, &cfg).map_err(|source| CliError::Write { kind, source })?)),
         _ => None,
     };
     let written = std::thread::scope(|scope| {
-        let pending = match (&parsed, &units) {
-            (Layer::Buildings(b), Some(u)) => Some(scope.spawn(|| buildings_report(u, b, &cfg))),
-            _ => None,
-        };
+        let pending = units.as_ref().map(|(b, u)| scope.spawn(|| buildings_report(u, b, &cfg)));
         store.write_layer_with_progress(&parsed, &source, crs, &mut |p| bar.set_position(p.written), |s| match pending {
             Some(thread) => {
                 let json = thread.join().map_err(|_| StoreError::Corrupt("the integrity report's thread failed".into()))??;

@@ -204,17 +204,17 @@ pub fn parse(path: &Path) -> Result<Parsed, String> {
     let mut stmt = conn.prepare(&format!("SELECT {} FROM read_parquet({file})", exprs.join(", "))).map_err(db)?;
     // DuckDB reads the file into Arrow batches; their rows become features on every core
     let batches: Vec<RecordBatch> = stmt.query_arrow([]).map_err(db)?.collect();
-    let mut start = 0;
+    // each batch with the file position of its first row
     let placed: Vec<(usize, &RecordBatch)> = batches
         .iter()
-        .map(|b| {
-            start += b.num_rows();
-            (start - b.num_rows(), b)
+        .scan(0, |next, b| {
+            *next += b.num_rows();
+            Some((*next - b.num_rows(), b))
         })
         .collect();
     let names: Vec<&String> = props.iter().map(|(c, _)| *c).collect();
     let parts = par::map(&placed, 2, |(start, b)| batch_raws(b, *start, &names, &name, &geom_col));
-    let mut raws = Vec::with_capacity(start);
+    let mut raws = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
     for part in parts {
         raws.extend(part?);
     }

@@ -165,12 +165,17 @@ impl Store {
         progress: &mut dyn FnMut(Progress),
         report: impl FnOnce(&Store) -> Result<Option<(i32, i32, String)>>,
     ) -> Result<i32> {
-        let t = std::time::Instant::now();
+        // each step's own duration at debug level (`RUST_LOG=wangge=debug`)
+        let mut t = std::time::Instant::now();
+        let mut step = |what: &str| {
+            tracing::debug!(s = t.elapsed().as_secs_f64(), "import: {what}");
+            t = std::time::Instant::now();
+        };
         let v = self.transaction(&format!("writing {}", layer.kind()), |s| {
             let v = s.write_rows(layer, source, crs, progress)?;
-            tracing::debug!(s = t.elapsed().as_secs_f64(), "import: rows written");
+            step("rows encoded, appended and flushed");
             let r = report(s)?;
-            tracing::debug!(s = t.elapsed().as_secs_f64(), "import: integrity report");
+            step("integrity report");
             if let Some((uv, bv, json)) = r {
                 s.conn
                     .execute(
@@ -181,7 +186,7 @@ impl Store {
             }
             Ok(v)
         })?;
-        tracing::debug!(s = t.elapsed().as_secs_f64(), "import: committed");
+        step("committed");
         Ok(v)
     }
 
@@ -199,7 +204,6 @@ impl Store {
             }
         };
         let feature = |i: usize, id: &str| format!("writing {kind} {id} (feature {i}) as version {version}");
-        let started = std::time::Instant::now();
         let mut app = self.conn.appender(kind.as_str()).ctx(|| format!("writing {kind} version {version}"))?;
         // the WKB, bbox and attribute JSON of every feature are encoded on every core; the
         // appender then takes the rows in order
@@ -300,7 +304,6 @@ impl Store {
                 }
             }
         }
-        tracing::debug!(s = started.elapsed().as_secs_f64(), "import: rows encoded and appended");
         app.flush().ctx(|| format!("writing {kind} version {version}"))?;
         drop(app);
         self.conn

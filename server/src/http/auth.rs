@@ -192,9 +192,22 @@ impl RateLimiter {
 /// The audit log's writer: lines are queued and written to the store in
 /// batches by a background thread (every 200 ms or 256 lines), so auditing
 /// costs a request a queue push.
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        // the closed channel tells the writer to write what it holds and stop
+        drop(self.tx.take());
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct AuditLog {
     tx: Option<std::sync::mpsc::Sender<AuditEntry>>,
+    /// The writer thread: joined on drop, so its last lines are written and the store let go of before the
+    /// state holding the log is gone (a store reopened right after finds it closed).
+    writer: Option<std::thread::JoinHandle<()>>,
     /// Lines kept in memory when there is no store (tests read them).
     memory: Arc<Mutex<Vec<AuditEntry>>>,
 }
@@ -203,7 +216,7 @@ impl AuditLog {
     /// Write to `store` (or keep in memory when there is none).
     pub fn new(store: Option<Arc<Mutex<crate::store::Store>>>) -> AuditLog {
         let memory = Arc::new(Mutex::new(Vec::new()));
-        let Some(store) = store else { return AuditLog { tx: None, memory } };
+        let Some(store) = store else { return AuditLog { tx: None, writer: None, memory } };
         let (tx, rx) = std::sync::mpsc::channel::<AuditEntry>();
         let spawned = std::thread::Builder::new().name("audit".into()).spawn(move || {
             let mut batch = Vec::new();
@@ -224,11 +237,13 @@ impl AuditLog {
                 flush(&store, &mut batch);
             }
         });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "the audit writer cannot start; audit lines are kept in memory only");
-            return AuditLog { tx: None, memory };
+        match spawned {
+            Ok(writer) => AuditLog { tx: Some(tx), writer: Some(writer), memory },
+            Err(e) => {
+                tracing::error!(error = %e, "the audit writer cannot start; audit lines are kept in memory only");
+                AuditLog { tx: None, writer: None, memory }
+            }
         }
-        AuditLog { tx: Some(tx), memory }
     }
 
     pub fn record(&self, e: AuditEntry) {

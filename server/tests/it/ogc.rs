@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 use wangge::http::{AppState, app as router};
 use wangge_engine::people::{Actor, Role};
@@ -77,7 +77,7 @@ async fn core_geojson_and_html() {
     let (_, v) = json(&app, "/ogc/collections").await;
     let cs = v["collections"].as_array().expect("collections");
     let names: Vec<&str> = cs.iter().filter_map(|c| c["id"].as_str()).collect();
-    assert_eq!(names, ["units", "buildings", "cameras", "facilities", "incidents", "roads"]);
+    assert_eq!(names, ["units", "buildings", "cameras", "facilities", "incidents", "cases", "roads"]);
     let units = &cs[0];
     let bbox: Vec<f64> = units["extent"]["spatial"]["bbox"][0].as_array().expect("bbox").iter().filter_map(Value::as_f64).collect();
     let r = d.bounds().expect("bounds");
@@ -154,7 +154,8 @@ async fn core_geojson_and_html() {
         ("/ogc/collections/cameras/items?offset=-1", "offset"),
         ("/ogc/collections/cameras/items?bbox=1,2,3", "bbox"),
         ("/ogc/collections/cameras/items?colour=red", "colour"),
-        ("/ogc/collections/cameras/items?datetime=2026-03-01T00:00:00Z", "only incidents"),
+        ("/ogc/collections/cameras/items?datetime=2026-03-01T00:00:00Z", "only incidents and cases"),
+        ("/ogc/collections/cases/items?colour=red", "colour"),
         ("/ogc/collections/incidents/items?datetime=soon", "datetime"),
         ("/ogc/collections/cameras/items?f=xml", "f=json or f=html"),
     ] {
@@ -199,6 +200,96 @@ async fn a_street_sees_only_its_street() {
     assert!((bbox[0].as_f64().expect("x") - r.min().x).abs() < 1e-9, "the extent is the jurisdiction's");
 }
 
+/// The cases posted through the API are the `cases` collection: every one for the local admin with its
+/// position, status and step count; bbox, datetime and property filters; a street's dispatcher sees its
+/// street's only (another street's case is a 404); the collection's extent spans them.
+#[tokio::test]
+async fn cases_reported_through_the_api() {
+    let d = common::demo_dataset();
+    let h = &d.hierarchy;
+    // two streets, each with loaded incidents whose positions serve as the new cases' places
+    let in_street = |u: usize| {
+        let j = wangge_engine::units::jurisdiction::Jurisdiction::of(&d, Some(&h.units[u].id.0));
+        (0..d.incidents.len()).filter(|&n| j.incident(&d, n)).map(|n| d.incidents[n].position).step_by(5).take(3).collect::<Vec<_>>()
+    };
+    let streets: Vec<usize> = (0..h.len()).filter(|&u| h.units[u].level.0 == "street" && in_street(u).len() == 3).take(2).collect();
+    assert_eq!(streets.len(), 2);
+    let (u, v) = (h.units[streets[0]].id.0.clone(), h.units[streets[1]].id.0.clone());
+    let state = AppState::with_store(d.clone(), common::repo("web"), wangge::store::Store::memory().expect("store")).expect("state");
+    let admin = router(state.clone());
+    let mut posted: Vec<(String, f64, f64, String)> = Vec::new();
+    for (k, p) in in_street(streets[0]).into_iter().chain(in_street(streets[1])).enumerate() {
+        let at = format!("2026-11-0{}T08:30:00+08:00", k + 1);
+        let body = json!({"lon": p.x(), "lat": p.y(), "category": "环境卫生", "occurred_at": at, "reporter": format!("r{k}")});
+        let (s, b) = common::call(&admin, "POST", "/api/incidents", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        posted.push((b["id"].as_str().expect("id").to_owned(), p.x(), p.y(), if k < 3 { u.clone() } else { v.clone() }));
+    }
+    let (s, b) = common::call(
+        &admin,
+        "POST",
+        &format!("/api/incidents/{}/transitions", posted[1].0),
+        json!({"to": "dispatched", "actor": "受理员", "level": "community", "departments": ["城管执法"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // every case, with its place, status and steps
+    let (s, all) = json(&admin, "/ogc/collections/cases/items?limit=100").await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!(all["numberMatched"], 6);
+    let feats = all["features"].as_array().expect("features");
+    for (id, x, y, _) in &posted {
+        let f = feats.iter().find(|f| f["id"] == id.as_str()).unwrap_or_else(|| panic!("case {id} listed"));
+        let c = &f["geometry"]["coordinates"];
+        let (cx, cy) = (c[0].as_f64().expect("lon"), c[1].as_f64().expect("lat"));
+        assert!((cx - x).abs() < 1e-12 && (cy - y).abs() < 1e-12, "{c} ≠ {x}, {y}");
+        let (want, steps) = if *id == posted[1].0 { ("dispatched", 1) } else { ("reported", 0) };
+        assert_eq!((&f["properties"]["status"], &f["properties"]["steps"]), (&json!(want), &json!(steps)), "{f}");
+        assert!(f["properties"].get("transitions").is_none(), "steps are counted, not nested: {f}");
+    }
+    // every property is a filter (none matches "no-such-value")
+    for k in feats[0]["properties"].as_object().expect("properties").keys() {
+        let (s, f) = json(&admin, &format!("/ogc/collections/cases/items?{k}=no-such-value")).await;
+        assert_eq!((s, f["numberMatched"].as_u64()), (StatusCode::OK, Some(0)), "{k}: {f}");
+    }
+    // a property filter, a bbox round one case, a time window
+    let (_, f) = json(&admin, "/ogc/collections/cases/items?status=dispatched").await;
+    assert_eq!(ids(&f), [posted[1].0.clone()]);
+    let (_, x, y, _) = &posted[4];
+    let (_, f) = json(&admin, &format!("/ogc/collections/cases/items?bbox={},{},{},{}", x - 1e-7, y - 1e-7, x + 1e-7, y + 1e-7)).await;
+    assert_eq!(ids(&f), [posted[4].0.clone()]);
+    let (_, f) = json(&admin, "/ogc/collections/cases/items?datetime=2026-11-02T00:00:00Z/2026-11-04T00:00:00Z").await;
+    let mut got = ids(&f);
+    got.sort();
+    let mut want = vec![posted[1].0.clone(), posted[2].0.clone()];
+    want.sort();
+    assert_eq!(got, want, "cases 2 and 3 occurred on the 2nd and 3rd");
+    // the extent spans the cases in space and time
+    let (_, c) = json(&admin, "/ogc/collections/cases").await;
+    assert_eq!(c["extent"]["temporal"]["interval"][0][0], "2026-11-01T00:30:00Z", "{c}");
+    assert_eq!(c["extent"]["temporal"]["interval"][0][1], "2026-11-06T00:30:00Z", "{c}");
+    let minx = posted.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    assert!((c["extent"]["spatial"]["bbox"][0][0].as_f64().expect("minx") - minx).abs() < 1e-12, "{c}");
+    // a street's dispatcher: its own cases only; another street's is not found
+    let staff = router(state.clone()).layer(axum::Extension(Actor {
+        name: "s".into(),
+        role: Role::Dispatcher,
+        unit: Some(u.clone()),
+        department: None,
+    }));
+    let (_, f) = json(&staff, "/ogc/collections/cases/items?limit=100").await;
+    let mut got = ids(&f);
+    got.sort();
+    let mut want: Vec<String> = posted.iter().filter(|p| p.3 == u).map(|p| p.0.clone()).collect();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(json(&staff, &format!("/ogc/collections/cases/items/{}", posted[0].0)).await.0, StatusCode::OK);
+    assert_eq!(json(&staff, &format!("/ogc/collections/cases/items/{}", posted[5].0)).await.0, StatusCode::NOT_FOUND);
+    let (s, one) = json(&admin, &format!("/ogc/collections/cases/items/{}", posted[5].0)).await;
+    assert_eq!((s, one["id"].as_str()), (StatusCode::OK, Some(posted[5].0.as_str())));
+}
+
 /// Run `ogrinfo` with `args`; its stdout.
 fn ogrinfo(args: &[String]) -> String {
     let o = std::process::Command::new("ogrinfo").args(args).env("GDAL_HTTP_TIMEOUT", "60").output().expect("ogrinfo");
@@ -232,7 +323,7 @@ async fn gdal_reads_the_collections_counts_and_bbox() {
     .expect("join");
     let listed: Vec<String> =
         out.lines().filter_map(|l| l.split_once(": ").map(|(_, rest)| rest.split(' ').next().unwrap_or("").to_owned())).collect();
-    assert_eq!(listed, ["units", "buildings", "cameras", "facilities", "incidents", "roads"], "{out}");
+    assert_eq!(listed, ["units", "buildings", "cameras", "facilities", "incidents", "cases", "roads"], "{out}");
     // feature counts: every feature read through GDAL's paging, as numberMatched says
     let r = d.bounds().expect("bounds");
     let (cx, cy) = median_camera(&d);

@@ -1,7 +1,7 @@
 //! The items of a collection (OGC API – Features Part 1, /req/core/items):
 //! the features of the stored layer that meet `bbox` (the geometry itself, not
 //! only its box), lie in the caller's jurisdiction, fall in `datetime`
-//! (incidents: an instant, or an interval with `..` for an open end) and equal
+//! (incidents and cases: an instant, or an interval with `..` for an open end) and equal
 //! every property filter (`?level=grid`: the property's value as text), in
 //! feature order, `offset` skipped and `limit` (default 10, at most 10 000)
 //! returned, with `numberMatched`, `numberReturned` and `self`/`next`/`prev`
@@ -16,7 +16,7 @@ use axum::http::HeaderMap;
 use geo::{Geometry, Intersects};
 use serde_json::{Value, json};
 
-use super::{Out, answer, base, find_collection, link};
+use super::{Out, answer, base, cases, find_collection, link};
 use crate::geojson_out::layer_features;
 use crate::http::AppState;
 use crate::http::access::Scope;
@@ -71,6 +71,11 @@ fn as_text(v: &Value) -> String {
     }
 }
 
+/// Whether feature `f` has every property of `filters` with that value (as text).
+fn matches(f: &Value, filters: &[(&str, &str)]) -> bool {
+    filters.iter().all(|(k, v)| f["properties"].get(*k).is_some_and(|p| as_text(p) == *v))
+}
+
 /// A feature with its id at the top (/req/geojson/content: `id`).
 fn with_id(mut f: Value) -> Value {
     if let Some(id) = f["properties"].get("id").cloned() {
@@ -104,38 +109,24 @@ pub(crate) async fn items(
         Some(o) => o.parse::<usize>().map_err(|_| AppError::bad(format!("offset {o:?}: a whole number from 0")))?,
     };
     let window = get("datetime").map(datetime).transpose()?;
-    if window.is_some() && id != "incidents" {
-        return Err(AppError::bad(format!("datetime: collection {id:?} has no time; only incidents do")));
+    if window.is_some() && id != "incidents" && id != cases::ID {
+        return Err(AppError::bad(format!("datetime: collection {id:?} has no time; only incidents and cases do")));
     }
     let d = s.dataset();
-    let mut idx = crate::http::units::layer_indices(&d, &id, bbox, &scope.jurisdiction).unwrap_or_default();
-    if let Some(r) = bbox {
-        idx.retain(|&i| geometry(&d, &id, i).is_some_and(|g| g.intersects(&r)));
-    }
-    if let Some((lo, hi)) = window {
-        idx.retain(|&i| d.incidents.get(i).is_some_and(|n| lo <= n.occurred_at && n.occurred_at <= hi));
-    }
     let filters: Vec<(&str, &str)> =
         params.iter().filter(|(k, _)| !RESERVED.contains(&k.as_str())).map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (matched, page) = if filters.is_empty() {
-        let page: Vec<usize> = idx.iter().copied().skip(offset).take(limit).collect();
-        (idx.len(), layer_features(&d, &id, &page))
-    } else {
-        // a filter must name a property the layer has (any feature of it, in or out of the jurisdiction)
-        let all = layer_features(&d, &id, &idx);
-        let sample = layer_features(&d, &id, &[0]);
-        for (k, _) in &filters {
-            let known = sample.iter().chain(&all).any(|f| f["properties"].get(*k).is_some());
-            if !known {
-                return Err(AppError::bad(format!(
-                    "unknown parameter {k:?}: use bbox, limit, offset, datetime, f, or a property of {id} as a filter"
-                )));
-            }
+    let unknown = |k: &str| {
+        AppError::bad(format!("unknown parameter {k:?}: use bbox, limit, offset, datetime, f, or a property of {id} as a filter"))
+    };
+    let (matched, page) = if id == cases::ID {
+        if let Some((k, _)) = filters.iter().find(|(k, _)| !cases::PROPERTIES.contains(k)) {
+            return Err(unknown(k));
         }
         let hits: Vec<Value> =
-            all.into_iter().filter(|f| filters.iter().all(|(k, v)| f["properties"].get(*k).is_some_and(|p| as_text(p) == *v))).collect();
-        let n = hits.len();
-        (n, hits.into_iter().skip(offset).take(limit).collect())
+            cases::visible(&s, &d, &scope, bbox, window)?.iter().map(|i| cases::feature(&s, i)).filter(|f| matches(f, &filters)).collect();
+        (hits.len(), hits.into_iter().skip(offset).take(limit).collect())
+    } else {
+        layer_page(&d, &id, &scope, bbox, window, &filters, offset, limit).map_err(|k| unknown(&k))?
     };
     let returned = page.len();
     let b = base(&headers);
@@ -168,6 +159,41 @@ pub(crate) async fn items(
     Ok(answer(out, v, "application/geo+json", &format!("{} — items", c.1)))
 }
 
+/// The features of stored layer `id` in the caller's jurisdiction meeting `bbox`, in `window` (incidents) and
+/// equal to every filter: how many, and the page from `offset`. `Err(k)`: filter `k` names no property of the layer.
+#[allow(clippy::too_many_arguments)]
+fn layer_page(
+    d: &Dataset,
+    id: &str,
+    scope: &Scope,
+    bbox: Option<geo::Rect<f64>>,
+    window: Option<(i64, i64)>,
+    filters: &[(&str, &str)],
+    offset: usize,
+    limit: usize,
+) -> Result<(usize, Vec<Value>), String> {
+    let mut idx = crate::http::units::layer_indices(d, id, bbox, &scope.jurisdiction).unwrap_or_default();
+    if let Some(r) = bbox {
+        idx.retain(|&i| geometry(d, id, i).is_some_and(|g| g.intersects(&r)));
+    }
+    if let Some((lo, hi)) = window {
+        idx.retain(|&i| d.incidents.get(i).is_some_and(|n| lo <= n.occurred_at && n.occurred_at <= hi));
+    }
+    if filters.is_empty() {
+        let page: Vec<usize> = idx.iter().copied().skip(offset).take(limit).collect();
+        return Ok((idx.len(), layer_features(d, id, &page)));
+    }
+    // a filter must name a property the layer has (any feature of it, in or out of the jurisdiction)
+    let all = layer_features(d, id, &idx);
+    let sample = layer_features(d, id, &[0]);
+    if let Some((k, _)) = filters.iter().find(|(k, _)| !sample.iter().chain(&all).any(|f| f["properties"].get(*k).is_some())) {
+        return Err((*k).to_owned());
+    }
+    let hits: Vec<Value> = all.into_iter().filter(|f| matches(f, filters)).collect();
+    let n = hits.len();
+    Ok((n, hits.into_iter().skip(offset).take(limit).collect()))
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
@@ -187,21 +213,14 @@ pub(crate) async fn item(
     let out = Out::of(q.f.as_deref(), &headers)?;
     let c = find_collection(&id)?;
     let d = s.dataset();
-    let idx = crate::http::units::layer_indices(&d, &id, None, &scope.jurisdiction).unwrap_or_default();
-    let hit = idx.into_iter().find(|&i| {
-        let fid_of = match id.as_str() {
-            "units" => d.hierarchy.units.get(i).map(|u| u.id.0.as_str()),
-            "buildings" => d.buildings.get(i).map(|x| x.id.as_str()),
-            "cameras" => d.cameras.get(i).map(|x| x.id.as_str()),
-            "facilities" => d.facilities.get(i).map(|x| x.id.as_str()),
-            "incidents" => d.incidents.get(i).map(|x| x.id.as_str()),
-            _ => d.roads.get(i).map(|x| x.id.as_str()),
-        };
-        fid_of == Some(fid.as_str())
-    });
     // outside the jurisdiction is not found, as a feature that does not exist
-    let i = hit.ok_or_else(|| AppError::not_found(format!("no feature {fid:?} in collection {id:?}")))?;
-    let mut f = with_id(layer_features(&d, &id, &[i]).into_iter().next().unwrap_or(Value::Null));
+    let not_found = || AppError::not_found(format!("no feature {fid:?} in collection {id:?}"));
+    let mut f = if id == cases::ID {
+        cases::one(&s, &d, &scope, &fid)?.ok_or_else(not_found)?
+    } else {
+        let i = stored_item(&d, &id, &scope, &fid).ok_or_else(not_found)?;
+        with_id(layer_features(&d, &id, &[i]).into_iter().next().unwrap_or(Value::Null))
+    };
     let b = base(&headers);
     let e = urlencode(&fid);
     f["links"] = json!([
@@ -210,6 +229,22 @@ pub(crate) async fn item(
         link(format!("{b}/collections/{id}"), "collection", "application/json", c.1),
     ]);
     Ok(answer(out, f, "application/geo+json", &format!("{} {fid}", c.1)))
+}
+
+/// The index of feature `fid` of stored layer `layer` if it lies in the caller's jurisdiction.
+fn stored_item(d: &Dataset, layer: &str, scope: &Scope, fid: &str) -> Option<usize> {
+    let idx = crate::http::units::layer_indices(d, layer, None, &scope.jurisdiction).unwrap_or_default();
+    idx.into_iter().find(|&i| {
+        let fid_of = match layer {
+            "units" => d.hierarchy.units.get(i).map(|u| u.id.0.as_str()),
+            "buildings" => d.buildings.get(i).map(|x| x.id.as_str()),
+            "cameras" => d.cameras.get(i).map(|x| x.id.as_str()),
+            "facilities" => d.facilities.get(i).map(|x| x.id.as_str()),
+            "incidents" => d.incidents.get(i).map(|x| x.id.as_str()),
+            _ => d.roads.get(i).map(|x| x.id.as_str()),
+        };
+        fid_of == Some(fid)
+    })
 }
 
 #[cfg(test)]

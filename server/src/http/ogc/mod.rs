@@ -2,7 +2,7 @@
 //! QGIS, ArcGIS Pro and GDAL (`OAPIF:`) connect with no custom code: the landing
 //! page `/ogc`, `/ogc/conformance`, `/ogc/collections`, one collection, its
 //! items (`bbox`, `limit` 10 by default and at most 10 000, `offset`,
-//! `datetime` for incidents, equality filters on properties, `next`/`prev`
+//! `datetime` for incidents and cases, equality filters on properties, `next`/`prev`
 //! links, `numberMatched`/`numberReturned`) and single items, as JSON/GeoJSON
 //! or a plain HTML page (`?f=html` or `Accept: text/html`). Every answer holds
 //! only what lies inside the caller's jurisdiction (the rules of
@@ -11,6 +11,7 @@
 //! Part 2 (other CRSs by reference), and none is offered.
 //! Checked by `server/tests/it/ogc.rs`, with GDAL's `ogrinfo` against a live server.
 
+mod cases;
 mod html;
 mod items;
 
@@ -47,13 +48,18 @@ pub(crate) const CONFORMS_TO: [&str; 3] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 ];
 
-/// The collections: the stored layers.
-pub(crate) const COLLECTIONS: [(&str, &str, &str); 6] = [
+/// The collections: the stored layers, and the cases reported through the API.
+pub(crate) const COLLECTIONS: [(&str, &str, &str); 7] = [
     ("units", "Units", "The governance hierarchy (district, streets, communities, grids): polygons"),
     ("buildings", "Buildings", "Building footprints with floors, households and population"),
     ("cameras", "Cameras", "Video cameras with their view (heading, field of view, range)"),
     ("facilities", "Facilities", "Service facilities (party-mass service centres, stations, clinics)"),
     ("incidents", "Incidents", "Loaded incidents with their time (occurred_at) and category"),
+    (
+        cases::ID,
+        "Cases",
+        "Incidents reported through the API (the grid workers' apps), open and closed, with their status, time (occurred_at) and category",
+    ),
     ("roads", "Roads", "The walking network's lines"),
 ];
 
@@ -114,8 +120,8 @@ async fn landing(headers: HeaderMap, axum::extract::Query(q): axum::extract::Que
     let b = base(&headers);
     let v = json!({
         "title": "wangge — 网格",
-        "description": "The stored layers of wangge (units, buildings, cameras, facilities, incidents, roads) as OGC API – Features; \
-                        only what lies inside the caller's jurisdiction. Generated layers are labelled generated.",
+        "description": "The stored layers of wangge (units, buildings, cameras, facilities, incidents, roads) and the cases \
+                        reported through its API as OGC API – Features; only what lies inside the caller's jurisdiction. Generated layers are labelled generated.",
         "links": [
             link(format!("{b}?f=json"), "self", "application/json", "This document"),
             link(format!("{b}?f=html"), "alternate", "text/html", "This document as HTML"),
@@ -142,9 +148,23 @@ fn extent(d: &Dataset, layer: &str, j: &Jurisdiction) -> Option<geo::Rect<f64>> 
     })
 }
 
-fn collection_json(d: &Dataset, j: &Jurisdiction, b: &str, (id, title, description): (&str, &str, &str)) -> Value {
+fn collection_json(
+    s: &AppState,
+    d: &Dataset,
+    scope: &Scope,
+    b: &str,
+    (id, title, description): (&str, &str, &str),
+) -> Result<Value, AppError> {
+    let j = &scope.jurisdiction;
     let mut extent_v = json!({});
-    if let Some(r) = extent(d, id, j) {
+    let trs = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
+    if id == cases::ID {
+        if let Some((r, (lo, hi))) = cases::extent(&cases::visible(s, d, scope, None, None)?) {
+            let f = wangge_engine::time::format_time;
+            extent_v["spatial"] = json!({"bbox": [[r.min().x, r.min().y, r.max().x, r.max().y]], "crs": CRS84});
+            extent_v["temporal"] = json!({"interval": [[f(lo), f(hi)]], "trs": trs});
+        }
+    } else if let Some(r) = extent(d, id, j) {
         extent_v["spatial"] = json!({"bbox": [[r.min().x, r.min().y, r.max().x, r.max().y]], "crs": CRS84});
     }
     if id == "incidents" {
@@ -155,7 +175,7 @@ fn collection_json(d: &Dataset, j: &Jurisdiction, b: &str, (id, title, descripti
         let (lo, hi) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
         if lo <= hi {
             let f = wangge_engine::time::format_time;
-            extent_v["temporal"] = json!({"interval": [[f(lo), f(hi)]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"});
+            extent_v["temporal"] = json!({"interval": [[f(lo), f(hi)]], "trs": trs});
         }
     }
     let generated = match id {
@@ -164,10 +184,12 @@ fn collection_json(d: &Dataset, j: &Jurisdiction, b: &str, (id, title, descripti
         "cameras" => d.cameras.iter().any(|x| Dataset::is_generated(&x.attributes)),
         "facilities" => d.facilities.iter().any(|x| Dataset::is_generated(&x.attributes)),
         "incidents" => d.incidents.iter().any(|x| Dataset::is_generated(&x.attributes)),
+        // reported by people through the API, never generated by us
+        cases::ID => false,
         _ => d.roads.iter().any(|x| Dataset::is_generated(&x.attributes)),
     };
     let description = if generated { format!("{description} (generated data)") } else { description.to_owned() };
-    json!({
+    Ok(json!({
         "id": id,
         "title": title,
         "description": description,
@@ -180,7 +202,7 @@ fn collection_json(d: &Dataset, j: &Jurisdiction, b: &str, (id, title, descripti
             link(format!("{b}/collections/{id}/items"), "items", "application/geo+json", &format!("{title} as GeoJSON")),
             link(format!("{b}/collections/{id}/items?f=html"), "items", "text/html", &format!("{title} as HTML")),
         ],
-    })
+    }))
 }
 
 pub(crate) fn find_collection(id: &str) -> Result<(&'static str, &'static str, &'static str), AppError> {
@@ -199,7 +221,7 @@ async fn collections(
     let out = Out::of(q.f.as_deref(), &headers)?;
     let d = s.dataset();
     let b = base(&headers);
-    let list: Vec<Value> = COLLECTIONS.into_iter().map(|c| collection_json(&d, &scope.jurisdiction, &b, c)).collect();
+    let list = COLLECTIONS.into_iter().map(|c| collection_json(&s, &d, &scope, &b, c)).collect::<Result<Vec<Value>, AppError>>()?;
     let v = json!({
         "links": [
             link(format!("{b}/collections"), "self", "application/json", "The collections"),
@@ -220,6 +242,6 @@ async fn collection(
     let out = Out::of(q.f.as_deref(), &headers)?;
     let c = find_collection(&id)?;
     let d = s.dataset();
-    let v = collection_json(&d, &scope.jurisdiction, &base(&headers), c);
+    let v = collection_json(&s, &d, &scope, &base(&headers), c)?;
     Ok(answer(out, v, "application/json", c.1))
 }

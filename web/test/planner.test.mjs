@@ -110,6 +110,9 @@ test('a planner splits a grid, sees validation and households moved, publishes, 
   await page.waitForFunction(() => document.getElementById('pub-result').dataset.version !== undefined, null, { timeout: 60000 });
   const version = Number(await page.locator('#pub-result').getAttribute('data-version'));
   assert.ok(version > before.base_version, 'a new version');
+  // the result line names the version and who published it, with nothing left empty
+  const result = await page.locator('#pub-result').textContent();
+  assert.match(result ?? '', new RegExp(`版本 ${version}（发布人 \\S+）`), `publish result: ${result}`);
   await page.click('#tab-hist');
   await page.waitForFunction((v) => document.getElementById('hist-view').textContent.includes(`v${v}`), version, { timeout: 30000 });
   await page.screenshot({ path: join(artifacts, 'planner-published.png') });

@@ -16,7 +16,7 @@
 import { api, setErrorSink, showError } from '../api.js';
 import { createMap, defaultThemes } from '../core/map.js';
 import { fullscreenControl } from '../core/controls.js';
-import { fmtDateTime, fmtNumber, translatePage, tr } from '../core/i18n.js';
+import { fmtNumber, translatePage, tr } from '../core/i18n.js';
 import { applyActions, askLogin, pageHeader, showUser, watchSession, whoAmI } from '../session.js';
 import { byId, h, inputEl, levelName, selectEl } from '../util.js';
 import { T } from './text.js';
@@ -360,7 +360,7 @@ async function main() {
     if (!await confirmDialog(T('confirmPublish', { name: s.name, rev: s.revision, errors }))) return;
     try {
       const r = await plans.publish(s.id, s.revision, inputEl('pub-message').value.trim());
-      byId('pub-result').textContent = T('published', { v: r.version, at: r.at ? fmtDateTime(r.at) : '' });
+      byId('pub-result').textContent = T('published', { v: r.version, author: r.author ?? '' });
       byId('pub-result').dataset.version = String(r.version);
       await Promise.all([loadVersions(), loadList(s.id)]);
     } catch (e) {

@@ -6,6 +6,8 @@ use clap::Parser;
 /// so a server running for days keeps its resident size flat (benches/RESULTS.md, issue 14 soak). Built with `no_thp`:
 /// with transparent huge pages every touched 2 MB region was resident whole, and imports spent a third of their time
 /// zeroing them.
+/// The `system-alloc` feature leaves glibc's malloc in place, for heap profiling with `heaptrack`.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -5,6 +5,7 @@
 //! jurisdiction and department rules, so a GIS sees today's cases beside the
 //! loaded history (`incidents`). Nested step records stay in `/api/incidents/{id}`.
 
+use geo::Intersects;
 use serde_json::{Value, json};
 
 use crate::http::AppState;
@@ -27,9 +28,9 @@ pub(crate) fn visible(
 ) -> Result<Vec<LiveIncident>, AppError> {
     let viewer = scope.viewer();
     Ok(s.live.all_where(|i| {
-        (viewer.sees_all() || crate::live::kpi::sees_case(d, viewer, i))
+        crate::live::kpi::sees_case(d, viewer, i)
             && window.is_none_or(|(lo, hi)| lo <= i.occurred_at && i.occurred_at <= hi)
-            && bbox.is_none_or(|r| r.min().x <= i.lon && i.lon <= r.max().x && r.min().y <= i.lat && i.lat <= r.max().y)
+            && bbox.is_none_or(|r| r.intersects(&geo::Point::new(i.lon, i.lat)))
     })?)
 }
 
@@ -70,7 +71,7 @@ pub(crate) fn extent(cases: &[LiveIncident]) -> Option<(geo::Rect<f64>, (i64, i6
 /// absent as one that does not exist).
 pub(crate) fn one(s: &AppState, d: &Dataset, scope: &Scope, fid: &str) -> Result<Option<Value>, AppError> {
     let viewer = scope.viewer();
-    Ok(s.live.find(fid)?.filter(|i| viewer.sees_all() || crate::live::kpi::sees_case(d, viewer, i)).map(|i| feature(s, &i)))
+    Ok(s.live.find(fid)?.filter(|i| crate::live::kpi::sees_case(d, viewer, i)).map(|i| feature(s, &i)))
 }
 
 /// The properties of a case feature, the names a filter may use.

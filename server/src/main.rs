@@ -11,6 +11,24 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (position 15 of `mi_option_t` in the v3 `mimalloc.h` that libmimalloc-sys
+/// builds; the crate exports no constant for it).
+#[cfg(not(feature = "system-alloc"))]
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// For `wangge serve`: give freed pages back to the OS at once instead of after mimalloc's default 1 s, which it
+/// only honours when the same thread allocates again. Under bursts of requests the server's RSS otherwise stepped up by
+/// the freed memory its threads kept (15–40 MB a burst) while its live heap went back to where it was; with the
+/// purge at once the steps are 1–3 MB (benches/RESULTS.md, issue 14). Imports keep the default: their throughput
+/// matters more than their RSS after they end. `MIMALLOC_PURGE_DELAY` in the environment still wins.
+#[cfg(not(feature = "system-alloc"))]
+#[allow(unsafe_code)]
+fn purge_freed_pages_at_once() {
+    // SAFETY: mi_option_set_default writes one entry of mimalloc's option table; it is not thread safe, and it runs
+    // here before the server starts any thread.
+    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 fn main() {
     // RUST_LOG wins; by default warnings, and the request log of `wangge serve` at info
     tracing_subscriber::fmt()
@@ -21,6 +39,27 @@ fn main() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let code = wangge::cli::run(wangge::cli::Cli::parse());
+    let cli = wangge::cli::Cli::parse();
+    #[cfg(not(feature = "system-alloc"))]
+    if matches!(cli.command, wangge::cli::Command::Serve(_)) {
+        purge_freed_pages_at_once();
+    }
+    let code = wangge::cli::run(cli);
     std::process::exit(code);
+}
+
+#[cfg(all(test, not(feature = "system-alloc")))]
+mod tests {
+    /// The option's position is mimalloc's, not ours: if an update of libmimalloc-sys moves it, this fails instead of
+    /// `wangge serve` quietly setting another option. mimalloc's default purge delay is 1,000 ms.
+    #[test]
+    #[allow(unsafe_code)]
+    fn the_purge_delay_option_is_where_we_set_it() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: mi_option_get only reads mimalloc's option table.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert_eq!(delay, 1000);
+    }
 }

@@ -18,8 +18,8 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
 /// For `wangge serve`: give freed pages back to the OS at once instead of after mimalloc's default 1 s, which it
 /// only honours when the same thread allocates again. Under bursts of requests the server's RSS otherwise stepped up by
-/// the freed memory its threads kept (15–40 MB a burst) while its live heap went back to where it was; with the
-/// purge at once the steps are 1–3 MB (benches/RESULTS.md, issue 14). Imports keep the default: their throughput
+/// the freed memory its threads kept (12–37 MB a burst) while its live heap went back to where it was; with the
+/// purge at once the steps after the first burst are 1–3 MB (benches/RESULTS.md, issue 14). Imports keep the default: their throughput
 /// matters more than their RSS after they end. `MIMALLOC_PURGE_DELAY` in the environment still wins.
 #[cfg(not(feature = "system-alloc"))]
 #[allow(unsafe_code)]

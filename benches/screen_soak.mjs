@@ -11,7 +11,8 @@
 //
 // Usage: node benches/screen_soak.mjs --bin BIN --db STORE [--minutes 60] [--rate 5] [--close-after 60] [--out DIR]
 //   [--points incidents.csv] [--web DIR]
-// (the store is copied first; the page's files are served from DIR, default web/).
+// (the store is copied first; the page's files are served from DIR, default web/). The server's log, less its line per
+// request and per stored incident or transition, goes to DIR/server-STAMP.log (warnings such as a failed checkpoint).
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -30,6 +31,7 @@ mkdirSync(a.out, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const samplesFile = join(a.out, `soak-${stamp}.jsonl`);
 const summaryFile = join(a.out, `soak-${stamp}.summary.json`);
+const serverLog = join(a.out, `server-${stamp}.log`);
 const log = (...x) => console.log(new Date().toISOString(), ...x);
 
 // a served copy of the store
@@ -55,6 +57,7 @@ server.stderr.on('data', (d) => {
   const lines = errTail.split('\n');
   errTail = lines.pop();
   for (const l of lines) {
+    if (!/ answered status=| (incident|transition) stored /.test(l)) appendFileSync(serverLog, `${l}\n`);
     const m = l.match(/memory: (.*?duckdb_mb=([\d.]+).*)$/);
     if (m) store = { duckdb: Number(m[2]) * 1e6, line: m[1] };
   }

@@ -48,7 +48,8 @@ impl WebSource {
                  shows no map: run `make web-deps` and build again, or serve with --web DIR where DIR/node_modules/maplibre-gl exists"
                     .to_owned(),
             ),
-            WebSource::Dir(d) if !d.join("node_modules/maplibre-gl/dist/maplibre-gl.js").is_file() => Some(format!(
+            // the module the pages import (/vendor/maplibre-gl/maplibre-gl.mjs); maplibre-gl 5+ ships no maplibre-gl.js
+            WebSource::Dir(d) if !d.join("node_modules/maplibre-gl/dist/maplibre-gl.mjs").is_file() => Some(format!(
                 "{} has no node_modules/maplibre-gl, so the page shows no map: run `make web-deps` (npm ci in that directory)",
                 d.display()
             )),
@@ -157,5 +158,19 @@ mod tests {
         assert_eq!(super::inline_script_hashes(html), vec!["RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=".to_owned()]);
         assert_eq!(super::base64(b"ab"), "YWI=");
         assert_eq!(super::base64(b"a"), "YQ==");
+    }
+
+    #[test]
+    fn a_web_directory_has_the_map_library_when_it_has_the_module_the_pages_import() {
+        let d = std::env::temp_dir().join(format!("wangge-web-{}", std::process::id()));
+        let dist = d.join("node_modules/maplibre-gl/dist");
+        std::fs::create_dir_all(&dist).expect("dist");
+        std::fs::write(dist.join("maplibre-gl-dev.mjs"), "").expect("dev");
+        let web = super::WebSource::Dir(d.clone());
+        let why = web.missing_map_library().expect("no maplibre-gl.mjs: missing");
+        assert!(why.contains("make web-deps"), "{why}");
+        std::fs::write(dist.join("maplibre-gl.mjs"), "export {}").expect("mjs");
+        assert_eq!(web.missing_map_library(), None);
+        std::fs::remove_dir_all(&d).expect("clean up");
     }
 }

@@ -10,7 +10,8 @@ Reads /proc/PID/smaps and sums Rss (MB) per region:
   stack        [stack] and anonymous regions followed by a guard page (thread stacks);
   other_anon   every other anonymous mapping (glibc's large mmapped blocks, mimalloc's huge objects);
   file         file-backed mappings (the binary, libraries).
-Adjacent anonymous mappings (a read-write part and its PROT_NONE reserve) are one region. The
+Adjacent anonymous mappings (a read-write part and its PROT_NONE reserve) are one region, then split again
+where its shape shows touching glibc arenas or thread stacks (the kernel places them side by side). The
 classification is by shape, so it is an estimate: glibc's large blocks and mimalloc's huge objects share
 other_anon. Benchmark use only (benches/RESULTS.md, issue 14's soak).
 """
@@ -22,8 +23,10 @@ MIB = 1 << 20
 
 
 def regions(pid):
+    """Anonymous mappings that touch are one region (its parts kept); named ones stand alone."""
     out = []
     cur = None
+    part = None
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
             parts = line.split()
@@ -32,16 +35,59 @@ def regions(pid):
             if "-" in parts[0] and len(parts) >= 5 and not parts[0].endswith(":"):
                 lo, hi = (int(x, 16) for x in parts[0].split("-"))
                 name = parts[5] if len(parts) > 5 else ""
-                perms = parts[1]
+                part = {"lo": lo, "hi": hi, "perms": parts[1], "rss": 0}
                 if cur and not name and not cur["name"] and cur["hi"] == lo:
                     cur["hi"] = hi
-                    cur["perms"].append(perms)
+                    cur["parts"].append(part)
                 else:
-                    cur = {"lo": lo, "hi": hi, "name": name, "perms": [perms], "rss": 0}
+                    cur = {"lo": lo, "hi": hi, "name": name, "parts": [part]}
                     out.append(cur)
             elif parts[0] == "Rss:":
-                cur["rss"] += int(parts[1]) * 1024
+                part["rss"] += int(parts[1]) * 1024
+    for r in out:
+        r["perms"] = [p["perms"] for p in r["parts"]]
+        r["rss"] = sum(p["rss"] for p in r["parts"])
     return out
+
+
+def split(r):
+    """A region of touching anonymous mappings as the pieces its shape tells apart: each run of glibc arenas
+    (64 MiB-aligned blocks of 64 MiB, a used part then its PROT_NONE reserve) and each thread stack (a guard page
+    of at most 64 KiB, then the stack) comes out on its own; what is left of the region stays one piece."""
+    parts = r["parts"]
+    pieces, rest = [], []
+
+    def flush():
+        if rest:
+            pieces.append(("", rest[:]))
+            rest.clear()
+
+    i = 0
+    while i < len(parts):
+        p = parts[i]
+        q = parts[i + 1] if i + 1 < len(parts) else None
+        if p["lo"] % (64 * MIB) == 0:
+            end = p["hi"] if q is None or p["hi"] - p["lo"] == 64 * MIB else q["hi"]
+            if end - p["lo"] == 64 * MIB:
+                flush()
+                take = 1 if end == p["hi"] else 2
+                pieces.append(("glibc_arena", parts[i : i + take]))
+                i += take
+                continue
+        if q and p["perms"].startswith("---") and p["hi"] - p["lo"] <= 64 * 1024 and q["perms"].startswith("rw"):
+            flush()
+            pieces.append(("stack", [p, q]))
+            i += 2
+            continue
+        rest.append(p)
+        i += 1
+    flush()
+    return pieces
+
+
+def piece(ps):
+    """Parts as one region."""
+    return {"lo": ps[0]["lo"], "hi": ps[-1]["hi"], "name": "", "parts": ps, "perms": [p["perms"] for p in ps]}
 
 
 def kind(r):
@@ -64,8 +110,12 @@ def kind(r):
 def sample(pid):
     by = {}
     for r in regions(pid):
-        k = kind(r)
-        by[k] = by.get(k, 0) + r["rss"]
+        if r["name"]:
+            pieces = [(kind(r), r["parts"])]
+        else:
+            pieces = [(k or kind(piece(ps)), ps) for k, ps in split(r)]
+        for k, ps in pieces:
+            by[k] = by.get(k, 0) + sum(p["rss"] for p in ps)
     return {k: round(v / 1e6, 1) for k, v in sorted(by.items())}
 
 

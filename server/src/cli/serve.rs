@@ -173,6 +173,11 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
             // not at the start: the store was just opened
             every(Duration::from_secs(checkpoint_s), false, "store not checkpointed", move || crate::sync::lock(&store).checkpoint());
         }
+        // what DuckDB freed, back to the OS once a minute: glibc's malloc otherwise keeps it in its arenas
+        every(Duration::from_secs(TRIM_S), false, "C heap not trimmed", || {
+            crate::store::memory::trim_c_heap();
+            Ok::<(), std::convert::Infallible>(())
+        });
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let on_signal = state.clone();
         let server = axum::serve(listener, crate::http::app(state)).with_graceful_shutdown(async move {
@@ -223,6 +228,9 @@ async fn shutdown_signal() -> &'static str {
         () = term => "SIGTERM",
     }
 }
+
+/// Seconds between two trims of glibc's heap (DuckDB's freed memory given back: `store::memory::trim_c_heap`).
+const TRIM_S: u64 = 60;
 
 /// Runs `job` on a blocking thread every `period` (the first time now when `at_start`), one run at a
 /// time; a failure is logged as `what` and the job runs again at the next tick.

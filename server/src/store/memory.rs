@@ -65,8 +65,8 @@ pub fn log(store: &std::sync::Mutex<Store>, caches: u64) {
 /// Give the free pages inside glibc's malloc arenas back to the OS (`malloc_trim(0)`); whether any were.
 ///
 /// The Rust code allocates with mimalloc, but DuckDB's C++ allocates with glibc's malloc, which keeps freed memory
-/// in each thread's arena until the arena's top is free. Under a day of incidents half of it is free and held
-/// (glibc's `malloc_stats` in soak 12: 52 MB taken from the OS, 25 MB in use), so `wangge serve` trims once a
+/// in each thread's arena until the arena's top is free. After half an hour of incidents at 5 a second, half of it
+/// was free and held (glibc's `malloc_stats` in soak 12: 52 MB taken from the OS, 25 MB in use), so `wangge serve` trims once a
 /// minute. A no-op (false) where the C library is not glibc.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
@@ -171,7 +171,7 @@ mod tests {
             fn malloc(size: usize) -> *mut u8;
             fn free(p: *mut u8);
         }
-        // a thread of its own: its own arena, which no other test frees into
+        // a new thread, which glibc gives an arena of its own while the arenas outnumber the busy threads
         let released = std::thread::spawn(|| {
             // SAFETY: glibc's malloc and free on blocks this closure owns; each block is written within its size
             // and freed once.

@@ -209,12 +209,13 @@ async fn a_backup_taken_while_serving_restores_everything_acknowledged_before_it
     assert_eq!(post(&mut conn, "/api/sensors", &sensor).await.expect("sensor"), 201);
     assert_eq!(post(&mut conn, "/api/sensors/GAS-9/readings", r#"{"value": 3.5}"#).await.expect("reading"), 200);
 
-    // writers keep posting through the backup; each ack is timed
+    // writers keep posting through the backup; each ack is timed and counted
     let stop = Arc::new(AtomicBool::new(false));
+    let acks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut writers = Vec::new();
     for w in 0..4 {
-        let stop = stop.clone();
+        let (stop, acks) = (stop.clone(), acks.clone());
         writers.push(tokio::spawn(async move {
             let mut conn = BufReader::new(tokio::net::TcpStream::connect(addr).await.expect("connect"));
             let mut acked = Vec::new();
@@ -223,13 +224,24 @@ async fn a_backup_taken_while_serving_restores_everything_acknowledged_before_it
                 let id = format!("W{w}-{k}");
                 if post(&mut conn, "/api/incidents", &incident(&id, k)).await.expect("post") == 201 {
                     acked.push((id, started.elapsed()));
+                    acks.fetch_add(1, Ordering::SeqCst);
                 }
                 k += 1;
             }
             acked
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // enough writes acknowledged first, however slow the machine (a count, not a time)
+    let acked_by = |n: usize| {
+        let acks = acks.clone();
+        async move {
+            let deadline = Instant::now() + std::time::Duration::from_secs(120);
+            while acks.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    };
+    acked_by(12).await;
     let out = dir.path().join("backup.duckdb");
     let backup_started = started.elapsed();
     let url = format!("http://{addr}");
@@ -239,7 +251,7 @@ async fn a_backup_taken_while_serving_restores_everything_acknowledged_before_it
         .expect("join");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("backed up"), "{}", String::from_utf8_lossy(&o.stdout));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    acked_by(acks.load(Ordering::SeqCst) + 4).await;
     stop.store(true, Ordering::Relaxed);
     let mut acked = Vec::new();
     for w in writers {

@@ -17,7 +17,7 @@ use crate::live::{Live, LiveError};
 pub fn counts(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Result<(BTreeMap<CellIndex, u64>, u64), LiveError> {
     let mut read = Ok(());
     let c = heat::counts(d, f, res, |visit| {
-        read = live.each_all(false, |i| {
+        read = live.each_in(false, crate::live::occurred_from_to(f.from, f.to), |i| {
             visit(LivePoint {
                 lon: i.lon,
                 lat: i.lat,

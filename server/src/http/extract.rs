@@ -144,6 +144,11 @@ impl IncidentFilter {
     pub fn in_window(&self, t: i64) -> bool {
         self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|to| t < to)
     }
+
+    /// The window for the store to read (both ends included, so it holds every time [`Self::in_window`] accepts).
+    pub fn occurred(&self) -> crate::live::Occurred {
+        crate::live::occurred_from_to(self.from, self.to)
+    }
 }
 
 impl FromRequestParts<Arc<AppState>> for IncidentFilter {

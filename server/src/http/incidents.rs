@@ -140,7 +140,7 @@ pub(crate) async fn incident_list(State(s): State<Arc<AppState>>, scope: Scope, 
     // open cases from memory, closed ones from the store
     let list: Vec<Value> = s
         .live
-        .all_where(|i| {
+        .all_in(f.occurred(), |i| {
             (viewer.sees_all() || crate::live::kpi::sees_case(&d, viewer, i))
                 && f.in_window(i.occurred_at)
                 && f.category.as_ref().is_none_or(|c| &i.category == c)

@@ -16,7 +16,7 @@ use wangge_engine::incidents::kpi::{KpiIncident, Tally};
 use wangge_engine::incidents::lifecycle::last_dispatch;
 use wangge_engine::incidents::screen::local_day;
 
-use super::persist::Lookup;
+use super::persist::{Lookup, Occurred, occurred_in};
 use super::{Inner, Live, LiveError, LiveIncident};
 
 /// The district's clock for "today" (UTC+8), as the screen counts days.
@@ -110,20 +110,31 @@ impl Live {
     /// Visit every case, open (from memory) and closed (from the store, with
     /// their steps when `steps`), under the live list's lock so no case is
     /// seen twice or missed while it closes (keep `f` short).
-    pub fn each_all(&self, steps: bool, mut f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
+    pub fn each_all(&self, steps: bool, f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
+        self.each_in(steps, None, f)
+    }
+
+    /// [`Live::each_all`] for the cases that occurred in `occurred` only: the
+    /// store reads the closed ones of that window, not every closed case.
+    pub fn each_in(&self, steps: bool, occurred: Occurred, mut f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
         let inner = self.lock();
-        for i in &inner.list {
+        for i in inner.list.iter().filter(|i| occurred_in(occurred, i.occurred_at)) {
             f(i);
         }
-        let r = self.persist.closed(steps, &mut |i| f(&i)).map_err(LiveError::Load);
+        let r = self.persist.closed(steps, occurred, &mut |i| f(&i)).map_err(LiveError::Load);
         drop(inner);
         r
     }
 
     /// Every case `keep` accepts, open and closed, with their steps (copies).
     pub fn all_where(&self, keep: impl Fn(&LiveIncident) -> bool) -> Result<Vec<LiveIncident>, LiveError> {
+        self.all_in(None, keep)
+    }
+
+    /// [`Live::all_where`] for the cases that occurred in `occurred` only.
+    pub fn all_in(&self, occurred: Occurred, keep: impl Fn(&LiveIncident) -> bool) -> Result<Vec<LiveIncident>, LiveError> {
         let mut out = Vec::new();
-        self.each_all(true, |i| {
+        self.each_in(true, occurred, |i| {
             if keep(i) {
                 out.push(i.clone());
             }

@@ -186,3 +186,76 @@ fn memory_holds_the_open_cases_only_however_many_closed() {
     let k = live.kpi_for(&d, Viewer { jurisdiction: &all, department: None });
     assert_eq!((k["incidents"].as_u64(), k["open"].as_u64(), k["resolved_by_level"]["grid"].as_u64()), (Some(300), Some(5), Some(295)));
 }
+
+/// Twelve cases an hour apart from 2026-11-01T00:00:00Z, the even ones resolved: a window given to
+/// [`Live::all_in`] (and to the store's [`LivePersistence::closed`]) keeps exactly the cases that occurred in it,
+/// both ends included, open and closed alike, and `None` keeps them all. Run over memory here and over DuckDB in
+/// `store::incidents`.
+pub(crate) fn windows_read_what_occurred_in_them(p: Arc<dyn LivePersistence>) {
+    let live = Live::empty(p.clone(), taxonomy());
+    let d = Dataset::empty(IntegrityConfig::default());
+    const T0: i64 = 1_793_491_200; // 2026-11-01T00:00:00Z
+    for n in 0..12 {
+        let mut b = new(&format!("W{n}"), "环境卫生");
+        b.occurred_at = Some(format!("2026-11-01T{n:02}:00:00Z"));
+        live.intake(&d, b, None).expect("intake");
+        if n % 2 == 0 {
+            step(&live, &format!("W{n}"), json!({"to": "resolved", "actor": "a", "level": "grid"}));
+        }
+    }
+    let ids = |w: super::Occurred| {
+        let mut v: Vec<String> = live.all_in(w, |_| true).expect("read").into_iter().map(|i| i.id).collect();
+        v.sort();
+        v
+    };
+    let expect = |hours: std::ops::RangeInclusive<i64>| {
+        let mut v: Vec<String> = hours.map(|n| format!("W{n}")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(None), expect(0..=11));
+    assert_eq!(ids(Some((T0 + 3 * 3600, T0 + 6 * 3600))), expect(3..=6), "both ends kept");
+    assert_eq!(ids(Some((T0 + 3 * 3600 + 1, T0 + 6 * 3600 - 1))), expect(4..=5));
+    assert_eq!(ids(Some((T0 + 20 * 3600, i64::MAX))), Vec::<String>::new());
+    assert_eq!(ids(super::occurred_from_to(Some(T0 + 10 * 3600), None)), expect(10..=11));
+    assert_eq!(ids(super::occurred_from_to(None, Some(T0 + 2 * 3600))), expect(0..=2), "the store reads a superset of [from, to)");
+    // the store alone gives the closed ones of the window, with their steps when asked
+    let mut closed = Vec::new();
+    p.closed(true, Some((T0 + 2 * 3600, T0 + 8 * 3600)), &mut |i| closed.push((i.id.clone(), i.transitions.len()))).expect("closed");
+    closed.sort();
+    assert_eq!(closed, vec![("W2".into(), 1), ("W4".into(), 1), ("W6".into(), 1), ("W8".into(), 1)]);
+}
+
+#[test]
+fn windows_read_what_occurred_in_them_from_memory() {
+    windows_read_what_occurred_in_them(Arc::new(MemoryPersistence::default()));
+}
+
+/// A closed case's steps come back whole and in order however the store hands its rows over: 1,101 closed cases,
+/// the first with one step and the rest with two, so the store's rows (one per step) cross DuckDB's batches of 2,048
+/// in the middle of a case. Run over memory here and over DuckDB in `store::incidents`.
+pub(crate) fn every_closed_case_comes_back_whole(p: Arc<dyn LivePersistence>) {
+    let live = Live::empty(p.clone(), taxonomy());
+    let d = Dataset::empty(IntegrityConfig::default());
+    for n in 0..1101 {
+        let id = format!("S{n:04}");
+        live.intake(&d, new(&id, "环境卫生"), None).expect("intake");
+        step(&live, &id, json!({"to": "resolved", "actor": "a", "level": "grid"}));
+        if n > 0 {
+            step(&live, &id, json!({"to": "evaluated", "actor": "a", "satisfaction": 4, "score": 90}));
+        }
+    }
+    let mut got = Vec::new();
+    p.closed(true, None, &mut |i| {
+        let steps: Vec<&str> = i.transitions.iter().map(|t| t.step.to.as_str()).collect();
+        got.push(format!("{} {}", i.id, steps.join(",")));
+    })
+    .expect("closed");
+    let want: Vec<String> = (0..1101).map(|n| format!("S{n:04} {}", if n == 0 { "resolved" } else { "resolved,evaluated" })).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn every_closed_case_comes_back_whole_from_memory() {
+    every_closed_case_comes_back_whole(Arc::new(MemoryPersistence::default()));
+}

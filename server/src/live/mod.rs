@@ -17,7 +17,7 @@
 pub mod bulk;
 pub mod closed;
 #[cfg(test)]
-mod closed_tests;
+pub(crate) mod closed_tests;
 pub mod intake;
 pub mod kpi;
 pub mod persist;
@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 use wangge_engine::incidents::lifecycle::{self, Deadlines, Flow, ResponseLevel, Status, Step, Transition, Urge};
 use wangge_engine::incidents::taxonomy::Taxonomy;
 
-pub use persist::{LivePersistence, Lookup, MemoryPersistence, PersistError};
+pub use persist::{LivePersistence, Lookup, MemoryPersistence, Occurred, PersistError, occurred_from_to, occurred_in};
 pub use sensors::{Reading, Sensor};
 
 /// The built-in taxonomy (`data/taxonomy.json`).

@@ -66,6 +66,24 @@ pub enum PersistError {
     Refused(String),
 }
 
+/// When cases occurred (`occurred_at`, Unix seconds), both ends included: `None` for
+/// every time. A reader's window narrowed to what the store reads, so a request for
+/// the last hours does not read the whole history of closed cases.
+pub type Occurred = Option<(i64, i64)>;
+
+/// The [`Occurred`] that holds the window from `from` up to `to` (excluded), open at an end that is `None`.
+pub fn occurred_from_to(from: Option<i64>, to: Option<i64>) -> Occurred {
+    match (from, to) {
+        (None, None) => None,
+        (from, to) => Some((from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX))),
+    }
+}
+
+/// Whether a case that occurred at `t` lies in `occurred`.
+pub fn occurred_in(occurred: Occurred, t: i64) -> bool {
+    occurred.is_none_or(|(lo, hi)| lo <= t && t <= hi)
+}
+
 /// What the live lifecycle needs from a store.
 pub trait LivePersistence: Send + Sync + std::fmt::Debug {
     /// Everything kept.
@@ -80,9 +98,10 @@ pub trait LivePersistence: Send + Sync + std::fmt::Debug {
     fn insert_sensor(&self, s: &Sensor) -> Result<(), PersistError>;
     /// Keep a reading.
     fn insert_reading(&self, r: &SensorReading) -> Result<(), PersistError>;
-    /// Visit every closed incident (refused, resolved, evaluated) in order of
-    /// receipt, with its steps and urges when `steps` (else without), one at a time.
-    fn closed(&self, steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), PersistError>;
+    /// Visit every closed incident (refused, resolved, evaluated) that occurred
+    /// in `occurred` (all when `None`) in order of receipt, with its steps and
+    /// urges when `steps` (else without), one at a time.
+    fn closed(&self, steps: bool, occurred: Occurred, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), PersistError>;
     /// One incident with its steps and urges.
     fn find(&self, by: Lookup<'_>) -> Result<Option<LiveIncident>, PersistError>;
     /// Which of `ids` are kept.
@@ -214,8 +233,8 @@ impl LivePersistence for MemoryPersistence {
         Ok(())
     }
 
-    fn closed(&self, steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), PersistError> {
-        for mut i in self.load()?.whole().into_iter().filter(|i| i.status.is_closed()) {
+    fn closed(&self, steps: bool, occurred: Occurred, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), PersistError> {
+        for mut i in self.load()?.whole().into_iter().filter(|i| i.status.is_closed() && occurred_in(occurred, i.occurred_at)) {
             if !steps {
                 i.transitions.clear();
                 i.urges.clear();

@@ -8,11 +8,14 @@
 
 use std::sync::{Arc, Mutex};
 
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use duckdb::arrow::compute::cast;
+use duckdb::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use duckdb::params;
 use wangge_engine::incidents::lifecycle::{Status, Transition, Urge};
 
 use super::{Ctx, Result, Store, StoreError};
-use crate::live::persist::{LiveSnapshot, Lookup, PersistError, SensorReading, StoredTransition, StoredUrge};
+use crate::live::persist::{LiveSnapshot, Lookup, Occurred, PersistError, SensorReading, StoredTransition, StoredUrge};
 use crate::live::{LiveIncident, LivePersistence, Sensor, lock};
 
 impl Store {
@@ -98,21 +101,25 @@ impl Store {
         );
         let what = || "reading the live incidents".to_owned();
         let mut q = self.conn.prepare(&sql).ctx(what)?;
-        let mut rows = q.query(args).ctx(what)?;
+        // streamed a batch at a time: `query` would hold the whole result in DuckDB's memory, so a read of
+        // every closed case (a heatmap, the area query) would grow with the history kept and fail under a small
+        // `--store-memory-limit` (benches/RESULTS.md, soak 14)
         let mut cur: Option<LiveIncident> = None;
-        while let Some(r) = rows.next().ctx(what)? {
-            let id: String = r.get(0).ctx(what)?;
-            if cur.as_ref().is_none_or(|c| c.id != id) {
-                if let Some(c) = cur.take() {
-                    visit(c);
+        for batch in q.stream_arrow(args).ctx(what)? {
+            let b = Rows::new(&batch.ctx(what)?)?;
+            for n in 0..b.len {
+                let id = b.text(0, n).unwrap_or_default().to_owned();
+                if cur.as_ref().is_none_or(|c| c.id != id) {
+                    if let Some(c) = cur.take() {
+                        visit(c);
+                    }
+                    cur = Some(b.incident(n, id)?);
                 }
-                cur = Some(incident_row(r, id)?);
-            }
-            let (seq, body): (Option<i64>, Option<String>) = (r.get(12).ctx(what)?, r.get(13).ctx(what)?);
-            if let (Some(c), Some(seq), Some(body)) = (cur.as_mut(), seq, body) {
-                match record(&c.id, seq, &body)? {
-                    Record::Step(t) => c.transitions.push(t),
-                    Record::Urge(u) => c.urges.push(u),
+                if let (Some(c), Some(seq), Some(body)) = (cur.as_mut(), b.int(12, n), b.text(13, n)) {
+                    match record(&c.id, seq, body)? {
+                        Record::Step(t) => c.transitions.push(t),
+                        Record::Urge(u) => c.urges.push(u),
+                    }
                 }
             }
         }
@@ -178,30 +185,70 @@ fn record(incident_id: &str, seq: i64, body: &str) -> Result<Record> {
     })
 }
 
-/// Columns 0–11 of a `live_incidents` row (id given), without steps.
-fn incident_row(r: &duckdb::Row<'_>, id: String) -> Result<LiveIncident> {
-    let what = || format!("reading live incident {id}");
-    let field = |field, reason: String| StoreError::Field { table: "live_incidents", id: id.clone(), field, reason };
-    let status: String = r.get(8).ctx(what)?;
-    let status = Status::parse(&status).ok_or_else(|| field("status", format!("unknown status {status:?}")))?;
-    let units: String = r.get(9).ctx(what)?;
-    let units: Vec<String> = serde_json::from_str(&units).map_err(|e| field("units", e.to_string()))?;
-    Ok(LiveIncident {
-        key: r.get(1).ctx(what)?,
-        lon: r.get(2).ctx(what)?,
-        lat: r.get(3).ctx(what)?,
-        occurred_at: r.get(4).ctx(what)?,
-        received_at: r.get(5).ctx(what)?,
-        category: r.get(6).ctx(what)?,
-        item: r.get(7).ctx(what)?,
-        status,
-        units,
-        reporter: r.get(10).ctx(what)?,
-        note: r.get(11).ctx(what)?,
-        transitions: Vec::new(),
-        urges: Vec::new(),
-        id,
-    })
+/// A batch of `visit_incidents`' rows, its columns cast to the types read (DuckDB hands text as Utf8 or Utf8View).
+struct Rows {
+    len: usize,
+    cols: Vec<ArrayRef>,
+}
+
+impl Rows {
+    fn new(b: &RecordBatch) -> Result<Self> {
+        use DataType::{Float64, Int64, Utf8};
+        let types = [Utf8, Utf8, Float64, Float64, Int64, Int64, Utf8, Utf8, Utf8, Utf8, Utf8, Utf8, Int64, Utf8];
+        if b.num_columns() != types.len() {
+            return Err(StoreError::Corrupt(format!("reading the live incidents: {} columns, not {}", b.num_columns(), types.len())));
+        }
+        let cols = (b.columns().iter().zip(&types))
+            .map(|(c, t)| cast(c, t))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt(format!("reading the live incidents: {e}")))?;
+        Ok(Rows { len: b.num_rows(), cols })
+    }
+
+    fn text(&self, col: usize, n: usize) -> Option<&str> {
+        let a = self.cols[col].as_string::<i32>();
+        a.is_valid(n).then(|| a.value(n))
+    }
+
+    fn int(&self, col: usize, n: usize) -> Option<i64> {
+        let a = self.cols[col].as_primitive::<Int64Type>();
+        a.is_valid(n).then(|| a.value(n))
+    }
+
+    fn float(&self, col: usize, n: usize) -> Option<f64> {
+        let a = self.cols[col].as_primitive::<Float64Type>();
+        a.is_valid(n).then(|| a.value(n))
+    }
+
+    /// Columns 0–11 of row `n` (id given), without steps.
+    fn incident(&self, n: usize, id: String) -> Result<LiveIncident> {
+        let field = |field, reason: String| StoreError::Field { table: "live_incidents", id: id.clone(), field, reason };
+        let owned = |col| self.text(col, n).map(str::to_owned);
+        let status = self.text(8, n).unwrap_or_default();
+        let status = Status::parse(status).ok_or_else(|| field("status", format!("unknown status {status:?}")))?;
+        let units: Vec<String> = serde_json::from_str(self.text(9, n).unwrap_or_default()).map_err(|e| field("units", e.to_string()))?;
+        let (Some(lon), Some(lat), Some(occurred_at), Some(received_at), Some(category)) =
+            (self.float(2, n), self.float(3, n), self.int(4, n), self.int(5, n), owned(6))
+        else {
+            return Err(field("lon, lat, occurred_at, received_at or category", "missing".into()));
+        };
+        Ok(LiveIncident {
+            key: owned(1),
+            lon,
+            lat,
+            occurred_at,
+            received_at,
+            category,
+            item: owned(7),
+            status,
+            units,
+            reporter: owned(10),
+            note: owned(11),
+            transitions: Vec::new(),
+            urges: Vec::new(),
+            id,
+        })
+    }
 }
 
 fn backend(e: StoreError) -> PersistError {
@@ -234,8 +281,15 @@ impl LivePersistence for Mutex<Store> {
         lock(self).insert_reading(r).map_err(backend)
     }
 
-    fn closed(&self, steps: bool, visit: &mut dyn FnMut(LiveIncident)) -> std::result::Result<(), PersistError> {
-        lock(self).visit_incidents("i.status IN ('refused', 'resolved', 'evaluated')", &[], steps, visit).map_err(backend)
+    fn closed(&self, steps: bool, occurred: Occurred, visit: &mut dyn FnMut(LiveIncident)) -> std::result::Result<(), PersistError> {
+        const CLOSED: &str = "i.status IN ('refused', 'resolved', 'evaluated')";
+        let s = lock(self);
+        match occurred {
+            // the window in the scan: DuckDB skips the row groups whose occurred_at lies outside it
+            Some((lo, hi)) => s.visit_incidents(&format!("{CLOSED} AND i.occurred_at BETWEEN ? AND ?"), &[&lo, &hi], steps, visit),
+            None => s.visit_incidents(CLOSED, &[], steps, visit),
+        }
+        .map_err(backend)
     }
 
     fn find(&self, by: Lookup<'_>) -> std::result::Result<Option<LiveIncident>, PersistError> {
@@ -309,6 +363,16 @@ mod tests {
         // A, B, C, U and the one the sensor opened; three steps and an urge; one sensor, two readings
         let live: Vec<i64> = ["live_incidents", "incident_transitions", "sensors", "sensor_readings"].iter().map(|t| n[*t]).collect();
         assert_eq!(live, vec![5, 4, 1, 2]);
+    }
+
+    #[test]
+    fn windows_read_what_occurred_in_them_from_the_store() {
+        crate::live::closed_tests::windows_read_what_occurred_in_them(Arc::new(Mutex::new(Store::memory().expect("memory"))));
+    }
+
+    #[test]
+    fn every_closed_case_comes_back_whole_from_the_store() {
+        crate::live::closed_tests::every_closed_case_comes_back_whole(Arc::new(Mutex::new(Store::memory().expect("memory"))));
     }
 
     #[test]

@@ -27,10 +27,8 @@ pub(crate) fn visible(
     window: Option<(i64, i64)>,
 ) -> Result<Vec<LiveIncident>, AppError> {
     let viewer = scope.viewer();
-    Ok(s.live.all_where(|i| {
-        crate::live::kpi::sees_case(d, viewer, i)
-            && window.is_none_or(|(lo, hi)| lo <= i.occurred_at && i.occurred_at <= hi)
-            && bbox.is_none_or(|r| r.intersects(&geo::Point::new(i.lon, i.lat)))
+    Ok(s.live.all_in(window, |i| {
+        crate::live::kpi::sees_case(d, viewer, i) && bbox.is_none_or(|r| r.intersects(&geo::Point::new(i.lon, i.lat)))
     })?)
 }
 

@@ -1,17 +1,21 @@
 //! Closed cases leave memory: a case refused, resolved or evaluated is kept
 //! in the store only ([`super::LivePersistence`]); the live list keeps the open
 //! ones, and [`Closed`] sums what the screen's figures need of the closed
-//! ones (the KPI [`Tally`] and the intake of the last days) per group of cases
-//! a viewer sees or not alike: the units holding them and the departments of
-//! their current dispatch. So memory holds O(open cases + groups), not
-//! O(every case ever reported), and today's figures stay those of every case.
+//! ones (the KPI [`Tally`], the intake of the last days and the cases per H3
+//! cell at the resolutions of [`HEAT_RES`]) per group of cases a viewer sees or not alike: the
+//! units holding them and the departments of their current dispatch. So
+//! memory holds O(open cases + groups × cells), not O(every case ever
+//! reported), and today's figures and the heatmap of every case stay those of
+//! every case without reading the store.
 //!
-//! Whatever needs the closed cases themselves (the incident list, heatmaps,
-//! the area query, the SQL views, evaluation, a step on a resolved case)
-//! reads them from the store ([`Live::each_all`], [`Live::find`]).
+//! Whatever needs the closed cases themselves (the incident list, a heatmap
+//! of a period, class or status, the area query, the SQL views, evaluation, a
+//! step on a resolved case) reads them from the store ([`Live::each_all`],
+//! [`Live::find`]).
 
 use std::collections::{BTreeMap, HashMap};
 
+use h3o::{CellIndex, LatLng, Resolution};
 use wangge_engine::incidents::kpi::{KpiIncident, Tally};
 use wangge_engine::incidents::lifecycle::last_dispatch;
 use wangge_engine::incidents::screen::local_day;
@@ -23,6 +27,11 @@ use super::{Inner, Live, LiveError, LiveIncident};
 pub const DAY_OFFSET_S: i64 = 8 * 3600;
 /// Days of intake kept per group (today's figure needs one; a few more for a clock around midnight).
 const DAYS_KEPT: i64 = 3;
+/// The resolutions at which closed cases are counted per cell (each apart: a point's cell at a coarser resolution
+/// is not always the parent of its finer one): a heatmap of every case at one of them (the screen's is at 9) sums
+/// these counts instead of reading the store.
+pub const HEAT_RES: std::ops::RangeInclusive<u8> = 5..=9;
+const HEAT_LEVELS: usize = 5;
 
 /// Which cases a viewer sees alike: the units holding them (top down) and the departments of their current dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37,6 +46,9 @@ pub struct Sums {
     pub tally: Tally,
     /// Local day (at [`DAY_OFFSET_S`]) of receipt → cases, for the last [`DAYS_KEPT`] days seen.
     pub received: BTreeMap<i64, u64>,
+    /// Cases per H3 cell at each of [`HEAT_RES`], coarsest first (a case whose position is not a valid lon/lat is in
+    /// no cell, as in a heatmap).
+    pub cells: [BTreeMap<CellIndex, u64>; HEAT_LEVELS],
 }
 
 /// The closed cases summed per group.
@@ -68,6 +80,19 @@ impl Closed {
         *n = if sign < 0 { n.saturating_sub(1) } else { *n + 1 };
         if let Some(&last) = g.received.keys().next_back() {
             g.received.retain(|&d, &mut n| d > last - DAYS_KEPT && n > 0);
+        }
+        let Ok(p) = LatLng::new(i.lat, i.lon) else { return };
+        for (cells, r) in g.cells.iter_mut().zip(HEAT_RES) {
+            let Ok(res) = Resolution::try_from(r) else { continue };
+            let c = p.to_cell(res);
+            if sign > 0 {
+                *cells.entry(c).or_insert(0) += 1;
+            } else if let Some(n) = cells.get_mut(&c) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    cells.remove(&c);
+                }
+            }
         }
     }
 
@@ -129,6 +154,26 @@ impl Live {
     /// Every case `keep` accepts, open and closed, with their steps (copies).
     pub fn all_where(&self, keep: impl Fn(&LiveIncident) -> bool) -> Result<Vec<LiveIncident>, LiveError> {
         self.all_in(None, keep)
+    }
+
+    /// What a heatmap of every case at `res` (one of [`HEAT_RES`]) needs,
+    /// without reading the store: the open cases go to `open`, and the units
+    /// and the counts per cell at `res` of each group of closed cases to
+    /// `closed`; both under the live list's lock, so no case is seen twice or
+    /// missed while it closes. None when `res` is not one of [`HEAT_RES`].
+    pub fn each_open_and_closed_cells(
+        &self,
+        res: Resolution,
+        mut open: impl FnMut(&LiveIncident),
+        mut closed: impl FnMut(&[String], &BTreeMap<CellIndex, u64>),
+    ) -> Option<()> {
+        let level = HEAT_RES.clone().position(|r| r == u8::from(res))?;
+        let inner = self.lock();
+        inner.list.iter().for_each(&mut open);
+        for (g, s) in &inner.closed.groups {
+            closed(&g.units, &s.cells[level]);
+        }
+        Some(())
     }
 
     /// [`Live::all_where`] for the cases that occurred in `occurred` only.

@@ -259,3 +259,48 @@ pub(crate) fn every_closed_case_comes_back_whole(p: Arc<dyn LivePersistence>) {
 fn every_closed_case_comes_back_whole_from_memory() {
     every_closed_case_comes_back_whole(Arc::new(MemoryPersistence::default()));
 }
+
+/// The heatmap of every case takes the closed cases from their counts per cell
+/// at the resolutions of [`super::closed::HEAT_RES`]: at each (and at one
+/// finer, which reads the store) it equals the heatmap read from the store, as cases close, as a closed one is evaluated,
+/// and after a reload. Run over memory here and over DuckDB in `store::incidents`.
+pub(crate) fn heat_of_every_case_equals_heat_read_from_the_store(p: Arc<dyn LivePersistence>) {
+    use crate::heat::{Filter, counts, counts_read};
+    let d = Dataset::empty(IntegrityConfig::default());
+    let every = Filter { from: None, to: None, category: None, status: None, unit: None };
+    let same = |live: &Live, when: &str| {
+        for r in 5..=10u8 {
+            let res = h3o::Resolution::try_from(r).expect("res");
+            let kept = counts(&d, live, &every, res).expect("kept");
+            assert_eq!(kept, counts_read(&d, live, &every, res).expect("read"), "res {r}, {when}");
+            assert_eq!(kept.1, live.len() as u64, "res {r}, {when}: every case counted");
+        }
+    };
+    let live = Live::empty(p.clone(), taxonomy());
+    for n in 0..60 {
+        let id = format!("H{n}");
+        let b = NewIncident { lon: 120.30 + (n % 7) as f64 * 0.011, lat: 36.05 + (n % 5) as f64 * 0.0037, ..new(&id, "环境卫生") };
+        live.intake(&d, b, None).expect("intake");
+        match n % 4 {
+            0 => step(&live, &id, json!({"to": "resolved", "actor": "a", "level": "grid"})),
+            1 => step(&live, &id, json!({"to": "refused", "actor": "a", "reason": "invalid"})),
+            _ => {}
+        }
+    }
+    same(&live, "closed and open");
+    let open = live.open().len();
+    assert_eq!(open, 30);
+    for n in (0..60).step_by(8) {
+        step(&live, &format!("H{n}"), json!({"to": "evaluated", "actor": "a", "satisfaction": 4, "score": 90}));
+    }
+    step(&live, "H2", json!({"to": "resolved", "actor": "a", "level": "grid"}));
+    same(&live, "after evaluation");
+    let cells: usize = counts(&d, &live, &every, h3o::Resolution::Nine).expect("kept").0.len();
+    assert!(cells > 20, "the cases spread over {cells} cells");
+    same(&Live::load(p, taxonomy()).expect("reload"), "after a reload");
+}
+
+#[test]
+fn heat_of_every_case_equals_heat_read_from_memory() {
+    heat_of_every_case_equals_heat_read_from_the_store(Arc::new(MemoryPersistence::default()));
+}

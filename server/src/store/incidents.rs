@@ -376,6 +376,13 @@ mod tests {
     }
 
     #[test]
+    fn heat_of_every_case_equals_heat_read_from_the_store() {
+        crate::live::closed_tests::heat_of_every_case_equals_heat_read_from_the_store(Arc::new(Mutex::new(
+            Store::memory().expect("memory"),
+        )));
+    }
+
+    #[test]
     fn a_damaged_row_names_the_incident_and_the_field() {
         let s = Store::memory().expect("memory");
         s.conn

@@ -153,4 +153,20 @@ async fn closed_cases_leave_memory_and_the_screen_figures_equal_a_recount_of_eve
     let (_, with_live) = call(&admin, "GET", "/api/heatmap?res=8", Value::Null).await;
     let loaded = state.dataset().incidents.len() as u64;
     assert_eq!(with_live["incidents"].as_u64(), Some(loaded + 12), "{with_live}");
+    // the heatmap of every case (closed ones from their counts per cell) equals the one read from the store (any
+    // period reads it): for the district, a street's unit, the street's staff and a department
+    let cells = |v: &Value| v["cells"].clone();
+    for (who, app, unit) in [("admin", &admin, None), ("admin", &admin, Some(&v)), ("street", &staff, None), ("department", &dept, None)] {
+        for res in [7, 8, 9, 10] {
+            let q = format!("/api/heatmap?res={res}{}", unit.map(|u| format!("&unit={u}")).unwrap_or_default());
+            let (s, kept) = call(app, "GET", &q, Value::Null).await;
+            assert_eq!(s, StatusCode::OK, "{who} {q}: {kept}");
+            let (_, read) = call(app, "GET", &format!("{q}&from=2000-01-01T00:00:00Z"), Value::Null).await;
+            assert_eq!(cells(&kept), cells(&read), "{who} {q}");
+            assert_eq!(kept["incidents"], read["incidents"], "{who} {q}");
+        }
+    }
+    let (_, street) = call(&staff, "GET", "/api/heatmap?res=9", Value::Null).await;
+    let (_, all) = call(&admin, "GET", "/api/heatmap?res=9", Value::Null).await;
+    assert!(street["incidents"].as_u64() < all["incidents"].as_u64(), "{street}");
 }

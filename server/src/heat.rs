@@ -3,7 +3,8 @@
 //! incidents, visited under the live list's lock.
 //!
 //! A heatmap of every case (no period, class or status) at one of
-//! [`HEAT_RES`](crate::live::closed::HEAT_RES), such as the screen's, takes the closed cases from their counts per cell kept in memory
+//! [`HEAT_RES`](crate::live::closed::HEAT_RES), such as the screen's, takes
+//! the closed cases from their counts per cell kept in memory
 //! ([`crate::live::closed`]); any other reads the closed cases of its period
 //! from the store.
 
@@ -45,14 +46,15 @@ pub fn counts_read(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Res
 
 /// [`counts`] of every case (a unit filter only) at one of [`HEAT_RES`], with the closed cases from their counts per
 /// cell: nothing is read from the store. None at another resolution.
-fn counts_kept(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Option<(BTreeMap<CellIndex, u64>, u64)> {
-    let unit = f.unit.and_then(|u| d.hierarchy.units.get(u)).map(|u| u.id.0.as_str());
-    let mut closed: BTreeMap<CellIndex, u64> = BTreeMap::new();
+pub(crate) fn counts_kept(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Option<(BTreeMap<CellIndex, u64>, u64)> {
     if !HEAT_RES.contains(&u8::from(res)) {
         return None;
     }
+    let unit = f.unit.and_then(|u| d.hierarchy.units.get(u)).map(|u| u.id.0.as_str());
+    let mut closed: BTreeMap<CellIndex, u64> = BTreeMap::new();
+    let mut kept = None;
     let mut c = heat::counts(d, f, res, |visit| {
-        live.each_open_and_closed_cells(
+        kept = live.each_open_and_closed_cells(
             res,
             |i| visit(point(i)),
             |units, cells| {
@@ -64,6 +66,7 @@ fn counts_kept(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Option<
             },
         );
     });
+    kept?;
     for (cell, n) in closed {
         *c.cells.entry(cell).or_insert(0) += n;
         c.total += n;

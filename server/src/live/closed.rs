@@ -2,11 +2,11 @@
 //! in the store only ([`super::LivePersistence`]); the live list keeps the open
 //! ones, and [`Closed`] sums what the screen's figures need of the closed
 //! ones (the KPI [`Tally`], the intake of the last days and the cases per H3
-//! cell at the resolutions of [`HEAT_RES`]) per group of cases a viewer sees or not alike: the
-//! units holding them and the departments of their current dispatch. So
-//! memory holds O(open cases + groups × cells), not O(every case ever
-//! reported), and today's figures and the heatmap of every case stay those of
-//! every case without reading the store.
+//! cell at the resolutions of [`HEAT_RES`]) per group of cases a viewer sees
+//! or not alike: the units holding them and the departments of their current
+//! dispatch. So memory holds O(open cases + groups × cells), not O(every
+//! case ever reported), and today's figures and the heatmap of every case
+//! stay those of every case without reading the store.
 //!
 //! Whatever needs the closed cases themselves (the incident list, a heatmap
 //! of a period, class or status, the area query, the SQL views, evaluation, a
@@ -27,11 +27,12 @@ use super::{Inner, Live, LiveError, LiveIncident};
 pub const DAY_OFFSET_S: i64 = 8 * 3600;
 /// Days of intake kept per group (today's figure needs one; a few more for a clock around midnight).
 const DAYS_KEPT: i64 = 3;
-/// The resolutions at which closed cases are counted per cell (each apart: a point's cell at a coarser resolution
-/// is not always the parent of its finer one): a heatmap of every case at one of them (the screen's is at 9) sums
-/// these counts instead of reading the store.
-pub const HEAT_RES: std::ops::RangeInclusive<u8> = 5..=9;
-const HEAT_LEVELS: usize = 5;
+/// The resolutions at which closed cases are counted per cell, every one a heatmap takes (each apart: a point's
+/// cell at a coarser resolution is not always the parent of its finer one): a heatmap of every case (the screen's,
+/// at 9; the map's heat tiles, 5 to 11 by zoom) sums these counts instead of reading the store. At the finest, 11,
+/// a cell is ≈ 2,150 m², so a district of 30 km² has ≈ 14,000 cells to count in, however many cases it keeps.
+pub const HEAT_RES: std::ops::RangeInclusive<u8> = 5..=11;
+const HEAT_LEVELS: usize = (*HEAT_RES.end() - *HEAT_RES.start() + 1) as usize;
 
 /// Which cases a viewer sees alike: the units holding them (top down) and the departments of their current dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -87,10 +88,14 @@ impl Closed {
             let c = p.to_cell(res);
             if sign > 0 {
                 *cells.entry(c).or_insert(0) += 1;
-            } else if let Some(n) = cells.get_mut(&c) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    cells.remove(&c);
+            } else {
+                let n = cells.get_mut(&c);
+                debug_assert!(n.is_some(), "{}: counted out of cell {c} it was never counted in", i.id);
+                if let Some(n) = n {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        cells.remove(&c);
+                    }
                 }
             }
         }

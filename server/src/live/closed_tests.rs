@@ -261,26 +261,31 @@ fn every_closed_case_comes_back_whole_from_memory() {
 }
 
 /// The heatmap of every case takes the closed cases from their counts per cell
-/// at the resolutions of [`super::closed::HEAT_RES`]: at each (and at one
-/// finer, which reads the store) it equals the heatmap read from the store, as cases close, as a closed one is evaluated,
-/// and after a reload. Run over memory here and over DuckDB in `store::incidents`.
+/// at the resolutions of [`super::closed::HEAT_RES`] (every one a heatmap
+/// takes): at each it equals the heatmap read from the store, as cases close
+/// (one by one and in a bulk import of closed rows), as a closed one is
+/// evaluated, and after a reload. Run over memory here and over DuckDB in
+/// `store::incidents`; a unit's and a jurisdiction's are compared over HTTP in
+/// `tests/it/closed_cases.rs`.
 pub(crate) fn heat_of_every_case_equals_heat_read_from_the_store(p: Arc<dyn LivePersistence>) {
-    use crate::heat::{Filter, counts, counts_read};
+    use crate::heat::{Filter, counts, counts_kept, counts_read};
     let d = Dataset::empty(IntegrityConfig::default());
     let every = Filter { from: None, to: None, category: None, status: None, unit: None };
     let same = |live: &Live, when: &str| {
-        for r in 5..=10u8 {
+        for r in super::closed::HEAT_RES {
             let res = h3o::Resolution::try_from(r).expect("res");
-            let kept = counts(&d, live, &every, res).expect("kept");
+            let kept = counts_kept(&d, live, &every, res).unwrap_or_else(|| panic!("res {r}: counted from memory"));
             assert_eq!(kept, counts_read(&d, live, &every, res).expect("read"), "res {r}, {when}");
+            assert_eq!(kept, counts(&d, live, &every, res).expect("counts"), "res {r}, {when}");
             assert_eq!(kept.1, live.len() as u64, "res {r}, {when}: every case counted");
         }
     };
+    let spread = |n: usize| (120.30 + (n % 7) as f64 * 0.011, 36.05 + (n % 5) as f64 * 0.0037);
     let live = Live::empty(p.clone(), taxonomy());
     for n in 0..60 {
         let id = format!("H{n}");
-        let b = NewIncident { lon: 120.30 + (n % 7) as f64 * 0.011, lat: 36.05 + (n % 5) as f64 * 0.0037, ..new(&id, "环境卫生") };
-        live.intake(&d, b, None).expect("intake");
+        let (lon, lat) = spread(n);
+        live.intake(&d, NewIncident { lon, lat, ..new(&id, "环境卫生") }, None).expect("intake");
         match n % 4 {
             0 => step(&live, &id, json!({"to": "resolved", "actor": "a", "level": "grid"})),
             1 => step(&live, &id, json!({"to": "refused", "actor": "a", "reason": "invalid"})),
@@ -288,15 +293,30 @@ pub(crate) fn heat_of_every_case_equals_heat_read_from_the_store(p: Arc<dyn Live
         }
     }
     same(&live, "closed and open");
-    let open = live.open().len();
-    assert_eq!(open, 30);
+    assert_eq!(live.open().len(), 30);
     for n in (0..60).step_by(8) {
         step(&live, &format!("H{n}"), json!({"to": "evaluated", "actor": "a", "satisfaction": 4, "score": 90}));
     }
     step(&live, "H2", json!({"to": "resolved", "actor": "a", "level": "grid"}));
     same(&live, "after evaluation");
-    let cells: usize = counts(&d, &live, &every, h3o::Resolution::Nine).expect("kept").0.len();
-    assert!(cells > 20, "the cases spread over {cells} cells");
+    let rows = (0..40)
+        .map(|n| {
+            let (lon, lat) = spread(n + 3);
+            wangge_engine::model::Incident {
+                id: format!("B{n}"),
+                position: geo::Point::new(lon + 0.002, lat),
+                category: "市容秩序".into(),
+                occurred_at: 1_793_491_200 + n as i64 * 600,
+                status: ["resolved", "reported"][n % 2].into(),
+                attributes: Default::default(),
+            }
+        })
+        .collect();
+    live.bulk(&d, rows, None).expect("bulk");
+    assert_eq!(live.open().len(), 49);
+    same(&live, "after a bulk import");
+    let cells = counts(&d, &live, &every, h3o::Resolution::Eleven).expect("kept").0.len();
+    assert!(cells > 30, "the cases spread over {cells} cells");
     same(&Live::load(p, taxonomy()).expect("reload"), "after a reload");
 }
 

@@ -3,8 +3,9 @@
 # (benches/RESULTS.md, "Reads of the history"). A copy of STORE is served by BIN; ROUNDS times, CHUNK closed cases
 # (points of POINTS, a CSV with lon/lat/category; status resolved; each round's in a band of 3 days, the later
 # rounds nearer today, all before yesterday) are
-# bulk-posted, then the screen's two reads of the history are timed: the heatmap of every case
-# (`/api/heatmap?format=geojson&res=9`) and the live list of the last 24 hours (`/api/incidents?from=`). Prints per
+# bulk-posted, then three reads are timed: the screen's heatmap of every case (`/api/heatmap?format=geojson&res=9`,
+# counted in memory), the same heatmap as a period reaching back to 2000 (`&from=2000-01-01T00:00:00Z`, which reads
+# every closed case from the store) and the screen's live list of the last 24 hours (`/api/incidents?from=`). Prints per
 # round the cases kept, each read's status and seconds, and the server's RSS and DuckDB's memory after them. Extra
 # NAME=VALUE arguments go into the server's environment (for example WANGGE_STORE_MEMORY_LIMIT=16MB).
 # Usage: bash benches/history_read.sh BIN STORE POINTS ROUNDS CHUNK [NAME=VALUE...]
@@ -22,8 +23,8 @@ BASE=$(grep -o "http://127.0.0.1:[0-9]*" "$OUT/err" | head -1)
 rss() { echo "$(($(awk '/VmRSS/{print $2}' "/proc/$P/status") / 1024))"; }
 # one read: "status seconds"
 read_s() { curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE$1"; }
-echo "| kept closed cases | heatmap (status, s) | last 24 h (status, s) | RSS MB |"
-echo "|---|---|---|---|"
+echo "| kept closed cases | heatmap (status, s) | heatmap since 2000 (status, s) | last 24 h (status, s) | RSS MB |"
+echo "|---|---|---|---|---|"
 from=$(date -u -d '24 hours ago' +%Y-%m-%dT%H:%M:%SZ)
 for round in $(seq 1 "$ROUNDS"); do
   python3 - "$POINTS" "$CHUNK" "$round" "$ROUNDS" >"$OUT/chunk.csv" <<'EOF'
@@ -42,7 +43,8 @@ EOF
   code=$(curl -s -o "$OUT/bulk" -w '%{http_code}' -H 'Content-Type: text/csv' --data-binary "@$OUT/chunk.csv" "$BASE/api/incidents/bulk")
   [ "$code" = 201 ] || { echo "bulk round $round: $code $(head -c 300 "$OUT/bulk")"; exit 1; }
   heat=$(read_s "/api/heatmap?format=geojson&res=9")
+  whole=$(read_s "/api/heatmap?format=geojson&res=9&from=2000-01-01T00:00:00Z")
   live=$(read_s "/api/incidents?from=$from")
-  echo "| $((round * CHUNK)) | $heat | $live | $(rss) |"
+  echo "| $((round * CHUNK)) | $heat | $whole | $live | $(rss) |"
 done
 grep "Out of Memory" "$OUT/err" | sed -E 's/.*detail=//' | sort | uniq -c | sed 's/^/out of memory: /' || true

@@ -102,8 +102,8 @@ impl Store {
         let what = || "reading the live incidents".to_owned();
         let mut q = self.conn.prepare(&sql).ctx(what)?;
         // streamed a batch at a time: `query` would hold the whole result in DuckDB's memory, so a read of
-        // every closed case (a heatmap, the area query) would grow with the history kept and fail under a small
-        // `--store-memory-limit` (benches/RESULTS.md, soak 14)
+        // every closed case (a heatmap of a long period, the area query) would grow with the history kept and fail
+        // under a small `--store-memory-limit` (benches/RESULTS.md, soak 14)
         let mut cur: Option<LiveIncident> = None;
         for batch in q.stream_arrow(args).ctx(what)? {
             let b = Rows::new(&batch.ctx(what)?)?;

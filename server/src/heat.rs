@@ -3,7 +3,7 @@
 //! incidents, visited under the live list's lock.
 //!
 //! A heatmap of every case (no period, class or status) at one of
-//! [`HEAT_RES`](crate::live::closed::HEAT_RES), such as the screen's, takes
+//! [`HEAT_RES`](crate::live::closed::HEAT_RES) (every resolution a heatmap takes), such as the screen's, takes
 //! the closed cases from their counts per cell kept in memory
 //! ([`crate::live::closed`]); any other reads the closed cases of its period
 //! from the store.
@@ -16,7 +16,7 @@ use wangge_engine::incidents::heat::{self, LivePoint};
 
 pub use wangge_engine::incidents::heat::Filter;
 
-use crate::live::closed::HEAT_RES;
+use crate::live::closed::HeatLevel;
 use crate::live::{Live, LiveError, LiveIncident};
 
 /// Counts per cell at `res` of the incidents (loaded and live: open from
@@ -44,18 +44,15 @@ pub fn counts_read(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Res
     Ok((c.cells, c.total))
 }
 
-/// [`counts`] of every case (a unit filter only) at one of [`HEAT_RES`], with the closed cases from their counts per
+/// [`counts`] of every case (a unit filter only) at one of [`crate::live::closed::HEAT_RES`], with the closed cases from their counts per
 /// cell: nothing is read from the store. None at another resolution.
 pub(crate) fn counts_kept(d: &Dataset, live: &Live, f: &Filter, res: Resolution) -> Option<(BTreeMap<CellIndex, u64>, u64)> {
-    if !HEAT_RES.contains(&u8::from(res)) {
-        return None;
-    }
+    let level = HeatLevel::of(res)?;
     let unit = f.unit.and_then(|u| d.hierarchy.units.get(u)).map(|u| u.id.0.as_str());
     let mut closed: BTreeMap<CellIndex, u64> = BTreeMap::new();
-    let mut kept = None;
     let mut c = heat::counts(d, f, res, |visit| {
-        kept = live.each_open_and_closed_cells(
-            res,
+        live.each_open_and_closed_cells(
+            level,
             |i| visit(point(i)),
             |units, cells| {
                 if unit.is_none_or(|u| units.iter().any(|x| x == u)) {
@@ -66,7 +63,6 @@ pub(crate) fn counts_kept(d: &Dataset, live: &Live, f: &Filter, res: Resolution)
             },
         );
     });
-    kept?;
     for (cell, n) in closed {
         *c.cells.entry(cell).or_insert(0) += n;
         c.total += n;

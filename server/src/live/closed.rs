@@ -34,6 +34,17 @@ const DAYS_KEPT: i64 = 3;
 pub const HEAT_RES: std::ops::RangeInclusive<u8> = 5..=11;
 const HEAT_LEVELS: usize = (*HEAT_RES.end() - *HEAT_RES.start() + 1) as usize;
 
+/// A resolution of [`HEAT_RES`]: which of a group's counts per cell ([`Sums::cells`]) a heatmap at it sums.
+#[derive(Debug, Clone, Copy)]
+pub struct HeatLevel(usize);
+
+impl HeatLevel {
+    /// The level of `res`; None when the closed cases are not counted at it.
+    pub fn of(res: Resolution) -> Option<Self> {
+        HEAT_RES.clone().position(|r| r == u8::from(res)).map(HeatLevel)
+    }
+}
+
 /// Which cases a viewer sees alike: the units holding them (top down) and the departments of their current dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Group {
@@ -161,24 +172,22 @@ impl Live {
         self.all_in(None, keep)
     }
 
-    /// What a heatmap of every case at `res` (one of [`HEAT_RES`]) needs,
-    /// without reading the store: the open cases go to `open`, and the units
-    /// and the counts per cell at `res` of each group of closed cases to
-    /// `closed`; both under the live list's lock, so no case is seen twice or
-    /// missed while it closes. None when `res` is not one of [`HEAT_RES`].
+    /// What a heatmap of every case at a resolution of [`HEAT_RES`] (its
+    /// [`HeatLevel`]) needs, without reading the store: the open cases go to
+    /// `open`, and the units and the counts per cell at that resolution of each
+    /// group of closed cases to `closed`; both under the live list's lock, so
+    /// no case is seen twice or missed while it closes.
     pub fn each_open_and_closed_cells(
         &self,
-        res: Resolution,
+        HeatLevel(level): HeatLevel,
         mut open: impl FnMut(&LiveIncident),
         mut closed: impl FnMut(&[String], &BTreeMap<CellIndex, u64>),
-    ) -> Option<()> {
-        let level = HEAT_RES.clone().position(|r| r == u8::from(res))?;
+    ) {
         let inner = self.lock();
         inner.list.iter().for_each(&mut open);
         for (g, s) in &inner.closed.groups {
             closed(&g.units, &s.cells[level]);
         }
-        Some(())
     }
 
     /// [`Live::all_where`] for the cases that occurred in `occurred` only.

@@ -50,13 +50,16 @@ pub fn rss_bytes() -> Option<u64> {
 pub fn log(store: &std::sync::Mutex<Store>, caches: u64) {
     let rss_mb = rss_bytes().map_or(f64::NAN, mb);
     let caches_mb = mb(caches);
+    let (c_used_mb, c_held_mb) = c_heap().map_or((f64::NAN, f64::NAN), |(u, h)| (mb(u), mb(h)));
     match crate::sync::lock(store).memory_report() {
         Ok(m) => tracing::info!(
             target: "wangge::cli::serve",
             rss_mb,
             duckdb_mb = mb(m.total),
             caches_mb,
-            "memory: rss {rss_mb:.1} MB, caches {caches_mb:.1} MB, {m}"
+            c_used_mb,
+            c_held_mb,
+            "memory: rss {rss_mb:.1} MB, caches {caches_mb:.1} MB, C heap {c_used_mb:.1} MB in use of {c_held_mb:.1} MB held, {m}"
         ),
         Err(e) => tracing::warn!(target: "wangge::cli::serve", rss_mb, error = %e, "memory: the store's could not be read"),
     }
@@ -77,6 +80,41 @@ pub fn trim_c_heap() -> bool {
     // SAFETY: glibc's malloc_trim takes each arena's own lock while it releases the arena's free pages; it is
     // safe to call from any thread at any time and reads no memory of ours.
     unsafe { malloc_trim(0) == 1 }
+}
+
+/// glibc's malloc over all its arenas (`mallinfo2`): bytes in use by the program (DuckDB's C++) and bytes it holds
+/// from the OS, in use or free. Their difference is what the arenas keep freed or in pieces. None where the C
+/// library is not glibc.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn c_heap() -> Option<(u64, u64)> {
+    /// glibc's `struct mallinfo2` (malloc.h, glibc 2.33 and later): ten `size_t` fields in this order.
+    #[repr(C)]
+    struct MallInfo2 {
+        arena: usize,
+        ordblks: usize,
+        smblks: usize,
+        hblks: usize,
+        hblkhd: usize,
+        usmblks: usize,
+        fsmblks: usize,
+        uordblks: usize,
+        fordblks: usize,
+        keepcost: usize,
+    }
+    unsafe extern "C" {
+        fn mallinfo2() -> MallInfo2;
+    }
+    // SAFETY: glibc's mallinfo2 takes each arena's lock while it sums it and returns the sums by value.
+    let m = unsafe { mallinfo2() };
+    let _ = (m.ordblks, m.smblks, m.hblks, m.usmblks, m.fsmblks, m.fordblks, m.keepcost);
+    Some(((m.uordblks + m.hblkhd) as u64, (m.arena + m.hblkhd) as u64))
+}
+
+/// glibc's malloc in use and held: not glibc here.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn c_heap() -> Option<(u64, u64)> {
+    None
 }
 
 /// Give the free pages inside glibc's malloc arenas back to the OS: not glibc here, so nothing to do.
@@ -194,6 +232,32 @@ mod tests {
         .join()
         .expect("thread");
         assert!(released, "malloc_trim released none of 12.8 MB freed below a block in use");
+    }
+
+    /// glibc's count of its memory in use follows a block malloc'd and freed (on this thread's arena).
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    fn the_c_heap_counts_a_block_in_use_until_it_is_freed() {
+        unsafe extern "C" {
+            fn malloc(size: usize) -> *mut u8;
+            fn free(p: *mut u8);
+        }
+        const SIZE: u64 = 8 << 20;
+        let (used0, _) = c_heap().expect("glibc");
+        // SAFETY: one block malloc'd, written within its size, freed once.
+        let (with, after) = unsafe {
+            let p = malloc(SIZE as usize);
+            assert!(!p.is_null(), "malloc");
+            std::ptr::write_bytes(p, 1, SIZE as usize);
+            let with = c_heap().expect("glibc");
+            free(p);
+            (with, c_heap().expect("glibc"))
+        };
+        // other tests' threads allocate beside this one, by far less than 8 MB
+        assert!(with.0 >= used0 + SIZE - (1 << 20), "in use {used0} → {} with 8 MB more", with.0);
+        assert!(with.1 >= with.0, "held {} < in use {}", with.1, with.0);
+        assert!(after.0 + SIZE - (1 << 20) <= with.0, "in use {} after free, {} before", after.0, with.0);
     }
 
     #[test]

@@ -64,11 +64,9 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = wangge::cli::Cli::parse();
-    #[cfg(not(feature = "system-alloc"))]
     if matches!(cli.command, wangge::cli::Command::Serve(_)) {
+        #[cfg(not(feature = "system-alloc"))]
         purge_freed_pages_at_once();
-    }
-    if matches!(cli.command, wangge::cli::Command::Serve(_)) {
         few_c_arenas();
     }
     let code = wangge::cli::run(cli);

@@ -90,6 +90,7 @@ pub fn trim_c_heap() -> bool {
 pub fn c_heap() -> Option<(u64, u64)> {
     /// glibc's `struct mallinfo2` (malloc.h, glibc 2.33 and later): ten `size_t` fields in this order.
     #[repr(C)]
+    #[allow(dead_code)]
     struct MallInfo2 {
         arena: usize,
         ordblks: usize,
@@ -107,7 +108,6 @@ pub fn c_heap() -> Option<(u64, u64)> {
     }
     // SAFETY: glibc's mallinfo2 takes each arena's lock while it sums it and returns the sums by value.
     let m = unsafe { mallinfo2() };
-    let _ = (m.ordblks, m.smblks, m.hblks, m.usmblks, m.fsmblks, m.fordblks, m.keepcost);
     Some(((m.uordblks + m.hblkhd) as u64, (m.arena + m.hblkhd) as u64))
 }
 
@@ -166,6 +166,14 @@ impl Store {
 mod tests {
     use super::*;
 
+    // glibc's malloc and free, for the tests that leave blocks in its arenas
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn malloc(size: usize) -> *mut u8;
+        fn free(p: *mut u8);
+    }
+
     #[test]
     fn the_report_sums_the_tags_and_names_the_sizes() {
         let s = Store::memory().expect("memory");
@@ -205,10 +213,6 @@ mod tests {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[allow(unsafe_code)]
     fn a_trim_gives_back_free_pages_below_blocks_in_use() {
-        unsafe extern "C" {
-            fn malloc(size: usize) -> *mut u8;
-            fn free(p: *mut u8);
-        }
         // a new thread, which glibc gives an arena of its own while the arenas outnumber the busy threads
         let released = std::thread::spawn(|| {
             // SAFETY: glibc's malloc and free on blocks this closure owns; each block is written within its size
@@ -239,10 +243,6 @@ mod tests {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[allow(unsafe_code)]
     fn the_c_heap_counts_a_block_in_use_until_it_is_freed() {
-        unsafe extern "C" {
-            fn malloc(size: usize) -> *mut u8;
-            fn free(p: *mut u8);
-        }
         const SIZE: u64 = 8 << 20;
         let (used0, _) = c_heap().expect("glibc");
         // SAFETY: one block malloc'd, written within its size, freed once.

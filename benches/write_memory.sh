@@ -14,7 +14,7 @@ trap 'kill "$P" "$M" 2>/dev/null || true; rm -f "$OUT/store.duckdb" "$OUT/store.
 cp "$STORE" "$OUT/store.duckdb"
 env WANGGE_MEMORY_LOG_S=30 "$@" "$BIN" serve --db "$OUT/store.duckdb" --addr 127.0.0.1:0 --web web 2>"$OUT/server.log" &
 P=$!
-until grep -q "serving the map at" "$OUT/server.log"; do sleep 0.5; done
+until grep -qs "serving the map at" "$OUT/server.log"; do sleep 0.5; done
 BASE=$(grep -o "http://127.0.0.1:[0-9]*" "$OUT/server.log" | head -1)
 python3 benches/rss_by_mapping.py "$P" 30 "$OUT/maps.jsonl" >/dev/null &
 M=$!

@@ -46,30 +46,26 @@ def parse_line(line):
     return out
 
 
+def jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def rows(samples_path):
     out = []
-    with open(samples_path) as f:
-        for line in f:
-            s = json.loads(line)
-            r = {"minute": s["minute"]}
-            if s.get("server_rss") is not None:
-                r["server RSS"] = s["server_rss"] / 1e6
-            if s.get("heap_used") is not None:
-                r["page JS heap"] = s["heap_used"] / 1e6
-            r.update(parse_line(s.get("store_line")))
-            out.append(r)
+    for s in jsonl(samples_path):
+        r = {"minute": s["minute"]}
+        if s.get("server_rss") is not None:
+            r["server RSS"] = s["server_rss"] / 1e6
+        if s.get("heap_used") is not None:
+            r["page JS heap"] = s["heap_used"] / 1e6
+        r.update(parse_line(s.get("store_line")))
+        out.append(r)
     return out
 
 
 def map_rows(maps_path):
-    out = []
-    with open(maps_path) as f:
-        for line in f:
-            s = json.loads(line)
-            r = {"minute": s.pop("t_min")}
-            r.update({"map " + k: v for k, v in s.items()})
-            out.append(r)
-    return out
+    return [{"minute": s.pop("t_min"), **{"map " + k: v for k, v in s.items()}} for s in jsonl(maps_path)]
 
 
 def report(rs, lo, hi):

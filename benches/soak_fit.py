@@ -8,7 +8,8 @@ server's RSS and the server's last `memory:` line). MAPS is `benches/rss_by_mapp
 server, sampled every 60 s from about the soak's start (its minutes are its own clock's). For each window
 [FROM, TO] it prints start → end, min–max and the slope per hour of: the server's RSS, the page's JS heap,
 DuckDB's own count, glibc's bytes in use and held (the `C heap X MB in use of Y MB held` part of the line), in use
-minus DuckDB's count (DuckDB's C++ outside its buffer pool), DuckDB's tags, and each kind of mapping. Benchmark
+minus DuckDB's count (DuckDB's C++ outside its buffer pool), DuckDB's tags, the thousands of
+H3 cells counted for the closed cases (the `live:` part; a count, not MB), and each kind of mapping. Benchmark
 use only (benches/RESULTS.md, issue 14's soak).
 """
 import json
@@ -41,6 +42,10 @@ def parse_line(line):
             bits = part.split()
             if len(bits) == 2:
                 out["tag " + bits[0]] = float(bits[1])
+    m = re.search(r"live: open cases (\d+), groups of closed cases (\d+), their cells (\d+)", line)
+    if m:
+        # counts, not MB: thousands of cells counted for the closed cases (their heatmap of every case)
+        out["closed cases' cells (thousands)"] = int(m.group(3)) / 1000
     if "c_used" in out and "duckdb" in out:
         out["c_used minus duckdb"] = round(out["c_used"] - out["duckdb"], 2)
     return out

@@ -165,7 +165,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
         if let Some(store) = state.store.clone().filter(|_| memory_log_s > 0) {
             let app = state.clone();
             every(Duration::from_secs(memory_log_s), true, "memory not logged", move || {
-                crate::store::memory::log(&store, app.tiles.weight() + app.heat.weight());
+                crate::store::memory::log(&store, app.tiles.weight() + app.heat.weight(), app.live.held());
                 Ok::<(), std::convert::Infallible>(())
             });
         }

@@ -124,6 +124,23 @@ impl Closed {
     }
 }
 
+/// What the live state holds in memory ([`Live::held`]), for the memory line of `wangge serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// Open cases in the live list.
+    pub open: usize,
+    /// Groups of closed cases summed.
+    pub groups: usize,
+    /// Their counts per H3 cell, over every resolution of [`HEAT_RES`].
+    pub cells: usize,
+}
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "live: open cases {}, groups of closed cases {}, their cells {}", self.open, self.groups, self.cells)
+    }
+}
+
 impl Inner {
     /// How many cases there are, open and closed.
     pub(super) fn total(&self) -> u64 {
@@ -228,6 +245,13 @@ impl Live {
             return Ok(true);
         }
         Ok(!self.persist.kept_ids(&[id]).map_err(LiveError::Load)?.is_empty())
+    }
+
+    /// How much the live state holds in memory: open cases, groups of closed cases and their counts per cell.
+    pub fn held(&self) -> Held {
+        let inner = self.lock();
+        let cells = inner.closed.groups.values().map(|s| s.cells.iter().map(BTreeMap::len).sum::<usize>()).sum();
+        Held { open: inner.list.len(), groups: inner.closed.groups.len(), cells }
     }
 
     /// How many cases the live list holds in memory (the open ones).

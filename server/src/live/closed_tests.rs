@@ -182,6 +182,10 @@ fn memory_holds_the_open_cases_only_however_many_closed() {
     }
     assert_eq!(live.in_memory(), 5);
     assert_eq!(live.len(), 300);
+    // 295 closed cases at one point, in one group: one count per resolution of HEAT_RES, not one per case
+    let levels = super::closed::HEAT_RES.count();
+    assert_eq!(live.held(), super::closed::Held { open: 5, groups: 1, cells: levels });
+    assert!(live.held().to_string().contains("open cases 5, groups of closed cases 1, their cells 7"), "{}", live.held());
     let all = Jurisdiction::everything();
     let k = live.kpi_for(&d, Viewer { jurisdiction: &all, department: None });
     assert_eq!((k["incidents"].as_u64(), k["open"].as_u64(), k["resolved_by_level"]["grid"].as_u64()), (Some(300), Some(5), Some(295)));

@@ -45,9 +45,9 @@ pub fn rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Log the resident size, the store's DuckDB memory and `caches` bytes of the server's own caches (one line, at
-/// info; a warning when the store's cannot be read).
-pub fn log(store: &std::sync::Mutex<Store>, caches: u64) {
+/// Log the resident size, the store's DuckDB memory, `caches` bytes of the server's own caches and what the live
+/// state holds (one line, at info; a warning when the store's cannot be read).
+pub fn log(store: &std::sync::Mutex<Store>, caches: u64, live: crate::live::closed::Held) {
     let rss_mb = rss_bytes().map_or(f64::NAN, mb);
     let caches_mb = mb(caches);
     let (c_used_mb, c_held_mb) = c_heap().map_or((f64::NAN, f64::NAN), |(u, h)| (mb(u), mb(h)));
@@ -59,7 +59,9 @@ pub fn log(store: &std::sync::Mutex<Store>, caches: u64) {
             caches_mb,
             c_used_mb,
             c_held_mb,
-            "memory: rss {rss_mb:.1} MB, caches {caches_mb:.1} MB, C heap {c_used_mb:.1} MB in use of {c_held_mb:.1} MB held, {m}"
+            live_open = live.open,
+            live_cells = live.cells,
+            "memory: rss {rss_mb:.1} MB, caches {caches_mb:.1} MB, C heap {c_used_mb:.1} MB in use of {c_held_mb:.1} MB held, {m}; {live}"
         ),
         Err(e) => tracing::warn!(target: "wangge::cli::serve", rss_mb, error = %e, "memory: the store's could not be read"),
     }

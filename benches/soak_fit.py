@@ -46,6 +46,9 @@ def parse_line(line):
     if m:
         # counts, not MB: thousands of cells counted for the closed cases (their heatmap of every case)
         out["closed cases' cells (thousands)"] = int(m.group(3)) / 1000
+    m = re.search(r"filters of their ids and keys ([\d.]+) KiB", line)
+    if m:
+        out["id and key filters MB"] = float(m.group(1)) / 1024
     if "c_used" in out and "duckdb" in out:
         out["c_used minus duckdb"] = round(out["c_used"] - out["duckdb"], 2)
     return out

@@ -8,7 +8,11 @@
 //! grid worker's API token (jurisdiction: the generated district's root
 //! unit, so every post is checked against it) and the subscriber an admin's.
 //!
-//! usage: intake_bench INCIDENTS CONNECTIONS [auth]
+//! With `closed=N` the store keeps N closed (resolved) cases before the
+//! server starts, so every post's id and key are told apart from theirs
+//! (`stored` then counts them too).
+//!
+//! usage: intake_bench INCIDENTS CONNECTIONS [auth] [closed=N]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,14 +44,22 @@ Idempotency-Key: {key}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let (n, conns, with_auth): (usize, usize, bool) = match &args[..] {
-        [_, n, c] => (n.parse()?, c.parse()?, false),
-        [_, n, c, a] if a == "auth" => (n.parse()?, c.parse()?, true),
-        _ => {
-            eprintln!("usage: intake_bench INCIDENTS CONNECTIONS [auth]");
-            std::process::exit(2);
-        }
+    let usage = || -> ! {
+        eprintln!("usage: intake_bench INCIDENTS CONNECTIONS [auth] [closed=N]");
+        std::process::exit(2);
     };
+    let (n, conns): (usize, usize) = match &args[..] {
+        [_, n, c, ..] => (n.parse()?, c.parse()?),
+        _ => usage(),
+    };
+    let (mut with_auth, mut closed) = (false, 0usize);
+    for a in &args[3..] {
+        match (a.as_str(), a.strip_prefix("closed=")) {
+            ("auth", _) => with_auth = true,
+            (_, Some(v)) => closed = v.parse()?,
+            _ => usage(),
+        }
+    }
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("intake.duckdb");
     // a small generated district for unit assignment (labelled generated)
@@ -87,6 +99,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         (String::new(), String::new())
     };
+    // closed cases kept before: the server loads them into its sums and the filters of their ids and keys, and each
+    // new post's id and key must be told apart from theirs
+    let mut old = Vec::new();
+    for i in 0..closed {
+        let (lon, lat) = pts[i % pts.len().max(1)];
+        old.push(wangge::live::LiveIncident {
+            id: format!("OLD-{i}"),
+            key: Some(format!("old-key-{i}")),
+            lon,
+            lat,
+            occurred_at: 1_700_000_000 + i as i64,
+            received_at: 1_700_000_000 + i as i64,
+            category: "环境卫生".into(),
+            item: Some("垃圾堆放".into()),
+            status: wangge_engine::incidents::lifecycle::Status::Resolved,
+            units: Vec::new(),
+            reporter: None,
+            note: None,
+            transitions: Vec::new(),
+            urges: Vec::new(),
+        });
+        if old.len() == 50_000 || i + 1 == closed {
+            store.insert_live_incidents(&old)?;
+            old.clear();
+        }
+    }
     let state = wangge::http::AppState::with_store(d, std::path::PathBuf::from("web"), store)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -161,7 +199,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             st.row_counts()?["live_incidents"]
         };
         println!(
-            "{{\"incidents\": {n}, \"connections\": {conns}, \"auth\": {with_auth}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",
+            "{{\"incidents\": {n}, \"connections\": {conns}, \"auth\": {with_auth}, \"closed_before\": {closed}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",
             n as f64 / secs,
             pct(&mut lat, 0.5),
             pct(&mut lat, 0.99),

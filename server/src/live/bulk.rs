@@ -6,7 +6,7 @@ use wangge_engine::incidents::lifecycle::{self, Status};
 use wangge_engine::incidents::taxonomy::CategoryError;
 use wangge_engine::people::Actor;
 
-use super::{Live, LiveError, LiveIncident, Lookup, now};
+use super::{Live, LiveError, LiveIncident, now};
 use wangge_engine::dataset::Dataset;
 
 impl Live {
@@ -42,7 +42,7 @@ impl Live {
                 let rk = row_key(k, ids.len());
                 match inner.by_key.get(&rk) {
                     Some(&i) => ids.push(inner.list[i].id.clone()),
-                    None => match self.persist.find(Lookup::Key(&rk)).map_err(LiveError::Load)? {
+                    None => match self.closed_by_key(&inner, &rk)? {
                         Some(i) => ids.push(i.id),
                         None => break,
                     },
@@ -81,7 +81,7 @@ impl Live {
         }
         // closed cases are in the store only
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).filter(|id| !dup.iter().any(|d| d == id)).collect();
-        dup.extend(self.persist.kept_ids(&ids).map_err(LiveError::Load)?);
+        dup.extend(self.closed_ids(&inner, &ids)?);
         if !problems.is_empty() {
             let n = problems.len();
             problems.truncate(5);

@@ -133,11 +133,20 @@ pub struct Held {
     pub groups: usize,
     /// Their counts per H3 cell, over every resolution of [`HEAT_RES`].
     pub cells: usize,
+    /// Bytes of the filters of their ids and idempotency keys (≈ 2 a case each: [`super::seen`]).
+    pub filters: usize,
 }
 
 impl std::fmt::Display for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "live: open cases {}, groups of closed cases {}, their cells {}", self.open, self.groups, self.cells)
+        write!(
+            f,
+            "live: open cases {}, groups of closed cases {}, their cells {}, filters of their ids and keys {:.1} KiB",
+            self.open,
+            self.groups,
+            self.cells,
+            self.filters as f64 / 1024.0
+        )
     }
 }
 
@@ -161,6 +170,15 @@ impl Inner {
             }
         }
         self.closed.count(&inc, 1);
+        self.seen_closed(&inc);
+    }
+
+    /// A closed case's id and key join the filters.
+    pub(super) fn seen_closed(&mut self, inc: &LiveIncident) {
+        self.closed_ids.add(&inc.id);
+        if let Some(k) = &inc.key {
+            self.closed_keys.add(k);
+        }
     }
 }
 
@@ -244,14 +262,37 @@ impl Live {
         if inner.by_id.contains_key(id) || inner.inflight_ids.contains(id) {
             return Ok(true);
         }
-        Ok(!self.persist.kept_ids(&[id]).map_err(LiveError::Load)?.is_empty())
+        // the store only for a closed id the filter perhaps holds
+        Ok(inner.closed_ids.perhaps(id) && !self.persist.kept_ids(&[id]).map_err(LiveError::Load)?.is_empty())
+    }
+
+    /// The closed case holding idempotency key `k`, from the store when the filter perhaps holds it.
+    pub(super) fn closed_by_key(&self, inner: &Inner, k: &str) -> Result<Option<LiveIncident>, LiveError> {
+        if !inner.closed_keys.perhaps(k) {
+            return Ok(None);
+        }
+        self.persist.find(Lookup::Key(k)).map_err(LiveError::Load)
+    }
+
+    /// Which of `ids` closed cases hold (from the store, for those the filter perhaps holds).
+    pub(super) fn closed_ids(&self, inner: &Inner, ids: &[&str]) -> Result<Vec<String>, LiveError> {
+        let perhaps: Vec<&str> = ids.iter().copied().filter(|id| inner.closed_ids.perhaps(id)).collect();
+        if perhaps.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.persist.kept_ids(&perhaps).map_err(LiveError::Load)
     }
 
     /// How much the live state holds in memory: open cases, groups of closed cases and their counts per cell.
     pub fn held(&self) -> Held {
         let inner = self.lock();
         let cells = inner.closed.groups.values().map(|s| s.cells.iter().map(BTreeMap::len).sum::<usize>()).sum();
-        Held { open: inner.list.len(), groups: inner.closed.groups.len(), cells }
+        Held {
+            open: inner.list.len(),
+            groups: inner.closed.groups.len(),
+            cells,
+            filters: inner.closed_ids.bytes() + inner.closed_keys.bytes(),
+        }
     }
 
     /// How many cases the live list holds in memory (the open ones).

@@ -166,6 +166,83 @@ fn a_closed_case_leaves_memory_and_the_figures_stay_those_of_every_case() {
     assert_eq!(again.in_memory(), 10);
     let version = again.version.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(figures(&again, &d, whole), recount(m.as_ref(), &again, |_| true, version, t));
+    // and the closed cases' keys and ids (read back into the filters)
+    let (v, replayed) = again.intake(&d, new("C0-again", "环境卫生"), Some("key-0".into())).expect("replay");
+    assert_eq!((v["id"].as_str(), replayed), (Some("C0"), true));
+    assert!(matches!(again.intake(&d, new("C0", "环境卫生"), None), Err(LiveError::Conflict(_))));
+}
+
+/// [`MemoryPersistence`] counting the lookups of ids and keys.
+#[derive(Debug, Default)]
+struct Counting {
+    m: MemoryPersistence,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+impl LivePersistence for Counting {
+    fn load(&self) -> Result<super::persist::LiveSnapshot, super::PersistError> {
+        self.m.load()
+    }
+    fn insert_incidents(&self, batch: &[LiveIncident]) -> Result<(), super::PersistError> {
+        self.m.insert_incidents(batch)
+    }
+    fn append_transition(&self, id: &str, seq: usize, t: &super::Transition) -> Result<(), super::PersistError> {
+        self.m.append_transition(id, seq, t)
+    }
+    fn append_urges(&self, urges: &[super::persist::StoredUrge]) -> Result<(), super::PersistError> {
+        self.m.append_urges(urges)
+    }
+    fn insert_sensor(&self, s: &super::Sensor) -> Result<(), super::PersistError> {
+        self.m.insert_sensor(s)
+    }
+    fn insert_reading(&self, r: &super::persist::SensorReading) -> Result<(), super::PersistError> {
+        self.m.insert_reading(r)
+    }
+    fn closed(&self, steps: bool, o: super::persist::Occurred, visit: &mut dyn FnMut(LiveIncident)) -> Result<(), super::PersistError> {
+        self.m.closed(steps, o, visit)
+    }
+    fn find(&self, by: super::Lookup<'_>) -> Result<Option<LiveIncident>, super::PersistError> {
+        if matches!(by, super::Lookup::Key(_)) {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.m.find(by)
+    }
+    fn kept_ids(&self, ids: &[&str]) -> Result<Vec<String>, super::PersistError> {
+        self.asked.fetch_add(ids.len(), std::sync::atomic::Ordering::SeqCst);
+        self.m.kept_ids(ids)
+    }
+}
+
+/// With many closed cases, a new case's id and key are looked up in the store only when the filters of the closed
+/// ones perhaps hold them (at most 2%): an intake takes no store query (it took two or three before, under the
+/// live list's lock). A taken id, generated or given, and a replayed key are still found.
+#[test]
+fn a_new_id_or_key_does_not_ask_the_store() {
+    let p = Arc::new(Counting::default());
+    let live = Live::empty(p.clone(), taxonomy());
+    let d = Dataset::empty(IntegrityConfig::default());
+    for n in 0..400 {
+        let id = format!("K{n}");
+        live.intake(&d, new(&id, "环境卫生"), Some(format!("key-{n}"))).expect("intake");
+        step(&live, &id, json!({"to": "resolved", "actor": "a", "level": "grid"}));
+    }
+    assert_eq!(live.in_memory(), 0);
+    let asked = || p.asked.load(std::sync::atomic::Ordering::SeqCst);
+    let before = asked();
+    for n in 0..500 {
+        let (_, replayed) = live.intake(&d, new(&format!("N{n}"), "环境卫生"), Some(format!("new-{n}"))).expect("intake");
+        assert!(!replayed);
+        live.intake(&d, NewIncident { id: None, ..new("x", "环境卫生") }, Some(format!("gen-{n}"))).expect("intake");
+    }
+    // 1,000 intakes: 1,000 new ids and 1,000 new keys (at 2% at most, ≤ 40 would ask)
+    let n = asked() - before;
+    assert!(n <= 40, "{n} store lookups for 2,000 new ids and keys");
+    // the closed cases' ids and keys are still found, in the store
+    assert!(matches!(live.intake(&d, new("K7", "环境卫生"), None), Err(LiveError::Conflict(_))));
+    let (v, replayed) = live.intake(&d, new("other", "环境卫生"), Some("key-9".into())).expect("replay");
+    assert_eq!((v["id"].as_str(), replayed), (Some("K9"), true));
+    assert!(asked() > before + n);
+    assert!(live.held().filters > 0);
 }
 
 #[test]
@@ -184,8 +261,11 @@ fn memory_holds_the_open_cases_only_however_many_closed() {
     assert_eq!(live.len(), 300);
     // 295 closed cases at one point, in one group: one count per resolution of HEAT_RES, not one per case
     let levels = super::closed::HEAT_RES.count();
-    assert_eq!(live.held(), super::closed::Held { open: 5, groups: 1, cells: levels });
-    assert!(live.held().to_string().contains("open cases 5, groups of closed cases 1, their cells 7"), "{}", live.held());
+    let held = live.held();
+    assert_eq!((held.open, held.groups, held.cells), (5, 1, levels));
+    // the filter of the closed ids: its first layer, ≈ 1.5 bytes a case it has room for (no keys: none)
+    assert!((1024..16 * 1024).contains(&held.filters), "{held}");
+    assert!(held.to_string().contains("open cases 5, groups of closed cases 1, their cells 7, filters"), "{held}");
     let all = Jurisdiction::everything();
     let k = live.kpi_for(&d, Viewer { jurisdiction: &all, department: None });
     assert_eq!((k["incidents"].as_u64(), k["open"].as_u64(), k["resolved_by_level"]["grid"].as_u64()), (Some(300), Some(5), Some(295)));

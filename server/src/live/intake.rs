@@ -9,7 +9,7 @@ use serde_json::Value;
 use wangge_engine::incidents::lifecycle::{self, Status};
 use wangge_engine::people::Actor;
 
-use super::{Live, LiveError, LiveIncident, Lookup, NewIncident, PersistError, lock, now};
+use super::{Live, LiveError, LiveIncident, NewIncident, PersistError, lock, now};
 use wangge_engine::dataset::Dataset;
 
 /// Group commit: incidents waiting to be written, and who writes.
@@ -59,7 +59,7 @@ impl Live {
                 return Ok((self.json(&inner.list[i]), true));
             }
             // a closed case is in the store only
-            if let Some(i) = self.persist.find(Lookup::Key(k)).map_err(LiveError::Load)? {
+            if let Some(i) = self.closed_by_key(&inner, k)? {
                 return Ok((self.json(&i), true));
             }
         }
@@ -75,6 +75,7 @@ impl Live {
         };
         let id = match body.id {
             Some(id) if id.trim().is_empty() => return Err(LiveError::Bad("id: empty".into())),
+            Some(id) if self.taken(&inner, &id)? => return Err(LiveError::Conflict(format!("an incident with id {id} exists"))),
             Some(id) => id,
             // the next free number: requests still being committed hold theirs (inflight_ids)
             None => {
@@ -88,9 +89,6 @@ impl Live {
                 }
             }
         };
-        if self.taken(&inner, &id)? {
-            return Err(LiveError::Conflict(format!("an incident with id {id} exists")));
-        }
         if let Some(k) = &key
             && inner.inflight_keys.contains(k)
         {

@@ -21,6 +21,7 @@ pub(crate) mod closed_tests;
 pub mod intake;
 pub mod kpi;
 pub mod persist;
+mod seen;
 pub mod sensors;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -126,6 +127,9 @@ struct Inner {
     list: Vec<LiveIncident>,
     /// The closed cases summed.
     closed: closed::Closed,
+    /// The ids and idempotency keys of the closed cases, as a filter: only a "perhaps" asks the store.
+    closed_ids: seen::Seen,
+    closed_keys: seen::Seen,
     by_id: HashMap<String, usize>,
     by_key: HashMap<String, usize>,
     sensors: std::collections::BTreeMap<String, Sensor>,
@@ -272,6 +276,7 @@ impl Inner {
     fn insert(&mut self, inc: LiveIncident) {
         if inc.status.is_closed() {
             self.closed.count(&inc, 1);
+            self.seen_closed(&inc);
             return;
         }
         let i = self.list.len();

@@ -1,6 +1,6 @@
 //! Incident counts per H3 cell for heatmaps and hot spots: the engine's
 //! counts (`wangge_engine::incidents::heat`) over the dataset and the live
-//! incidents, visited under the live list's lock.
+//! incidents ([`Live::each_in`], [`Live::each_open_and_closed_cells`]).
 //!
 //! A heatmap of every case (no period, class or status) at one of
 //! [`HEAT_RES`](crate::live::closed::HEAT_RES) (every resolution a heatmap takes), such as the screen's, takes

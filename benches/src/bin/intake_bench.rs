@@ -12,7 +12,12 @@
 //! server starts, so every post's id and key are told apart from theirs
 //! (`stored` then counts them too).
 //!
-//! usage: intake_bench INCIDENTS CONNECTIONS [auth] [closed=N]
+//! With `reader` one more connection asks, one after another while the
+//! posts last, for a heatmap of the resolved cases (`/api/heatmap?res=9&status=resolved`),
+//! which reads every closed case from the store: how long intake waits
+//! beside an analyst's reads of the whole history.
+//!
+//! usage: intake_bench INCIDENTS CONNECTIONS [auth] [closed=N] [reader]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,17 +50,18 @@ Idempotency-Key: {key}
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let usage = || -> ! {
-        eprintln!("usage: intake_bench INCIDENTS CONNECTIONS [auth] [closed=N]");
+        eprintln!("usage: intake_bench INCIDENTS CONNECTIONS [auth] [closed=N] [reader]");
         std::process::exit(2);
     };
     let (n, conns): (usize, usize) = match &args[..] {
         [_, n, c, ..] => (n.parse()?, c.parse()?),
         _ => usage(),
     };
-    let (mut with_auth, mut closed) = (false, 0usize);
+    let (mut with_auth, mut closed, mut reader) = (false, 0usize, false);
     for a in &args[3..] {
         match (a.as_str(), a.strip_prefix("closed=")) {
             ("auth", _) => with_auth = true,
+            ("reader", _) => reader = true,
             (_, Some(v)) => closed = v.parse()?,
             _ => usage(),
         }
@@ -181,6 +187,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Ok::<_, std::io::Error>((lat, ok))
             }));
         }
+        let posting = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let reads = reader.then(|| {
+            let (posting, auth) = (posting.clone(), sse_auth.clone());
+            tokio::spawn(async move {
+                let mut conn = BufReader::new(TcpStream::connect(addr).await?);
+                let mut ms = Vec::new();
+                while posting.load(std::sync::atomic::Ordering::SeqCst) {
+                    let t = Instant::now();
+                    let (status, body) = wangge_benches::http::request(&mut conn, "GET", "/api/heatmap?res=9&status=resolved", &auth, "").await?;
+                    if status != 200 {
+                        return Err(std::io::Error::other(format!("heatmap answered {status}: {body}")));
+                    }
+                    ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok::<_, std::io::Error>(ms)
+            })
+        });
         let mut lat = Vec::new();
         let mut acked = 0;
         for t in tasks {
@@ -189,6 +212,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             acked += ok;
         }
         let secs = started.elapsed().as_secs_f64();
+        posting.store(false, std::sync::atomic::Ordering::SeqCst);
+        let mut read_ms = match reads {
+            Some(r) => r.await??,
+            None => Vec::new(),
+        };
         tokio::time::sleep(Duration::from_millis(500)).await;
         let (sent, arrived) = (sent.lock().map(|m| m.clone()).unwrap_or_default(), arrived.lock().map(|m| m.clone()).unwrap_or_default());
         let mut sse_ms: Vec<f64> = sent.iter().filter_map(|(id, t)| arrived.get(id).map(|a| a.duration_since(*t).as_secs_f64() * 1000.0)).collect();
@@ -199,13 +227,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             st.row_counts()?["live_incidents"]
         };
         println!(
-            "{{\"incidents\": {n}, \"connections\": {conns}, \"auth\": {with_auth}, \"closed_before\": {closed}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}}}",
+            "{{\"incidents\": {n}, \"connections\": {conns}, \"auth\": {with_auth}, \"closed_before\": {closed}, \"seconds\": {secs:.3}, \"per_s\": {:.0}, \"acked\": {acked}, \"stored\": {stored}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"max_ms\": {:.2}, \"sse_delivered\": {delivered}, \"sse_p50_ms\": {:.2}, \"sse_p99_ms\": {:.2}, \"reads\": {}, \"read_p50_ms\": {:.1}, \"read_max_ms\": {:.1}}}",
             n as f64 / secs,
             pct(&mut lat, 0.5),
             pct(&mut lat, 0.99),
             pct(&mut lat, 1.0),
             pct(&mut sse_ms, 0.5),
-            pct(&mut sse_ms, 0.99)
+            pct(&mut sse_ms, 0.99),
+            read_ms.len(),
+            pct(&mut read_ms, 0.5),
+            pct(&mut read_ms, 1.0)
         );
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;

@@ -183,9 +183,12 @@ impl Inner {
 }
 
 impl Live {
-    /// Visit every case, open (from memory) and closed (from the store, with
-    /// their steps when `steps`), under the live list's lock so no case is
-    /// seen twice or missed while it closes (keep `f` short).
+    /// Visit every case once, open (from memory, under the live list's lock:
+    /// keep `f` short) and closed (from the store, with their steps when
+    /// `steps`, without the lock: a read of a long history takes a second or
+    /// more, and intake goes on beside it). A case seen open that closes before
+    /// the store is read is skipped there; a case reported after the open ones
+    /// were seen is seen only if it closed before the store was read.
     pub fn each_all(&self, steps: bool, f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
         self.each_in(steps, None, f)
     }
@@ -193,13 +196,22 @@ impl Live {
     /// [`Live::each_all`] for the cases that occurred in `occurred` only: the
     /// store reads the closed ones of that window, not every closed case.
     pub fn each_in(&self, steps: bool, occurred: Occurred, mut f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
-        let inner = self.lock();
-        for i in inner.list.iter().filter(|i| occurred_in(occurred, i.occurred_at)) {
-            f(i);
-        }
-        let r = self.persist.closed(steps, occurred, &mut |i| f(&i)).map_err(LiveError::Load);
-        drop(inner);
-        r
+        let seen_open: std::collections::HashSet<String> = {
+            let inner = self.lock();
+            let mut ids = std::collections::HashSet::with_capacity(inner.list.len());
+            for i in inner.list.iter().filter(|i| occurred_in(occurred, i.occurred_at)) {
+                ids.insert(i.id.clone());
+                f(i);
+            }
+            ids
+        };
+        self.persist
+            .closed(steps, occurred, &mut |i| {
+                if !seen_open.contains(&i.id) {
+                    f(&i);
+                }
+            })
+            .map_err(LiveError::Load)
     }
 
     /// Every case `keep` accepts, open and closed, with their steps (copies).

@@ -188,7 +188,9 @@ impl Live {
     /// `steps`, without the lock: a read of a long history takes a second or
     /// more, and intake goes on beside it). A case seen open that closes before
     /// the store is read is skipped there; a case reported after the open ones
-    /// were seen is seen only if it closed before the store was read.
+    /// were seen is seen only if it closed before the store was read. Such
+    /// reads take turns with each other, as they did on the store's one
+    /// connection, so several at once do not multiply what DuckDB holds.
     pub fn each_all(&self, steps: bool, f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
         self.each_in(steps, None, f)
     }
@@ -196,6 +198,7 @@ impl Live {
     /// [`Live::each_all`] for the cases that occurred in `occurred` only: the
     /// store reads the closed ones of that window, not every closed case.
     pub fn each_in(&self, steps: bool, occurred: Occurred, mut f: impl FnMut(&LiveIncident)) -> Result<(), LiveError> {
+        let _turn = super::lock(&self.reading);
         let seen_open: std::collections::HashSet<String> = {
             let inner = self.lock();
             let mut ids = std::collections::HashSet::with_capacity(inner.list.len());

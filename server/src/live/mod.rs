@@ -154,6 +154,9 @@ pub struct Live {
     pub deadlines: Deadlines,
     /// The last KPI figures: (version, 10-second bucket, figures).
     kpi_cache: Mutex<Option<(u64, i64, Value)>>,
+    /// Reads of the closed cases take turns (each may hold a sort of the whole history in DuckDB's memory); intake
+    /// does not wait for them ([`Live::each_in`]).
+    reading: Mutex<()>,
     /// The second of the last look for overdue cases ([`Live::raise_urges`]).
     urged_at: std::sync::atomic::AtomicI64,
     /// The last KPI figures per jurisdiction ([`Live::kpi_for`]).
@@ -185,6 +188,7 @@ impl Live {
             flow: taxonomy.flow(),
             deadlines: taxonomy.deadlines(),
             kpi_cache: Mutex::new(None),
+            reading: Mutex::new(()),
             urged_at: std::sync::atomic::AtomicI64::new(i64::MIN),
             scoped_kpi: Mutex::new(kpi::ScopedKpi::new()),
             taxonomy,

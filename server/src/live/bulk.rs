@@ -36,6 +36,9 @@ impl Live {
         let row_key = |k: &str, n: usize| format!("{k}#{n}");
         let mut inner = self.lock();
         if let Some(k) = &key {
+            if inner.inflight_keys.contains(&row_key(k, 0)) {
+                return Err(LiveError::Conflict(format!("a request with Idempotency-Key {k} is being processed; retry it")));
+            }
             // each row's case: open (in memory) or closed (in the store)
             let mut ids: Vec<String> = Vec::new();
             loop {
@@ -131,14 +134,21 @@ impl Live {
                 outside[..n.min(3)].join("; ")
             )));
         }
+        // ids and row keys held while written: an intake or another import with one of them waits its turn (409)
         for i in &incs {
             inner.inflight_ids.insert(i.id.clone());
+            if let Some(k) = &i.key {
+                inner.inflight_keys.insert(k.clone());
+            }
         }
         drop(inner);
         let written = self.persist.insert_incidents(&incs);
         let mut inner = self.lock();
         for i in &incs {
             inner.inflight_ids.remove(&i.id);
+            if let Some(k) = &i.key {
+                inner.inflight_keys.remove(k);
+            }
         }
         written.map_err(|source| LiveError::Store { what: "the incidents", source })?;
         let ids: Vec<String> = incs.iter().map(|i| i.id.clone()).collect();

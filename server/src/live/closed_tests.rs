@@ -172,18 +172,23 @@ fn a_closed_case_leaves_memory_and_the_figures_stay_those_of_every_case() {
     assert!(matches!(again.intake(&d, new("C0", "环境卫生"), None), Err(LiveError::Conflict(_))));
 }
 
-/// [`MemoryPersistence`] counting the lookups of ids and keys.
+/// [`MemoryPersistence`] counting the lookups of ids and keys, and holding the writes of new incidents while
+/// `hold` is locked (`waiting` counts the writes that came to it).
 #[derive(Debug, Default)]
-struct Counting {
+pub(crate) struct Watched {
     m: MemoryPersistence,
     asked: std::sync::atomic::AtomicUsize,
+    pub(crate) hold: std::sync::Mutex<()>,
+    pub(crate) waiting: std::sync::atomic::AtomicUsize,
 }
 
-impl LivePersistence for Counting {
+impl LivePersistence for Watched {
     fn load(&self) -> Result<super::persist::LiveSnapshot, super::PersistError> {
         self.m.load()
     }
     fn insert_incidents(&self, batch: &[LiveIncident]) -> Result<(), super::PersistError> {
+        self.waiting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        drop(super::lock(&self.hold));
         self.m.insert_incidents(batch)
     }
     fn append_transition(&self, id: &str, seq: usize, t: &super::Transition) -> Result<(), super::PersistError> {
@@ -218,7 +223,7 @@ impl LivePersistence for Counting {
 /// live list's lock). A taken id, generated or given, and a replayed key are still found.
 #[test]
 fn a_new_id_or_key_does_not_ask_the_store() {
-    let p = Arc::new(Counting::default());
+    let p = Arc::new(Watched::default());
     let live = Live::empty(p.clone(), taxonomy());
     let d = Dataset::empty(IntegrityConfig::default());
     for n in 0..400 {

@@ -333,3 +333,39 @@ fn overdue_cases_are_urged_once_per_deadline_and_counted() {
         "{k}"
     );
 }
+
+/// While a bulk import is being written its ids and row keys are taken: an intake replaying one of its row keys, or
+/// the same import again, is told to retry (409), not answered by a store failure or a second case; once written,
+/// the row key replays the import's case.
+#[test]
+fn a_bulk_import_being_written_holds_its_row_keys() {
+    let p = Arc::new(super::closed_tests::Watched::default());
+    let live = Arc::new(Live::empty(p.clone(), taxonomy()));
+    let d = Arc::new(data());
+    let rows = vec![row("B0", "环境卫生", "reported"), row("B1", "环境卫生", "resolved")];
+    let held = super::lock(&p.hold);
+    let (l, dd, r) = (live.clone(), d.clone(), rows.clone());
+    let import = std::thread::spawn(move || l.bulk(&dd, r, Some("imp".into())));
+    let t = std::time::Instant::now();
+    while p.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "the import never came to its write");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // each on a thread of its own: one that went on to write would wait for `hold`
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (l, dd, r, tx2) = (live.clone(), d.clone(), rows.clone(), tx.clone());
+    std::thread::spawn(move || tx.send(l.intake(&dd, new(Some("X")), Some("imp#0".into())).map(|_| ())));
+    let (l, dd) = (live.clone(), d.clone());
+    std::thread::spawn(move || tx2.send(l.bulk(&dd, r, Some("imp".into())).map(|_| ())));
+    let answers: Vec<_> = (0..2).map(|_| rx.recv_timeout(std::time::Duration::from_secs(10))).collect();
+    drop(held);
+    for a in &answers {
+        assert!(matches!(a, Ok(Err(LiveError::Conflict(m))) if m.contains("retry")), "{answers:?}");
+    }
+    let (v, replayed) = import.join().expect("the import's thread").expect("bulk");
+    assert_eq!((v["imported"].as_u64(), replayed), (Some(2), false));
+    let (v, replayed) = live.intake(&d, new(Some("X")), Some("imp#0".into())).expect("replay");
+    assert_eq!((v["id"].as_str(), replayed), (Some("B0"), true));
+    assert!(live.bulk(&d, rows, Some("imp".into())).expect("replay").1);
+    assert_eq!(live.len(), 2);
+}

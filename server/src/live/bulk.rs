@@ -37,7 +37,7 @@ impl Live {
         let mut inner = self.lock();
         if let Some(k) = &key {
             if inner.inflight_keys.contains(&row_key(k, 0)) {
-                return Err(LiveError::Conflict(format!("a request with Idempotency-Key {k} is being processed; retry it")));
+                return Err(LiveError::in_flight(k));
             }
             // each row's case: open (in memory) or closed (in the store)
             let mut ids: Vec<String> = Vec::new();

@@ -133,7 +133,7 @@ pub struct Held {
     pub groups: usize,
     /// Their counts per H3 cell, over every resolution of [`HEAT_RES`].
     pub cells: usize,
-    /// Bytes of the filters of their ids and idempotency keys (≈ 2 a case each: [`super::seen`]).
+    /// Bytes of the filters of their ids and idempotency keys (1.5–3.6 a case each: [`super::seen`]).
     pub filters: usize,
 }
 
@@ -169,12 +169,12 @@ impl Inner {
                 self.by_key.insert(k.clone(), i);
             }
         }
-        self.closed.count(&inc, 1);
-        self.seen_closed(&inc);
+        self.keep_closed(&inc);
     }
 
-    /// A closed case's id and key join the filters.
-    pub(super) fn seen_closed(&mut self, inc: &LiveIncident) {
+    /// A closed case joins its group's sums, its id and key the filters.
+    pub(super) fn keep_closed(&mut self, inc: &LiveIncident) {
+        self.closed.count(inc, 1);
         self.closed_ids.add(&inc.id);
         if let Some(k) = &inc.key {
             self.closed_keys.add(k);
@@ -277,8 +277,7 @@ impl Live {
         if inner.by_id.contains_key(id) || inner.inflight_ids.contains(id) {
             return Ok(true);
         }
-        // the store only for a closed id the filter perhaps holds
-        Ok(inner.closed_ids.perhaps(id) && !self.persist.kept_ids(&[id]).map_err(LiveError::Load)?.is_empty())
+        Ok(!self.closed_ids(inner, &[id])?.is_empty())
     }
 
     /// The closed case holding idempotency key `k`, from the store when the filter perhaps holds it.

@@ -92,7 +92,7 @@ impl Live {
         if let Some(k) = &key
             && inner.inflight_keys.contains(k)
         {
-            return Err(LiveError::Conflict(format!("a request with Idempotency-Key {k} is being processed; retry it")));
+            return Err(LiveError::in_flight(k));
         }
         let inc = LiveIncident {
             id,

@@ -121,6 +121,13 @@ pub enum LiveError {
     Load(#[source] PersistError),
 }
 
+impl LiveError {
+    /// A request with idempotency key `k` (a single report's, or an import's row key) is still being written.
+    fn in_flight(k: &str) -> LiveError {
+        LiveError::Conflict(format!("a request with Idempotency-Key {k} is being processed; retry it"))
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     /// The open cases (a closed one leaves: [`closed`]).
@@ -279,8 +286,7 @@ impl Inner {
     /// A new case: an open one joins the list, a closed one its sums.
     fn insert(&mut self, inc: LiveIncident) {
         if inc.status.is_closed() {
-            self.closed.count(&inc, 1);
-            self.seen_closed(&inc);
+            self.keep_closed(&inc);
             return;
         }
         let i = self.list.len();

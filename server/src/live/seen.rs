@@ -42,8 +42,9 @@ impl Layer {
     }
 
     /// The bits of a string hashed to (h1, h2) (double hashing: h1 + i·h2).
-    fn positions(&self, (h1, h2): (u64, u64)) -> impl Iterator<Item = u64> + '_ {
-        (0..u64::from(self.k)).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % self.m)
+    fn positions(&self, (h1, h2): (u64, u64)) -> impl Iterator<Item = u64> + use<> {
+        let m = self.m;
+        (0..u64::from(self.k)).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % m)
     }
 
     fn has(&self, h: (u64, u64)) -> bool {
@@ -51,8 +52,7 @@ impl Layer {
     }
 
     fn add(&mut self, h: (u64, u64)) {
-        let bits: Vec<u64> = self.positions(h).collect();
-        for b in bits {
+        for b in self.positions(h) {
             self.bits[(b / 64) as usize] |= 1 << (b % 64);
         }
         self.held += 1;
